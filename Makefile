@@ -1,0 +1,43 @@
+# leadqual: PGXS build.  `make`, `make install`, `make installcheck` as usual;
+# tools/test runs every suite on a throwaway cluster.
+
+EXTENSION  = leadqual
+MODULE_big = leadqual
+OBJS = \
+	src/config.o \
+	src/leadqual.o \
+	src/qualify.o \
+	src/reject.o \
+	src/score.o \
+	src/stage.o \
+	src/stage_datum.o \
+	src/transition_log.o
+
+DATA = $(wildcard sql/leadqual--*.sql)
+
+# pg_regress: sql/NAME.sql against expected/NAME.out
+REGRESS = setup stages manage trigger_misuse stage_rules reject history
+REGRESS_OPTS = --load-extension=leadqual
+# isolation tester: specs/NAME.spec against expected/NAME.out
+ISOLATION = concurrent_promotion concurrent_manage
+ISOLATION_OPTS = --load-extension=leadqual
+
+# Our code builds warning-free under -Wextra; the server headers don't, so
+# they are included as system headers.
+PG_CFLAGS = -Wall -Wextra -Werror
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+include $(PGXS)
+
+# Unit tests of the plain-C core, without a server.
+UNIT_TESTS = test/unit/stage_test
+test/unit/stage_test: test/unit/stage_test.c src/stage.c src/stage.h
+	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/stage_test.c src/stage.c
+
+.PHONY: unitcheck
+unitcheck: $(UNIT_TESTS)
+	prove -v $(UNIT_TESTS)
+
+EXTRA_CLEAN = $(UNIT_TESTS) results/ output_iso/ regression.diffs regression.out

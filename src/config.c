@@ -1,0 +1,285 @@
+/*
+ * config.c
+ *		The settings of each managed table, cached per backend.
+ *
+ * leadqual.manage() stores a table's settings as the arguments of its
+ * leadqual.qualify trigger ("threshold=50", ...).  They travel with the
+ * table through pg_dump, are transactional, and any change to them, or to
+ * the table, sends a relcache invalidation.  The trigger therefore reads its
+ * configuration without SPI: it parses the arguments once, resolves the
+ * columns, and keeps the result here until the table's relcache entry is
+ * invalidated.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "compat.h"
+#include "leadqual.h"
+
+static MemoryContext config_cxt = NULL;
+static HTAB *config_by_trigger = NULL;
+
+static void
+invalidate_table_config(Datum arg pg_attribute_unused(), Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	LqTableConfig *entry;
+
+	if (config_by_trigger == NULL)
+		return;
+	hash_seq_init(&status, config_by_trigger);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		if (relid == InvalidOid || entry->relid == relid)
+			entry->valid = false;
+}
+
+void
+lq_config_init(void)
+{
+	CacheRegisterRelcacheCallback(invalidate_table_config, (Datum) 0);
+}
+
+static HTAB *
+config_hash(void)
+{
+	HASHCTL		ctl;
+
+	if (config_by_trigger != NULL)
+		return config_by_trigger;
+
+	config_cxt = AllocSetContextCreate(TopMemoryContext,
+									   "leadqual config cache",
+									   ALLOCSET_SMALL_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(LqTableConfig);
+	ctl.hcxt = config_cxt;
+	config_by_trigger = hash_create("leadqual config by trigger", 16, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return config_by_trigger;
+}
+
+static void
+report_bad_argument(Relation rel, Trigger *trigger, const char *arg,
+					const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("leadqual.qualify: trigger \"%s\" on table %s has %s \"%s\"",
+					trigger->tgname, RelationGetRelationName(rel), problem, arg),
+			 errhint("Attach leadqual.qualify with leadqual.manage(), not with CREATE TRIGGER.")));
+}
+
+/* The value of "key=value" arguments, or NULL when the key is absent. */
+static const char *
+trigger_setting(Relation rel, Trigger *trigger, const char *key)
+{
+	size_t		keylen = strlen(key);
+
+	for (int i = 0; i < trigger->tgnargs; i++)
+	{
+		const char *arg = trigger->tgargs[i];
+
+		if (strncmp(arg, key, keylen) == 0 && arg[keylen] == '=')
+			return arg + keylen + 1;
+	}
+	report_bad_argument(rel, trigger, key, "no argument");
+	pg_unreachable();
+}
+
+static AttrNumber
+resolve_column(LqTableConfig *entry, Relation rel, NameData *column,
+			   const char *role)
+{
+	int			attnum = SPI_fnumber(RelationGetDescr(rel), NameStr(*column));
+
+	if (attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("leadqual: table %s has no column \"%s\", its %s column",
+						entry->display_name, NameStr(*column), role),
+				 errhint("If the column was renamed, call leadqual.manage() again with the new name.")));
+	return (AttrNumber) attnum;
+}
+
+static Oid
+partition_root(Relation rel, Trigger *trigger)
+{
+	if (rel->rd_rel->relispartition && trigger->tgisclone)
+		return llast_oid(get_partition_ancestors(RelationGetRelid(rel)));
+	return RelationGetRelid(rel);
+}
+
+static void
+set_display_name(LqTableConfig *entry)
+{
+	char	   *qualified =
+		quote_qualified_identifier(get_namespace_name(get_rel_namespace(entry->log_relid)),
+								   get_rel_name(entry->log_relid));
+
+	strlcpy(entry->display_name, qualified, sizeof(entry->display_name));
+}
+
+static void
+parse_threshold(LqTableConfig *entry, Relation rel, Trigger *trigger)
+{
+	const char *text = trigger_setting(rel, trigger, "threshold");
+	Numeric		exact;
+	Numeric		previous = entry->threshold.exact;
+
+	exact = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+												CStringGetDatum(text),
+												ObjectIdGetDatum(InvalidOid),
+												Int32GetDatum(-1)));
+	if (!lq_numeric_is_finite(exact))
+		report_bad_argument(rel, trigger, text, "a threshold that is not a finite number,");
+	lq_threshold_set(&entry->threshold, exact, config_cxt);
+	if (previous != NULL)
+		pfree(previous);
+}
+
+static void
+parse_promote_to(LqTableConfig *entry, Relation rel, Trigger *trigger)
+{
+	const char *name = trigger_setting(rel, trigger, "promote_to");
+	int			stage = lq_stage_from_name(name);
+
+	if (stage == LQ_STAGE_INVALID || !lq_is_promotion_target(stage))
+		report_bad_argument(rel, trigger, name, "a promote_to stage that is not a funnel stage after lead,");
+	entry->promote_to = (LqStage) stage;
+}
+
+static void
+resolve_columns(LqTableConfig *entry, Relation rel, Trigger *trigger)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Oid			output_function;
+	bool		is_varlena;
+
+	namestrcpy(&entry->id_column, trigger_setting(rel, trigger, "id_column"));
+	namestrcpy(&entry->score_column, trigger_setting(rel, trigger, "score_column"));
+	namestrcpy(&entry->stage_column, trigger_setting(rel, trigger, "stage_column"));
+
+	entry->id_attnum = resolve_column(entry, rel, &entry->id_column, "id");
+	entry->score_attnum = resolve_column(entry, rel, &entry->score_column, "score");
+	entry->stage_attnum = resolve_column(entry, rel, &entry->stage_column, "stage");
+
+	entry->id_type = TupleDescAttr(tupdesc, entry->id_attnum - 1)->atttypid;
+	getTypeOutputInfo(entry->id_type, &output_function, &is_varlena);
+	fmgr_info_cxt(output_function, &entry->id_output, config_cxt);
+
+	if (!lq_score_kind_for_type(TupleDescAttr(tupdesc, entry->score_attnum - 1)->atttypid,
+								&entry->score_kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("leadqual: score column \"%s\" of table %s is of type %s, not a numeric type",
+						NameStr(entry->score_column), entry->display_name,
+						format_type_be(TupleDescAttr(tupdesc, entry->score_attnum - 1)->atttypid)),
+				 errhint("Change the column back to smallint, integer, bigint, numeric, real or double precision.")));
+
+	entry->stage_type = getBaseType(TupleDescAttr(tupdesc, entry->stage_attnum - 1)->atttypid);
+	if (get_typtype(entry->stage_type) != TYPTYPE_ENUM)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("leadqual: stage column \"%s\" of table %s is of type %s, not leadqual.lifecycle_stage",
+						NameStr(entry->stage_column), entry->display_name,
+						format_type_be(entry->stage_type)),
+				 errhint("Change the column back to leadqual.lifecycle_stage.")));
+}
+
+/* The reject() plan reads stale column names once the entry is rebuilt. */
+static void
+release_reject_plan(LqTableConfig *entry)
+{
+	if (entry->reject_plan == NULL)
+		return;
+	/* a rejection running right now still executes it; let it leak */
+	if (!OidIsValid(lq_rejecting_relid))
+		SPI_freeplan(entry->reject_plan);
+	entry->reject_plan = NULL;
+}
+
+/*
+ * The settings of the table the trigger fires on.  Errors leave the entry
+ * invalid, so the next call tries again rather than using half a build.
+ */
+LqTableConfig *
+lq_config_for_trigger(Relation rel, Trigger *trigger)
+{
+	LqTableConfig *entry;
+	bool		found;
+
+	entry = hash_search(config_hash(), &trigger->tgoid, HASH_ENTER, &found);
+	if (!found)
+	{
+		memset(((char *) entry) + sizeof(Oid), 0,
+			   sizeof(LqTableConfig) - sizeof(Oid));
+		entry->valid = false;
+	}
+	if (entry->valid)
+		return entry;
+
+	release_reject_plan(entry);
+	entry->relid = RelationGetRelid(rel);
+	entry->log_relid = partition_root(rel, trigger);
+	set_display_name(entry);
+	resolve_columns(entry, rel, trigger);
+	parse_threshold(entry, rel, trigger);
+	parse_promote_to(entry, rel, trigger);
+	entry->valid = true;
+	return entry;
+}
+
+/* The leadqual.qualify trigger on rel, or NULL if the table isn't managed. */
+Trigger *
+lq_find_qualify_trigger(Relation rel)
+{
+	List	   *name = list_make2(makeString("leadqual"), makeString("qualify"));
+	Oid			qualify = LookupFuncName(name, 0, NULL, false);
+
+	if (rel->trigdesc == NULL)
+		return NULL;
+	for (int i = 0; i < rel->trigdesc->numtriggers; i++)
+		if (rel->trigdesc->triggers[i].tgfoid == qualify)
+			return &rel->trigdesc->triggers[i];
+	return NULL;
+}
+
+/*
+ * leadqual.trigger_arguments(tgargs bytea): pg_trigger.tgargs, a run of
+ * NUL-terminated strings, as text[].  The leadqual.managed view reads the
+ * settings with it.
+ */
+PG_FUNCTION_INFO_V1(leadqual_trigger_arguments);
+Datum
+leadqual_trigger_arguments(PG_FUNCTION_ARGS)
+{
+	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
+	const char *data = VARDATA_ANY(raw);
+	int			length = VARSIZE_ANY_EXHDR(raw);
+	ArrayBuildState *args = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	int			start = 0;
+
+	for (int i = 0; i < length; i++)
+	{
+		if (data[i] != '\0')
+			continue;
+		args = accumArrayResult(args,
+								PointerGetDatum(cstring_to_text_with_len(data + start, i - start)),
+								false, TEXTOID, CurrentMemoryContext);
+		start = i + 1;
+	}
+	PG_RETURN_DATUM(makeArrayResult(args, CurrentMemoryContext));
+}

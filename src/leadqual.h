@@ -1,0 +1,129 @@
+/*
+ * leadqual.h
+ *		Declarations shared by the PostgreSQL-facing files of leadqual.
+ */
+#ifndef LEADQUAL_H
+#define LEADQUAL_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/numeric.h"
+#include "utils/relcache.h"
+
+#include "stage.h"
+
+/* The ways a stage change can happen; leadqual.transition_via in SQL. */
+typedef enum LqVia
+{
+	LQ_VIA_PROMOTION,
+	LQ_VIA_MANUAL,
+	LQ_VIA_REJECTION,
+	LQ_VIA_REPAIR
+} LqVia;
+
+/* How a score column's values compare with the threshold. */
+typedef enum LqScoreKind
+{
+	LQ_SCORE_INT2,
+	LQ_SCORE_INT4,
+	LQ_SCORE_INT8,
+	LQ_SCORE_FLOAT4,
+	LQ_SCORE_FLOAT8,
+	LQ_SCORE_NUMERIC
+} LqScoreKind;
+
+/*
+ * The threshold, precomputed for each way of comparing, so the per-row test
+ * is one comparison and no allocation.
+ */
+typedef struct LqThreshold
+{
+	Numeric		exact;			/* as given; lives in the config cache */
+	double		as_float;
+	int64		int_ceiling;	/* smallest integer >= exact, when it fits */
+	bool		int_always;		/* every integer meets it */
+	bool		int_never;		/* no integer meets it */
+} LqThreshold;
+
+/*
+ * One managed table's settings, parsed from the arguments of its
+ * leadqual.qualify trigger and resolved against its tuple descriptor.
+ *
+ * Entries are keyed by trigger OID and never removed, only rebuilt in place
+ * after an invalidation, so a pointer held across SPI calls stays valid.
+ */
+typedef struct LqTableConfig
+{
+	Oid			trigger_oid;	/* hash key */
+	bool		valid;
+	Oid			relid;			/* the table the trigger fires on */
+	Oid			log_relid;		/* what the log records: the partition root */
+	char		display_name[2 * NAMEDATALEN + 8];	/* qualified, quoted */
+
+	NameData	id_column;
+	NameData	score_column;
+	NameData	stage_column;
+	AttrNumber	id_attnum;
+	AttrNumber	score_attnum;
+	AttrNumber	stage_attnum;
+	Oid			id_type;
+	FmgrInfo	id_output;
+	LqScoreKind score_kind;
+	Oid			stage_type;		/* leadqual.lifecycle_stage */
+
+	LqThreshold threshold;
+	LqStage		promote_to;
+
+	/* leadqual.reject()'s UPDATE, prepared on first use */
+	SPIPlanPtr	reject_plan;
+} LqTableConfig;
+
+/* GUCs, defined in leadqual.c */
+extern char *lq_reason_guc;
+extern bool lq_enforce_stage_rules;
+
+/* config.c */
+extern void lq_config_init(void);
+extern LqTableConfig *lq_config_for_trigger(Relation rel, Trigger *trigger);
+extern Trigger *lq_find_qualify_trigger(Relation rel);
+
+/* stage_datum.c */
+extern LqStage lq_stage_from_datum(Datum label);
+extern Datum lq_stage_to_datum(Oid enum_type, LqStage stage);
+
+/* score.c */
+extern bool lq_score_kind_for_type(Oid type, LqScoreKind *kind);
+extern void lq_threshold_set(LqThreshold *threshold, Numeric exact,
+							 MemoryContext cxt);
+extern bool lq_score_meets(LqScoreKind kind, Datum score,
+						   const LqThreshold *threshold);
+extern bool lq_score_greater(LqScoreKind kind, Datum a, Datum b);
+extern Datum lq_score_to_numeric(LqScoreKind kind, Datum score);
+
+/* transition_log.c */
+typedef struct LqTransition
+{
+	Oid			lead_table;
+	const char *lead_id;
+	LqStage		from_stage;		/* LQ_STAGE_INVALID for an INSERT */
+	LqStage		to_stage;
+	Datum		score;			/* numeric */
+	bool		score_isnull;
+	const char *reason;			/* NULL when none */
+	LqVia		via;
+} LqTransition;
+
+extern void lq_log_transition(const LqTransition *transition);
+extern bool lq_rejection_reason_exists(const char *reason);
+extern bool lq_score_when_recycled(Oid lead_table, const char *lead_id,
+								   Datum *score, bool *isnull);
+
+/* reject.c: the rejection in progress, which the trigger records */
+extern Oid	lq_rejecting_relid;
+extern const char *lq_rejecting_reason;
+
+#endif							/* LEADQUAL_H */

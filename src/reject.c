@@ -1,0 +1,177 @@
+/*
+ * reject.c
+ *		leadqual.reject(): sales hands a lead back, with a reason.
+ *
+ * It runs an ordinary UPDATE of the lead's stage, so the trigger enforces
+ * the same rules and writes the same log as for any other move; the only
+ * difference is that the trigger records the move as a rejection with the
+ * reason given here.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_operator.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "leadqual.h"
+
+Oid			lq_rejecting_relid = InvalidOid;
+const char *lq_rejecting_reason = NULL;
+
+/* "id" OPERATOR(schema.=) for the id column's type */
+static char *
+qualified_equality(Oid type)
+{
+	TypeCacheEntry *typentry = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+	HeapTuple	tuple;
+	Form_pg_operator operator;
+	char	   *result;
+
+	if (!OidIsValid(typentry->eq_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("leadqual.reject: type %s has no equality operator to find the lead with",
+						format_type_be(type))));
+	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(typentry->eq_opr));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "leadqual.reject: no operator with OID %u", typentry->eq_opr);
+	operator = (Form_pg_operator) GETSTRUCT(tuple);
+	result = psprintf("OPERATOR(%s.%s)",
+					  quote_identifier(get_namespace_name(operator->oprnamespace)),
+					  NameStr(operator->oprname));
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+static SPIPlanPtr
+reject_plan(LqTableConfig *config)
+{
+	StringInfoData query;
+	Oid			argtypes[2];
+	SPIPlanPtr	plan;
+
+	if (config->reject_plan != NULL)
+		return config->reject_plan;
+
+	initStringInfo(&query);
+	appendStringInfo(&query, "UPDATE %s SET %s = $1 WHERE %s %s $2",
+					 config->display_name,
+					 quote_identifier(NameStr(config->stage_column)),
+					 quote_identifier(NameStr(config->id_column)),
+					 qualified_equality(config->id_type));
+	argtypes[0] = config->stage_type;
+	argtypes[1] = config->id_type;
+	plan = SPI_prepare(query.data, 2, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "leadqual.reject: SPI_prepare failed for \"%s\": %s",
+			 query.data, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "leadqual.reject: SPI_keepplan failed");
+	config->reject_plan = plan;
+	return plan;
+}
+
+static void
+require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("leadqual.reject: %s must not be NULL", name),
+				 errhint("Call leadqual.reject(leads, lead_id, to_stage, reason), "
+						 "with reason a code from leadqual.rejection_reason.")));
+}
+
+static Datum
+lead_id_datum(Oid id_type, const char *lead_id)
+{
+	Oid			input_function;
+	Oid			ioparam;
+
+	getTypeInputInfo(id_type, &input_function, &ioparam);
+	return OidInputFunctionCall(input_function, (char *) lead_id, ioparam, -1);
+}
+
+/*
+ * leadqual.reject(leads regclass, lead_id text, to_stage lifecycle_stage,
+ * reason text): move the lead to recycled or disqualified, logged as a
+ * rejection with that reason.
+ */
+PG_FUNCTION_INFO_V1(leadqual_reject);
+Datum
+leadqual_reject(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	char	   *lead_id;
+	LqStage		to_stage;
+	char	   *reason;
+	Relation	rel;
+	Trigger    *trigger;
+	LqTableConfig *config;
+	Datum		values[2];
+	volatile int rc;
+
+	require_argument(fcinfo, 0, "leads");
+	require_argument(fcinfo, 1, "lead_id");
+	require_argument(fcinfo, 2, "to_stage");
+	require_argument(fcinfo, 3, "reason");
+	relid = PG_GETARG_OID(0);
+	lead_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	to_stage = lq_stage_from_datum(PG_GETARG_DATUM(2));
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(3));
+
+	if (lq_stage_is_funnel(to_stage))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leadqual.reject: cannot reject a lead to %s; to_stage must be recycled or disqualified",
+						lq_stage_name(to_stage)),
+				 errhint("Move a lead forward along the funnel with an ordinary UPDATE.")));
+
+	rel = table_open(relid, RowExclusiveLock);
+	trigger = lq_find_qualify_trigger(rel);
+	if (trigger == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("leadqual.reject: table \"%s\" is not managed by leadqual",
+						RelationGetRelationName(rel)),
+				 errhint("Call leadqual.manage() on the table first.")));
+	config = lq_config_for_trigger(rel, trigger);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "leadqual.reject: SPI_connect failed");
+	values[0] = lq_stage_to_datum(config->stage_type, to_stage);
+	values[1] = lead_id_datum(config->id_type, lead_id);
+
+	PG_TRY();
+	{
+		lq_rejecting_relid = config->log_relid;
+		lq_rejecting_reason = reason;
+		rc = SPI_execute_plan(reject_plan(config), values, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		lq_rejecting_relid = InvalidOid;
+		lq_rejecting_reason = NULL;
+	}
+	PG_END_TRY();
+
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "leadqual.reject: UPDATE failed: %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("leadqual.reject: table %s has no lead with %s = '%s'",
+						config->display_name,
+						quote_identifier(NameStr(config->id_column)), lead_id),
+				 errhint("Pass the lead's id as text, as leadqual.transition.lead_id shows it.")));
+	SPI_finish();
+	table_close(rel, NoLock);
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,167 @@
+/*
+ * score.c
+ *		Comparing a score column of any numeric type with the threshold.
+ *
+ * The comparisons follow SQL: integer and numeric scores compare exactly,
+ * real and double precision scores compare as double precision, as
+ * "score >= threshold" would.  NaN is no score at all: it never meets the
+ * threshold and never counts as a rise.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+
+#include "compat.h"
+#include "leadqual.h"
+
+bool
+lq_score_kind_for_type(Oid type, LqScoreKind *kind)
+{
+	switch (getBaseType(type))
+	{
+		case INT2OID:
+			*kind = LQ_SCORE_INT2;
+			return true;
+		case INT4OID:
+			*kind = LQ_SCORE_INT4;
+			return true;
+		case INT8OID:
+			*kind = LQ_SCORE_INT8;
+			return true;
+		case FLOAT4OID:
+			*kind = LQ_SCORE_FLOAT4;
+			return true;
+		case FLOAT8OID:
+			*kind = LQ_SCORE_FLOAT8;
+			return true;
+		case NUMERICOID:
+			*kind = LQ_SCORE_NUMERIC;
+			return true;
+		default:
+			return false;
+	}
+}
+
+static int
+numeric_compare(Datum a, Datum b)
+{
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b));
+}
+
+/* Copies the finite threshold into cxt and precomputes its comparisons. */
+void
+lq_threshold_set(LqThreshold *threshold, Numeric exact, MemoryContext cxt)
+{
+	Datum		exact_datum = NumericGetDatum(exact);
+	Datum		ceiling = DirectFunctionCall1(numeric_ceil, exact_datum);
+	Datum		int8_min = lq_int64_to_numeric(PG_INT64_MIN);
+	Datum		int8_max = lq_int64_to_numeric(PG_INT64_MAX);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	threshold->exact = DatumGetNumericCopy(exact_datum);
+	MemoryContextSwitchTo(old);
+
+	threshold->as_float =
+		DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+										   exact_datum));
+	threshold->int_always = numeric_compare(ceiling, int8_min) <= 0;
+	threshold->int_never = numeric_compare(ceiling, int8_max) > 0;
+	threshold->int_ceiling = 0;
+	if (!threshold->int_always && !threshold->int_never)
+		threshold->int_ceiling =
+			DatumGetInt64(DirectFunctionCall1(numeric_int8, ceiling));
+}
+
+static int64
+integer_score(LqScoreKind kind, Datum score)
+{
+	switch (kind)
+	{
+		case LQ_SCORE_INT2:
+			return DatumGetInt16(score);
+		case LQ_SCORE_INT4:
+			return DatumGetInt32(score);
+		default:
+			return DatumGetInt64(score);
+	}
+}
+
+static double
+float_score(LqScoreKind kind, Datum score)
+{
+	return kind == LQ_SCORE_FLOAT4 ? DatumGetFloat4(score)
+		: DatumGetFloat8(score);
+}
+
+bool
+lq_score_meets(LqScoreKind kind, Datum score, const LqThreshold *threshold)
+{
+	switch (kind)
+	{
+		case LQ_SCORE_INT2:
+		case LQ_SCORE_INT4:
+		case LQ_SCORE_INT8:
+			if (threshold->int_always || threshold->int_never)
+				return threshold->int_always;
+			return integer_score(kind, score) >= threshold->int_ceiling;
+		case LQ_SCORE_FLOAT4:
+		case LQ_SCORE_FLOAT8:
+			{
+				double		value = float_score(kind, score);
+
+				return !isnan(value) && value >= threshold->as_float;
+			}
+		case LQ_SCORE_NUMERIC:
+			return !numeric_is_nan(DatumGetNumeric(score)) &&
+				numeric_compare(score, NumericGetDatum(threshold->exact)) >= 0;
+	}
+	pg_unreachable();
+}
+
+/* a > b, both non-NULL scores of the same kind */
+bool
+lq_score_greater(LqScoreKind kind, Datum a, Datum b)
+{
+	switch (kind)
+	{
+		case LQ_SCORE_INT2:
+		case LQ_SCORE_INT4:
+		case LQ_SCORE_INT8:
+			return integer_score(kind, a) > integer_score(kind, b);
+		case LQ_SCORE_FLOAT4:
+		case LQ_SCORE_FLOAT8:
+			/* comparisons with NaN are false, which is what we want */
+			return float_score(kind, a) > float_score(kind, b);
+		case LQ_SCORE_NUMERIC:
+			return !numeric_is_nan(DatumGetNumeric(a)) &&
+				!numeric_is_nan(DatumGetNumeric(b)) &&
+				numeric_compare(a, b) > 0;
+	}
+	pg_unreachable();
+}
+
+/* The score as the numeric the transition log stores. */
+Datum
+lq_score_to_numeric(LqScoreKind kind, Datum score)
+{
+	switch (kind)
+	{
+		case LQ_SCORE_INT2:
+		case LQ_SCORE_INT4:
+		case LQ_SCORE_INT8:
+			return lq_int64_to_numeric(integer_score(kind, score));
+		case LQ_SCORE_FLOAT4:
+			return DirectFunctionCall1(float4_numeric, score);
+		case LQ_SCORE_FLOAT8:
+			return DirectFunctionCall1(float8_numeric, score);
+		case LQ_SCORE_NUMERIC:
+			return score;
+	}
+	pg_unreachable();
+}

@@ -1,0 +1,174 @@
+/*
+ * transition_log.c
+ *		Writing leadqual.transition, and the few reads the trigger needs.
+ *
+ * Every query here runs as the owner of leadqual.transition, the way
+ * PostgreSQL's foreign-key triggers run as the referenced table's owner:
+ * ordinary roles may read the log but not write it, and a rejection reason
+ * is checked even when the role can't read leadqual.rejection_reason.
+ *
+ * Callers connect to SPI first; plans are prepared once per backend and
+ * name every object and operator with its schema, so the caller's
+ * search_path never changes what they mean.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "leadqual.h"
+
+static const char *const via_names[] = {"promotion", "manual", "rejection", "repair"};
+
+static SPIPlanPtr insert_plan = NULL;
+static SPIPlanPtr reason_plan = NULL;
+static SPIPlanPtr recycled_score_plan = NULL;
+
+static SPIPlanPtr
+prepare_kept(const char *query, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "leadqual: SPI_prepare failed for \"%s\": %s",
+			 query, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "leadqual: SPI_keepplan failed");
+	return plan;
+}
+
+static Oid
+log_owner(void)
+{
+	Oid			schema = get_namespace_oid("leadqual", false);
+	Oid			log = get_relname_relid("transition", schema);
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(log));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "leadqual: table leadqual.transition is missing");
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+static int
+execute_as_log_owner(SPIPlanPtr plan, Datum *values, const char *nulls,
+					 long limit)
+{
+	Oid			saved_user;
+	int			saved_context;
+	int			rc;
+
+	GetUserIdAndSecContext(&saved_user, &saved_context);
+	SetUserIdAndSecContext(log_owner(),
+						   saved_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+	rc = SPI_execute_plan(plan, values, nulls, false, limit);
+	SetUserIdAndSecContext(saved_user, saved_context);
+
+	if (rc < 0)
+		elog(ERROR, "leadqual: SPI_execute_plan failed: %s",
+			 SPI_result_code_string(rc));
+	return rc;
+}
+
+static Datum
+text_or_null(const char *value, char *null_flag)
+{
+	*null_flag = value == NULL ? 'n' : ' ';
+	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
+}
+
+void
+lq_log_transition(const LqTransition *transition)
+{
+	Datum		values[8];
+	char		nulls[8];
+	const char *from = transition->from_stage == LQ_STAGE_INVALID
+		? NULL : lq_stage_name(transition->from_stage);
+
+	if (insert_plan == NULL)
+	{
+		Oid			argtypes[8] = {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID,
+		NUMERICOID, TEXTOID, TEXTOID, TEXTOID};
+
+		insert_plan = prepare_kept(
+			"INSERT INTO leadqual.transition "
+			"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via) "
+			"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
+			"$5, $6, $7, $8::leadqual.transition_via)",
+			8, argtypes);
+	}
+
+	/* the role making the change, before execute_as_log_owner switches it */
+	values[5] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	nulls[5] = ' ';
+	values[0] = ObjectIdGetDatum(transition->lead_table);
+	nulls[0] = ' ';
+	values[1] = text_or_null(transition->lead_id, &nulls[1]);
+	values[2] = text_or_null(from, &nulls[2]);
+	values[3] = text_or_null(lq_stage_name(transition->to_stage), &nulls[3]);
+	values[4] = transition->score;
+	nulls[4] = transition->score_isnull ? 'n' : ' ';
+	values[6] = text_or_null(transition->reason, &nulls[6]);
+	values[7] = text_or_null(via_names[transition->via], &nulls[7]);
+
+	execute_as_log_owner(insert_plan, values, nulls, 0);
+}
+
+bool
+lq_rejection_reason_exists(const char *reason)
+{
+	Datum		value = CStringGetTextDatum(reason);
+
+	if (reason_plan == NULL)
+	{
+		Oid			argtypes[1] = {TEXTOID};
+
+		reason_plan = prepare_kept(
+			"SELECT 1 FROM leadqual.rejection_reason "
+			"WHERE code OPERATOR(pg_catalog.=) $1",
+			1, argtypes);
+	}
+	execute_as_log_owner(reason_plan, &value, NULL, 1);
+	return SPI_processed > 0;
+}
+
+/*
+ * The score logged when the lead last entered recycled.  Returns false when
+ * the log has no such entry, for example when the lead was recycled before
+ * its table was managed.  The datum lives until SPI_finish.
+ */
+bool
+lq_score_when_recycled(Oid lead_table, const char *lead_id,
+					   Datum *score, bool *isnull)
+{
+	Datum		values[2] = {ObjectIdGetDatum(lead_table),
+	CStringGetTextDatum(lead_id)};
+
+	if (recycled_score_plan == NULL)
+	{
+		Oid			argtypes[2] = {REGCLASSOID, TEXTOID};
+
+		recycled_score_plan = prepare_kept(
+			"SELECT score FROM leadqual.transition "
+			"WHERE lead_table OPERATOR(pg_catalog.=) $1 "
+			"AND lead_id OPERATOR(pg_catalog.=) $2 "
+			"AND to_stage OPERATOR(pg_catalog.=) 'recycled'::leadqual.lifecycle_stage "
+			"ORDER BY changed_at DESC, id DESC LIMIT 1",
+			2, argtypes);
+	}
+	execute_as_log_owner(recycled_score_plan, values, NULL, 1);
+	if (SPI_processed == 0)
+		return false;
+	*score = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+						   isnull);
+	return true;
+}
