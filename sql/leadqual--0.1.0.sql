@@ -58,7 +58,8 @@ COMMENT ON VIEW @extschema@.stages IS
 ------------------------------------------------------------------------------
 
 CREATE TABLE @extschema@.rejection_reason (
-    code        text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9_]*$'),
+    code        text PRIMARY KEY
+                CONSTRAINT rejection_reason_code_format CHECK (code ~ '^[a-z][a-z0-9_]*$'),
     description text NOT NULL,
     builtin     boolean NOT NULL DEFAULT false
 );

@@ -71,14 +71,22 @@ config_hash(void)
 	return config_by_trigger;
 }
 
+/* schema.table, quoted where needed, as messages show it */
+char *
+lq_qualified_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
 static void
-report_bad_argument(Relation rel, Trigger *trigger, const char *arg,
-					const char *problem)
+report_bad_argument(Relation rel, Trigger *trigger, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("leadqual.qualify: trigger \"%s\" on table %s has %s \"%s\"",
-					trigger->tgname, RelationGetRelationName(rel), problem, arg),
+			 errmsg("leadqual.qualify: trigger \"%s\" on table %s has invalid arguments",
+					trigger->tgname, lq_qualified_name(RelationGetRelid(rel))),
+			 errdetail_internal("%s", detail),
 			 errhint("Attach leadqual.qualify with leadqual.manage(), not with CREATE TRIGGER.")));
 }
 
@@ -95,7 +103,8 @@ trigger_setting(Relation rel, Trigger *trigger, const char *key)
 		if (strncmp(arg, key, keylen) == 0 && arg[keylen] == '=')
 			return arg + keylen + 1;
 	}
-	report_bad_argument(rel, trigger, key, "no argument");
+	report_bad_argument(rel, trigger,
+						psprintf("The argument \"%s=...\" is missing.", key));
 	pg_unreachable();
 }
 
@@ -125,11 +134,8 @@ partition_root(Relation rel, Trigger *trigger)
 static void
 set_display_name(LqTableConfig *entry)
 {
-	char	   *qualified =
-		quote_qualified_identifier(get_namespace_name(get_rel_namespace(entry->log_relid)),
-								   get_rel_name(entry->log_relid));
-
-	strlcpy(entry->display_name, qualified, sizeof(entry->display_name));
+	strlcpy(entry->display_name, lq_qualified_name(entry->log_relid),
+			sizeof(entry->display_name));
 }
 
 static void
@@ -144,7 +150,8 @@ parse_threshold(LqTableConfig *entry, Relation rel, Trigger *trigger)
 												ObjectIdGetDatum(InvalidOid),
 												Int32GetDatum(-1)));
 	if (!lq_numeric_is_finite(exact))
-		report_bad_argument(rel, trigger, text, "a threshold that is not a finite number,");
+		report_bad_argument(rel, trigger,
+							psprintf("The threshold \"%s\" is not a finite number.", text));
 	lq_threshold_set(&entry->threshold, exact, config_cxt);
 	if (previous != NULL)
 		pfree(previous);
@@ -157,7 +164,8 @@ parse_promote_to(LqTableConfig *entry, Relation rel, Trigger *trigger)
 	int			stage = lq_stage_from_name(name);
 
 	if (stage == LQ_STAGE_INVALID || !lq_is_promotion_target(stage))
-		report_bad_argument(rel, trigger, name, "a promote_to stage that is not a funnel stage after lead,");
+		report_bad_argument(rel, trigger,
+							psprintf("The promote_to stage \"%s\" is not a funnel stage after lead.", name));
 	entry->promote_to = (LqStage) stage;
 }
 

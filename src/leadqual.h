@@ -90,6 +90,7 @@ extern bool lq_enforce_stage_rules;
 extern void lq_config_init(void);
 extern LqTableConfig *lq_config_for_trigger(Relation rel, Trigger *trigger);
 extern Trigger *lq_find_qualify_trigger(Relation rel);
+extern char *lq_qualified_name(Oid relid);
 
 /* stage_datum.c */
 extern LqStage lq_stage_from_datum(Datum label);

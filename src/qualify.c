@@ -42,26 +42,26 @@ check_trigger_context(FunctionCallInfo fcinfo)
 	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("leadqual.qualify: trigger \"%s\" on table \"%s\" must fire FOR EACH ROW, not FOR EACH STATEMENT",
+				 errmsg("leadqual.qualify: trigger \"%s\" on table %s must fire FOR EACH ROW, not FOR EACH STATEMENT",
 						trigdata->tg_trigger->tgname,
-						RelationGetRelationName(trigdata->tg_relation)),
+						lq_qualified_name(RelationGetRelid(trigdata->tg_relation))),
 				 errhint("%s", hint)));
 
 	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("leadqual.qualify: trigger \"%s\" on table \"%s\" must fire BEFORE the row changes",
+				 errmsg("leadqual.qualify: trigger \"%s\" on table %s must fire BEFORE the row changes, not AFTER",
 						trigdata->tg_trigger->tgname,
-						RelationGetRelationName(trigdata->tg_relation)),
+						lq_qualified_name(RelationGetRelid(trigdata->tg_relation))),
 				 errhint("%s", hint)));
 
 	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
 		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("leadqual.qualify: trigger \"%s\" on table \"%s\" must fire on INSERT or UPDATE only",
+				 errmsg("leadqual.qualify: trigger \"%s\" on table %s must fire on INSERT or UPDATE only",
 						trigdata->tg_trigger->tgname,
-						RelationGetRelationName(trigdata->tg_relation)),
+						lq_qualified_name(RelationGetRelid(trigdata->tg_relation))),
 				 errhint("%s", hint)));
 }
 
@@ -99,13 +99,13 @@ read_row(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row,
 								&state->score_isnull);
 }
 
-/* "from mql to sql", or "as sql" for an INSERT */
+/* "move from mql to sql", or "be inserted as sql" */
 static char *
 describe_move(bool is_insert, LqStage from, LqStage to)
 {
 	if (is_insert)
-		return psprintf("as %s", lq_stage_name(to));
-	return psprintf("from %s to %s", lq_stage_name(from), lq_stage_name(to));
+		return psprintf("be inserted as %s", lq_stage_name(to));
+	return psprintf("move from %s to %s", lq_stage_name(from), lq_stage_name(to));
 }
 
 static void
@@ -129,7 +129,7 @@ refuse_missing_reason(LqTableConfig *config, const char *lead_id,
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NOT_NULL_VIOLATION),
-			 errmsg("leadqual: lead \"%s\" of table %s needs a rejection reason to move %s",
+			 errmsg("leadqual: lead \"%s\" of table %s needs a rejection reason to %s",
 					lead_id, config->display_name,
 					describe_move(is_insert, from, to)),
 			 errhint("Call leadqual.reject('%s', '%s', '%s', '<reason>'), or SET LOCAL leadqual.reason = '<reason>' "
@@ -145,7 +145,7 @@ check_reason_exists(LqTableConfig *config, const char *lead_id, const char *reas
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("leadqual: unknown rejection reason \"%s\"", reason),
-				 errdetail("Lead \"%s\" of table %s was moving %s.",
+				 errdetail("Lead \"%s\" of table %s was about to %s.",
 						   lead_id, config->display_name,
 						   describe_move(is_insert, from, to)),
 				 errhint("Use a code listed in leadqual.rejection_reason, or add one with "

@@ -138,8 +138,8 @@ leadqual_reject(PG_FUNCTION_ARGS)
 	if (trigger == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("leadqual.reject: table \"%s\" is not managed by leadqual",
-						RelationGetRelationName(rel)),
+				 errmsg("leadqual.reject: table %s is not managed by leadqual",
+						lq_qualified_name(relid)),
 				 errhint("Call leadqual.manage() on the table first.")));
 	config = lq_config_for_trigger(rel, trigger);
 

@@ -1,0 +1,77 @@
+-- leadqual.manage(), leadqual.unmanage() and leadqual.managed: validation
+-- messages, settings, re-managing.
+\set SHOW_CONTEXT never
+CREATE SCHEMA m;
+CREATE TABLE m.leads (id bigint PRIMARY KEY, email text, score int,
+                      lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead',
+                      note text, stage_text text, fscore real);
+CREATE VIEW m.leads_view AS SELECT * FROM m.leads;
+
+-- every validation error, with its SQLSTATE
+SELECT leadqual.manage('m.nope');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads_view');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', id_column => 'lead_id');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', score_column => 'points');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', stage_column => 'stage');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', id_column => 'ctid');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', score_column => 'note');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', stage_column => 'stage_text');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', score_column => 'id');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', threshold => 'NaN');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', threshold => 'Infinity');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', threshold => NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', promote_to => 'lead');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', promote_to => 'recycled');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage(NULL);
+\echo :LAST_ERROR_SQLSTATE
+
+-- nothing was created by the failed calls
+SELECT count(*) AS managed_tables FROM leadqual.managed;
+SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'm.leads'::regclass;
+
+-- a foreign trigger under our name is not replaced
+CREATE FUNCTION m.noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER leadqual_qualify BEFORE UPDATE ON m.leads FOR EACH ROW EXECUTE FUNCTION m.noop();
+SELECT leadqual.manage('m.leads');
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER leadqual_qualify ON m.leads;
+
+-- defaults, then new settings
+SELECT leadqual.manage('m.leads');
+SELECT * FROM leadqual.managed;
+SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'm.leads'::regclass;
+SELECT leadqual.manage('m.leads', score_column => 'fscore', threshold => 42.5, promote_to => 'pql');
+SELECT * FROM leadqual.managed;
+SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'm.leads'::regclass;
+
+-- unmanage
+SELECT leadqual.unmanage('m.leads');
+SELECT count(*) AS managed_tables FROM leadqual.managed;
+SELECT leadqual.unmanage('m.leads');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.unmanage(NULL) IS NULL AS unmanage_null_is_noop;
+
+-- a column renamed behind leadqual's back
+SELECT leadqual.manage('m.leads');
+ALTER TABLE m.leads RENAME COLUMN score TO points;
+INSERT INTO m.leads (id, points) VALUES (1, 10);
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', score_column => 'points');
+INSERT INTO m.leads (id, points) VALUES (1, 10);
+SELECT id, points, lifecycle_stage FROM m.leads;
+
+DROP SCHEMA m CASCADE;

@@ -1,0 +1,72 @@
+-- leadqual.qualify() attached any way but through manage().
+\set SHOW_CONTEXT never
+CREATE SCHEMA tm;
+CREATE TABLE tm.leads (id int PRIMARY KEY, score int,
+                       lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+INSERT INTO tm.leads VALUES (1, 0);
+
+SELECT leadqual.qualify();
+\echo :LAST_ERROR_SQLSTATE
+
+CREATE TRIGGER after_row AFTER UPDATE ON tm.leads FOR EACH ROW
+    EXECUTE FUNCTION leadqual.qualify('id_column=id', 'score_column=score',
+        'stage_column=lifecycle_stage', 'threshold=50', 'promote_to=mql');
+UPDATE tm.leads SET score = 60;
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER after_row ON tm.leads;
+
+CREATE TRIGGER per_statement BEFORE UPDATE ON tm.leads FOR EACH STATEMENT
+    EXECUTE FUNCTION leadqual.qualify();
+UPDATE tm.leads SET score = 60;
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER per_statement ON tm.leads;
+
+CREATE TRIGGER on_delete BEFORE DELETE ON tm.leads FOR EACH ROW
+    EXECUTE FUNCTION leadqual.qualify('id_column=id', 'score_column=score',
+        'stage_column=lifecycle_stage', 'threshold=50', 'promote_to=mql');
+DELETE FROM tm.leads;
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER on_delete ON tm.leads;
+
+-- arguments manage() would never write
+CREATE TRIGGER no_args BEFORE UPDATE ON tm.leads FOR EACH ROW
+    EXECUTE FUNCTION leadqual.qualify();
+UPDATE tm.leads SET score = 60;
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER no_args ON tm.leads;
+
+CREATE TRIGGER bad_threshold BEFORE UPDATE ON tm.leads FOR EACH ROW
+    EXECUTE FUNCTION leadqual.qualify('id_column=id', 'score_column=score',
+        'stage_column=lifecycle_stage', 'threshold=NaN', 'promote_to=mql');
+UPDATE tm.leads SET score = 60;
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER bad_threshold ON tm.leads;
+
+CREATE TRIGGER bad_target BEFORE UPDATE ON tm.leads FOR EACH ROW
+    EXECUTE FUNCTION leadqual.qualify('id_column=id', 'score_column=score',
+        'stage_column=lifecycle_stage', 'threshold=50', 'promote_to=lead');
+UPDATE tm.leads SET score = 60;
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER bad_target ON tm.leads;
+
+-- the failed statements changed nothing
+SELECT * FROM tm.leads;
+SELECT count(*) AS log_rows FROM leadqual.transition WHERE lead_table = 'tm.leads'::regclass;
+
+-- a column changed behind leadqual's back
+SELECT leadqual.manage('tm.leads');
+ALTER TABLE tm.leads ALTER COLUMN score TYPE text;
+UPDATE tm.leads SET score = '60';
+\echo :LAST_ERROR_SQLSTATE
+
+-- NULL stage and NULL id
+ALTER TABLE tm.leads ALTER COLUMN score TYPE int USING score::int;
+ALTER TABLE tm.leads ALTER COLUMN lifecycle_stage DROP NOT NULL;
+INSERT INTO tm.leads VALUES (2, 0, NULL);
+\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE tm.no_pk (id int, score int, lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.manage('tm.no_pk');
+INSERT INTO tm.no_pk (id, score) VALUES (NULL, 10);
+\echo :LAST_ERROR_SQLSTATE
+
+DROP SCHEMA tm CASCADE;
