@@ -6,6 +6,8 @@ MODULE_big = leadqual
 OBJS = \
 	src/config.o \
 	src/leadqual.o \
+	src/managed_row.o \
+	src/pending.o \
 	src/qualify.o \
 	src/reject.o \
 	src/score.o \
@@ -16,7 +18,7 @@ OBJS = \
 DATA = $(wildcard sql/leadqual--*.sql)
 
 # pg_regress: sql/NAME.sql against expected/NAME.out
-REGRESS = stages manage trigger_misuse stage_rules reject history
+REGRESS = stages manage trigger_misuse stage_rules reject history log
 REGRESS_OPTS = --load-extension=leadqual
 # isolation tester: specs/NAME.spec against expected/NAME.out
 ISOLATION = concurrent_promotion concurrent_manage

@@ -53,7 +53,7 @@ DROP TRIGGER leadqual_qualify ON m.leads;
 -- defaults, then new settings
 SELECT leadqual.manage('m.leads');
 SELECT * FROM leadqual.managed;
-SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'm.leads'::regclass;
+SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'm.leads'::regclass ORDER BY tgname;
 SELECT leadqual.manage('m.leads', score_column => 'fscore', threshold => 42.5, promote_to => 'pql');
 SELECT * FROM leadqual.managed;
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'm.leads'::regclass;

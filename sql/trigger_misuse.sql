@@ -28,6 +28,16 @@ DELETE FROM tm.leads;
 \echo :LAST_ERROR_SQLSTATE
 DROP TRIGGER on_delete ON tm.leads;
 
+-- the logging trigger must fire AFTER
+CREATE TRIGGER log_before BEFORE UPDATE ON tm.leads FOR EACH ROW
+    EXECUTE FUNCTION leadqual.log_transition('id_column=id', 'score_column=score',
+        'stage_column=lifecycle_stage', 'threshold=50', 'promote_to=mql');
+UPDATE tm.leads SET score = 60;
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER log_before ON tm.leads;
+SELECT leadqual.log_transition();
+\echo :LAST_ERROR_SQLSTATE
+
 -- arguments manage() would never write
 CREATE TRIGGER no_args BEFORE UPDATE ON tm.leads FOR EACH ROW
     EXECUTE FUNCTION leadqual.qualify();

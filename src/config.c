@@ -84,10 +84,10 @@ report_bad_argument(Relation rel, Trigger *trigger, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("leadqual.qualify: trigger \"%s\" on table %s has invalid arguments",
+			 errmsg("leadqual: trigger \"%s\" on table %s has invalid arguments",
 					trigger->tgname, lq_qualified_name(RelationGetRelid(rel))),
 			 errdetail_internal("%s", detail),
-			 errhint("Attach leadqual.qualify with leadqual.manage(), not with CREATE TRIGGER.")));
+			 errhint("Attach leadqual's triggers with leadqual.manage(), not with CREATE TRIGGER.")));
 }
 
 /* The value of "key=value" arguments, or NULL when the key is absent. */

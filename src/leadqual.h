@@ -82,6 +82,14 @@ typedef struct LqTableConfig
 	SPIPlanPtr	reject_plan;
 } LqTableConfig;
 
+/* The stage and score of one version of a row. */
+typedef struct LqRowState
+{
+	LqStage		stage;
+	Datum		score;
+	bool		score_isnull;
+} LqRowState;
+
 /* GUCs, defined in leadqual.c */
 extern char *lq_reason_guc;
 extern bool lq_enforce_stage_rules;
@@ -91,6 +99,19 @@ extern void lq_config_init(void);
 extern LqTableConfig *lq_config_for_trigger(Relation rel, Trigger *trigger);
 extern Trigger *lq_find_qualify_trigger(Relation rel);
 extern char *lq_qualified_name(Oid relid);
+
+/* managed_row.c */
+extern void lq_check_trigger_context(FunctionCallInfo fcinfo,
+									 const char *function, bool before);
+extern char *lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc,
+							HeapTuple row);
+extern void lq_row_read(LqTableConfig *config, TupleDesc tupdesc,
+						HeapTuple row, LqRowState *state);
+extern const char *lq_given_reason(LqTableConfig *config);
+extern char *lq_describe_move(bool is_insert, LqStage from, LqStage to);
+extern bool lq_enforce_move(LqTableConfig *config, const char *lead_id,
+							bool is_insert, LqStage from, LqStage to,
+							const char *reason);
 
 /* stage_datum.c */
 extern LqStage lq_stage_from_datum(Datum label);
@@ -118,10 +139,13 @@ typedef struct LqTransition
 	LqVia		via;
 } LqTransition;
 
-extern void lq_log_transition(const LqTransition *transition);
 extern bool lq_rejection_reason_exists(const char *reason);
 extern bool lq_score_when_recycled(Oid lead_table, const char *lead_id,
 								   Datum *score, bool *isnull);
+
+/* pending.c */
+extern void lq_pending_push(Oid relid, const LqTransition *transition);
+extern bool lq_pending_take(Oid relid, LqTransition *transition);
 
 /* reject.c: the rejection in progress, which the trigger records */
 extern Oid	lq_rejecting_relid;

@@ -1,15 +1,15 @@
 /*
  * transition_log.c
- *		Writing leadqual.transition, and the few reads the trigger needs.
+ *		leadqual.log_transition(), the AFTER trigger that writes
+ *		leadqual.transition, and the few reads of the log qualify() needs.
  *
  * Every query here runs as the owner of leadqual.transition, the way
  * PostgreSQL's foreign-key triggers run as the referenced table's owner:
  * ordinary roles may read the log but not write it, and a rejection reason
  * is checked even when the role can't read leadqual.rejection_reason.
  *
- * Callers connect to SPI first; plans are prepared once per backend and
- * name every object and operator with its schema, so the caller's
- * search_path never changes what they mean.
+ * Plans are prepared once per backend and name every object and operator
+ * with its schema, so the caller's search_path never changes what they mean.
  */
 #include "postgres.h"
 
@@ -17,8 +17,10 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/rel.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -86,8 +88,15 @@ text_or_null(const char *value, char *null_flag)
 	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
 }
 
-void
-lq_log_transition(const LqTransition *transition)
+static void
+connect_spi(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "leadqual: SPI_connect failed");
+}
+
+static void
+log_transition(const LqTransition *transition)
 {
 	Datum		values[8];
 	char		nulls[8];
@@ -127,7 +136,9 @@ bool
 lq_rejection_reason_exists(const char *reason)
 {
 	Datum		value = CStringGetTextDatum(reason);
+	bool		exists;
 
+	connect_spi();
 	if (reason_plan == NULL)
 	{
 		Oid			argtypes[1] = {TEXTOID};
@@ -138,13 +149,15 @@ lq_rejection_reason_exists(const char *reason)
 			1, argtypes);
 	}
 	execute_as_log_owner(reason_plan, &value, NULL, 1);
-	return SPI_processed > 0;
+	exists = SPI_processed > 0;
+	SPI_finish();
+	return exists;
 }
 
 /*
  * The score logged when the lead last entered recycled.  Returns false when
  * the log has no such entry, for example when the lead was recycled before
- * its table was managed.  The datum lives until SPI_finish.
+ * its table was managed.
  */
 bool
 lq_score_when_recycled(Oid lead_table, const char *lead_id,
@@ -152,7 +165,9 @@ lq_score_when_recycled(Oid lead_table, const char *lead_id,
 {
 	Datum		values[2] = {ObjectIdGetDatum(lead_table),
 	CStringGetTextDatum(lead_id)};
+	bool		found;
 
+	connect_spi();
 	if (recycled_score_plan == NULL)
 	{
 		Oid			argtypes[2] = {REGCLASSOID, TEXTOID};
@@ -166,9 +181,82 @@ lq_score_when_recycled(Oid lead_table, const char *lead_id,
 			2, argtypes);
 	}
 	execute_as_log_owner(recycled_score_plan, values, NULL, 1);
-	if (SPI_processed == 0)
-		return false;
-	*score = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-						   isnull);
-	return true;
+	found = SPI_processed > 0;
+	if (found)
+	{
+		*score = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+							   isnull);
+		if (!*isnull)
+			*score = SPI_datumTransfer(*score, false, -1);
+	}
+	SPI_finish();
+	return found;
+}
+
+/*
+ * The via and reason of a change qualify() did not decide: another BEFORE
+ * trigger, firing after leadqual_qualify, changed the stage.  The stage
+ * rules hold for it all the same.
+ */
+static void
+undecided_change(LqTableConfig *config, LqTransition *transition,
+				 bool is_insert)
+{
+	if (!lq_stage_is_funnel(transition->to_stage) || !lq_enforce_stage_rules)
+		transition->reason = lq_given_reason(config);
+	transition->via = lq_enforce_move(config, transition->lead_id, is_insert,
+									  transition->from_stage,
+									  transition->to_stage, transition->reason)
+		? LQ_VIA_REPAIR : LQ_VIA_MANUAL;
+}
+
+/*
+ * leadqual.log_transition(): AFTER INSERT and AFTER UPDATE row trigger that
+ * manage() attaches (the UPDATE one only WHEN the stage changed).  It logs
+ * the row's stage change with the via and reason qualify() decided.
+ */
+PG_FUNCTION_INFO_V1(leadqual_log_transition);
+Datum
+leadqual_log_transition(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	LqTableConfig *config;
+	bool		is_insert;
+	HeapTuple	new_row;
+	LqRowState	new_state;
+	LqRowState	old_state = {LQ_STAGE_INVALID, (Datum) 0, true};
+	LqTransition transition;
+
+	lq_check_trigger_context(fcinfo, "leadqual.log_transition", false);
+	rel = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(rel);
+	config = lq_config_for_trigger(rel, trigdata->tg_trigger);
+	is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+	new_row = is_insert ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
+
+	lq_row_read(config, tupdesc, new_row, &new_state);
+	if (!is_insert)
+	{
+		lq_row_read(config, tupdesc, trigdata->tg_trigtuple, &old_state);
+		if (old_state.stage == new_state.stage)
+			return PointerGetDatum(NULL);
+	}
+
+	memset(&transition, 0, sizeof(transition));
+	transition.lead_table = config->log_relid;
+	transition.lead_id = lq_row_lead_id(config, tupdesc, new_row);
+	transition.from_stage = old_state.stage;
+	transition.to_stage = new_state.stage;
+	transition.score_isnull = new_state.score_isnull;
+	if (!new_state.score_isnull)
+		transition.score = lq_score_to_numeric(config->score_kind, new_state.score);
+	if (!lq_pending_take(RelationGetRelid(rel), &transition))
+		undecided_change(config, &transition, is_insert);
+
+	connect_spi();
+	log_transition(&transition);
+	SPI_finish();
+	return PointerGetDatum(NULL);
 }

@@ -1,0 +1,153 @@
+/*
+ * managed_row.c
+ *		What both leadqual triggers read from a row of a managed table, and
+ *		the checks that they were attached the way manage() attaches them.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "utils/rel.h"
+
+#include "leadqual.h"
+
+/*
+ * Errors unless the trigger fires FOR EACH ROW, BEFORE or AFTER as
+ * "before" says, on INSERT or UPDATE.
+ */
+void
+lq_check_trigger_context(FunctionCallInfo fcinfo, const char *function,
+						 bool before)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	char	   *hint = psprintf("Call leadqual.manage() on the table instead; it attaches %s "
+								"FOR EACH ROW, %s INSERT and UPDATE.",
+								function, before ? "BEFORE" : "AFTER");
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: must be called as a trigger", function),
+				 errhint("%s", hint)));
+
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: trigger \"%s\" on table %s must fire FOR EACH ROW, not FOR EACH STATEMENT",
+						function, trigdata->tg_trigger->tgname,
+						lq_qualified_name(RelationGetRelid(trigdata->tg_relation))),
+				 errhint("%s", hint)));
+
+	if (before ? !TRIGGER_FIRED_BEFORE(trigdata->tg_event)
+		: !TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: trigger \"%s\" on table %s must fire %s the row changes",
+						function, trigdata->tg_trigger->tgname,
+						lq_qualified_name(RelationGetRelid(trigdata->tg_relation)),
+						before ? "BEFORE" : "AFTER"),
+				 errhint("%s", hint)));
+
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: trigger \"%s\" on table %s must fire on INSERT or UPDATE only",
+						function, trigdata->tg_trigger->tgname,
+						lq_qualified_name(RelationGetRelid(trigdata->tg_relation))),
+				 errhint("%s", hint)));
+}
+
+char *
+lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
+{
+	bool		isnull;
+	Datum		id = heap_getattr(row, config->id_attnum, tupdesc, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("leadqual: a row of table %s has no lead id in column \"%s\"",
+						config->display_name, NameStr(config->id_column)),
+				 errhint("Every row of a managed table needs an id, so its stage changes can be logged.")));
+	return OutputFunctionCall(&config->id_output, id);
+}
+
+void
+lq_row_read(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row,
+			LqRowState *state)
+{
+	bool		isnull;
+	Datum		stage = heap_getattr(row, config->stage_attnum, tupdesc, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("leadqual: lead \"%s\" of table %s has no lifecycle stage",
+						lq_row_lead_id(config, tupdesc, row), config->display_name),
+				 errhint("Column \"%s\" of a managed table must not be NULL; give it a default such as 'lead'.",
+						 NameStr(config->stage_column))));
+	state->stage = lq_stage_from_datum(stage);
+	state->score = heap_getattr(row, config->score_attnum, tupdesc,
+								&state->score_isnull);
+}
+
+/* The reason a move carries: reject()'s, else SET LOCAL leadqual.reason. */
+const char *
+lq_given_reason(LqTableConfig *config)
+{
+	if (lq_rejecting_relid == config->log_relid)
+		return lq_rejecting_reason;
+	if (lq_reason_guc != NULL && lq_reason_guc[0] != '\0')
+		return lq_reason_guc;
+	return NULL;
+}
+
+/* "move from mql to sql", or "be inserted as sql" */
+char *
+lq_describe_move(bool is_insert, LqStage from, LqStage to)
+{
+	if (is_insert)
+		return psprintf("be inserted as %s", lq_stage_name(to));
+	return psprintf("move from %s to %s", lq_stage_name(from), lq_stage_name(to));
+}
+
+/*
+ * Errors unless the stage rules allow this move, with the reason it carries
+ * (NULL for none).  Returns whether the rules would have refused it, which
+ * is what a repair is.
+ */
+bool
+lq_enforce_move(LqTableConfig *config, const char *lead_id, bool is_insert,
+				LqStage from, LqStage to, const char *reason)
+{
+	LqMoveVerdict verdict = is_insert
+		? (lq_stage_is_funnel(to) ? LQ_MOVE_ALLOWED : LQ_MOVE_NEEDS_REASON)
+		: lq_move_verdict(from, to);
+
+	if (verdict == LQ_MOVE_ALLOWED ||
+		(verdict == LQ_MOVE_NEEDS_REASON && reason != NULL))
+		return false;
+	if (!lq_enforce_stage_rules)
+		return true;
+
+	if (verdict == LQ_MOVE_BACKWARD)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("leadqual: lead \"%s\" of table %s cannot move backward from %s to %s",
+						lead_id, config->display_name,
+						lq_stage_name(from), lq_stage_name(to)),
+				 errdetail("A lead moves forward along the funnel; it leaves the funnel only for recycled or disqualified."),
+				 errhint("To hand it back to marketing, call leadqual.reject('%s', '%s', 'recycled', '<reason>'). "
+						 "To repair data, a privileged role can SET LOCAL leadqual.enforce_stage_rules = off.",
+						 config->display_name, lead_id)));
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("leadqual: lead \"%s\" of table %s needs a rejection reason to %s",
+					lead_id, config->display_name,
+					lq_describe_move(is_insert, from, to)),
+			 errhint("Call leadqual.reject('%s', '%s', '%s', '<reason>'), or SET LOCAL leadqual.reason = '<reason>' "
+					 "in the same transaction; the reasons are listed in leadqual.rejection_reason.",
+					 config->display_name, lead_id, lq_stage_name(to))));
+	pg_unreachable();
+}

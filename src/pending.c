@@ -1,0 +1,176 @@
+/*
+ * pending.c
+ *		Stage changes decided by leadqual.qualify(), waiting for the row to
+ *		be written.
+ *
+ * The BEFORE trigger decides a row's new stage, but only an AFTER trigger
+ * knows the row was really written: INSERT ... ON CONFLICT fires BEFORE
+ * INSERT triggers for rows it then skips or turns into an UPDATE, and a
+ * later BEFORE trigger may cancel the row.  So qualify() files its decision
+ * here, and leadqual.log_transition(), an AFTER trigger, takes it back out
+ * when it logs the change that actually happened.
+ *
+ * Decisions are kept per (table, lead id) in arrival order, because AFTER
+ * row triggers fire in the order the rows were written.  A decision that no
+ * write claims (a skipped row) is forgotten at the end of the transaction.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "common/hashfn.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "leadqual.h"
+
+typedef struct LqPendingKey
+{
+	Oid			relid;
+	uint32		lead_hash;
+} LqPendingKey;
+
+typedef struct LqDecision
+{
+	struct LqDecision *next;
+	char	   *lead_id;
+	LqStage		from_stage;
+	LqStage		to_stage;
+	LqVia		via;
+	char	   *reason;
+} LqDecision;
+
+typedef struct LqPendingEntry
+{
+	LqPendingKey key;
+	LqDecision *first;
+	LqDecision *last;
+} LqPendingEntry;
+
+static MemoryContext pending_cxt = NULL;
+static HTAB *pending = NULL;
+static bool xact_callback_registered = false;
+
+static void
+forget_pending(XactEvent event, void *arg pg_attribute_unused())
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* pending_cxt is a child of TopTransactionContext: gone now */
+			pending_cxt = NULL;
+			pending = NULL;
+			break;
+		default:
+			break;
+	}
+}
+
+static HTAB *
+pending_hash(void)
+{
+	HASHCTL		ctl;
+
+	if (pending != NULL)
+		return pending;
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(forget_pending, NULL);
+		xact_callback_registered = true;
+	}
+	pending_cxt = AllocSetContextCreate(TopTransactionContext,
+										"leadqual pending transitions",
+										ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(LqPendingKey);
+	ctl.entrysize = sizeof(LqPendingEntry);
+	ctl.hcxt = pending_cxt;
+	pending = hash_create("leadqual pending transitions", 256, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return pending;
+}
+
+static LqPendingKey
+make_key(Oid relid, const char *lead_id)
+{
+	LqPendingKey key;
+
+	memset(&key, 0, sizeof(key));
+	key.relid = relid;
+	key.lead_hash = hash_bytes((const unsigned char *) lead_id, strlen(lead_id));
+	return key;
+}
+
+void
+lq_pending_push(Oid relid, const LqTransition *transition)
+{
+	LqPendingKey key = make_key(relid, transition->lead_id);
+	LqPendingEntry *entry;
+	LqDecision *decision;
+	bool		found;
+
+	entry = hash_search(pending_hash(), &key, HASH_ENTER, &found);
+	if (!found)
+		entry->first = entry->last = NULL;
+
+	decision = MemoryContextAlloc(pending_cxt, sizeof(LqDecision));
+	decision->next = NULL;
+	decision->lead_id = MemoryContextStrdup(pending_cxt, transition->lead_id);
+	decision->from_stage = transition->from_stage;
+	decision->to_stage = transition->to_stage;
+	decision->via = transition->via;
+	decision->reason = transition->reason == NULL ? NULL
+		: MemoryContextStrdup(pending_cxt, transition->reason);
+
+	if (entry->last == NULL)
+		entry->first = decision;
+	else
+		entry->last->next = decision;
+	entry->last = decision;
+}
+
+/*
+ * Claims the oldest decision for this very move and fills in its via and
+ * reason.  Returns false when qualify() decided no such move.
+ */
+bool
+lq_pending_take(Oid relid, LqTransition *transition)
+{
+	LqPendingKey key;
+	LqPendingEntry *entry;
+	LqDecision *previous = NULL;
+
+	if (pending == NULL)
+		return false;
+	key = make_key(relid, transition->lead_id);
+	entry = hash_search(pending, &key, HASH_FIND, NULL);
+	if (entry == NULL)
+		return false;
+
+	for (LqDecision *decision = entry->first; decision != NULL;
+		 previous = decision, decision = decision->next)
+	{
+		if (decision->from_stage != transition->from_stage ||
+			decision->to_stage != transition->to_stage ||
+			strcmp(decision->lead_id, transition->lead_id) != 0)
+			continue;
+
+		transition->via = decision->via;
+		transition->reason = decision->reason;	/* lives until xact end */
+		if (previous == NULL)
+			entry->first = decision->next;
+		else
+			previous->next = decision->next;
+		if (entry->last == decision)
+			entry->last = previous;
+		if (entry->first == NULL)
+			hash_search(pending, &key, HASH_REMOVE, NULL);
+		pfree(decision->lead_id);
+		pfree(decision);
+		return true;
+	}
+	return false;
+}
