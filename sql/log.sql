@@ -43,6 +43,21 @@ UPDATE lg.leads SET email = 'demote@x' WHERE id = 2;
 SELECT lead_id, from_stage, to_stage, via FROM leadqual.transition
 WHERE lead_table = 'lg.leads'::regclass AND lead_id IN ('2', '6') ORDER BY id;
 
+-- a decision left behind by a rolled-back subtransaction is not reused
+CREATE FUNCTION lg.fail_on_7() RETURNS trigger LANGUAGE plpgsql AS
+$$BEGIN IF NEW.id = 7 AND NEW.score > 60 THEN RAISE EXCEPTION 'no'; END IF; RETURN NEW; END$$;
+CREATE TRIGGER fail_on_7 AFTER UPDATE ON lg.leads FOR EACH ROW EXECUTE FUNCTION lg.fail_on_7();
+INSERT INTO lg.leads (id, email, score) VALUES (7, 'g@x', 10);
+BEGIN;
+SAVEPOINT s;
+UPDATE lg.leads SET score = 70 WHERE id = 7;
+ROLLBACK TO SAVEPOINT s;
+UPDATE lg.leads SET lifecycle_stage = 'mql' WHERE id = 7;
+COMMIT;
+SELECT lead_id, from_stage, to_stage, score, via FROM leadqual.transition
+WHERE lead_table = 'lg.leads'::regclass AND lead_id = '7' ORDER BY id;
+DROP TRIGGER fail_on_7 ON lg.leads;
+
 -- ordinary roles read the log but cannot write it; their changes are logged
 CREATE ROLE leadqual_lg_rep;
 GRANT USAGE ON SCHEMA lg TO leadqual_lg_rep;

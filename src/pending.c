@@ -10,9 +10,11 @@
  * here, and leadqual.log_transition(), an AFTER trigger, takes it back out
  * when it logs the change that actually happened.
  *
- * Decisions are kept per (table, lead id) in arrival order, because AFTER
- * row triggers fire in the order the rows were written.  A decision that no
- * write claims (a skipped row) is forgotten at the end of the transaction.
+ * Decisions are kept per (table, lead id), newest first: the newest
+ * decision for a move is the one whose row is being logged, even when an
+ * older one was left behind by a row that was skipped, or written in a
+ * subtransaction that rolled back.  Unclaimed decisions are forgotten at the
+ * end of the transaction.
  */
 #include "postgres.h"
 
@@ -42,8 +44,7 @@ typedef struct LqDecision
 typedef struct LqPendingEntry
 {
 	LqPendingKey key;
-	LqDecision *first;
-	LqDecision *last;
+	LqDecision *newest;
 } LqPendingEntry;
 
 static MemoryContext pending_cxt = NULL;
@@ -114,26 +115,21 @@ lq_pending_push(Oid relid, const LqTransition *transition)
 
 	entry = hash_search(pending_hash(), &key, HASH_ENTER, &found);
 	if (!found)
-		entry->first = entry->last = NULL;
+		entry->newest = NULL;
 
 	decision = MemoryContextAlloc(pending_cxt, sizeof(LqDecision));
-	decision->next = NULL;
+	decision->next = entry->newest;
 	decision->lead_id = MemoryContextStrdup(pending_cxt, transition->lead_id);
 	decision->from_stage = transition->from_stage;
 	decision->to_stage = transition->to_stage;
 	decision->via = transition->via;
 	decision->reason = transition->reason == NULL ? NULL
 		: MemoryContextStrdup(pending_cxt, transition->reason);
-
-	if (entry->last == NULL)
-		entry->first = decision;
-	else
-		entry->last->next = decision;
-	entry->last = decision;
+	entry->newest = decision;
 }
 
 /*
- * Claims the oldest decision for this very move and fills in its via and
+ * Claims the newest decision for this very move and fills in its via and
  * reason.  Returns false when qualify() decided no such move.
  */
 bool
@@ -150,7 +146,7 @@ lq_pending_take(Oid relid, LqTransition *transition)
 	if (entry == NULL)
 		return false;
 
-	for (LqDecision *decision = entry->first; decision != NULL;
+	for (LqDecision *decision = entry->newest; decision != NULL;
 		 previous = decision, decision = decision->next)
 	{
 		if (decision->from_stage != transition->from_stage ||
@@ -161,12 +157,10 @@ lq_pending_take(Oid relid, LqTransition *transition)
 		transition->via = decision->via;
 		transition->reason = decision->reason;	/* lives until xact end */
 		if (previous == NULL)
-			entry->first = decision->next;
+			entry->newest = decision->next;
 		else
 			previous->next = decision->next;
-		if (entry->last == decision)
-			entry->last = previous;
-		if (entry->first == NULL)
+		if (entry->newest == NULL)
 			hash_search(pending, &key, HASH_REMOVE, NULL);
 		pfree(decision->lead_id);
 		pfree(decision);
