@@ -1,5 +1,7 @@
-# leadqual: PGXS build.  `make`, `make install`, `make installcheck` as usual;
-# tools/test runs every suite on a throwaway cluster.
+# leadqual: PGXS build.  `make`, `make install`, `make installcheck` as usual
+# (pg_regress, then the isolation specs); `make unitcheck` for the plain-C
+# core and `make tapcheck` for the pgTAP suites.  tools/test runs them all on
+# a throwaway cluster.
 
 EXTENSION  = leadqual
 MODULE_big = leadqual
@@ -38,8 +40,13 @@ UNIT_TESTS = test/unit/stage_test
 test/unit/stage_test: test/unit/stage_test.c src/stage.c src/stage.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/stage_test.c src/stage.c
 
-.PHONY: unitcheck
+.PHONY: unitcheck tapcheck
 unitcheck: $(UNIT_TESTS)
 	prove -v $(UNIT_TESTS)
+
+# pgTAP suites, against the server and database the PG* variables name;
+# each suite creates the extensions it needs and rolls back.
+tapcheck:
+	pg_prove -v test/*.sql
 
 EXTRA_CLEAN = $(UNIT_TESTS) results/ output_iso/ regression.diffs regression.out

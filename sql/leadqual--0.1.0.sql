@@ -202,7 +202,6 @@ BEGIN
     END LOOP;
 END
 $drop$;
-REVOKE ALL ON FUNCTION @extschema@._drop_triggers(regclass) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.manage(
     leads        regclass,

@@ -74,4 +74,25 @@ SELECT leadqual.manage('m.leads', score_column => 'points');
 INSERT INTO m.leads (id, points) VALUES (1, 10);
 SELECT id, points, lifecycle_stage FROM m.leads;
 
+-- an ordinary role manages its own table
+CREATE ROLE leadqual_m_owner;
+GRANT CREATE, USAGE ON SCHEMA m TO leadqual_m_owner;
+SET ROLE leadqual_m_owner;
+CREATE TABLE m.own_leads (id int PRIMARY KEY, score int NOT NULL DEFAULT 0,
+                          lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.manage('m.own_leads', threshold => 10);
+INSERT INTO m.own_leads VALUES (1, 15);
+SELECT leadqual.manage('m.own_leads', threshold => 20);
+SELECT leads, threshold FROM leadqual.managed WHERE leads = 'm.own_leads'::regclass;
+SELECT leadqual.unmanage('m.own_leads');
+-- but not someone else's
+SELECT leadqual.manage('m.leads', score_column => 'points');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT lead_id, to_stage, changed_by, via FROM leadqual.transition
+WHERE lead_table = 'm.own_leads'::regclass;
+DROP TABLE m.own_leads;
+REVOKE ALL ON SCHEMA m FROM leadqual_m_owner;
+DROP ROLE leadqual_m_owner;
+
 DROP SCHEMA m CASCADE;
