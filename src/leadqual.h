@@ -100,13 +100,23 @@ extern LqTableConfig *lq_config_for_trigger(Relation rel, Trigger *trigger);
 extern Trigger *lq_find_qualify_trigger(Relation rel);
 extern char *lq_qualified_name(Oid relid);
 
+/* One firing of a leadqual row trigger: the table, its settings, the row. */
+typedef struct LqFiring
+{
+	Relation	rel;
+	TupleDesc	tupdesc;
+	LqTableConfig *config;
+	bool		is_insert;
+	HeapTuple	new_row;
+	LqRowState	new_state;
+	LqRowState	old_state;		/* stage LQ_STAGE_INVALID for an INSERT */
+} LqFiring;
+
 /* managed_row.c */
-extern void lq_check_trigger_context(FunctionCallInfo fcinfo,
-									 const char *function, bool before);
+extern void lq_begin_firing(FunctionCallInfo fcinfo, const char *function,
+							bool before, LqFiring *firing);
 extern char *lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc,
 							HeapTuple row);
-extern void lq_row_read(LqTableConfig *config, TupleDesc tupdesc,
-						HeapTuple row, LqRowState *state);
 extern const char *lq_given_reason(LqTableConfig *config);
 extern char *lq_describe_move(bool is_insert, LqStage from, LqStage to);
 extern bool lq_enforce_move(LqTableConfig *config, const char *lead_id,

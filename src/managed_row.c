@@ -15,8 +15,8 @@
  * Errors unless the trigger fires FOR EACH ROW, BEFORE or AFTER as
  * "before" says, on INSERT or UPDATE.
  */
-void
-lq_check_trigger_context(FunctionCallInfo fcinfo, const char *function,
+static void
+check_trigger_context(FunctionCallInfo fcinfo, const char *function,
 						 bool before)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
@@ -73,9 +73,9 @@ lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
 	return OutputFunctionCall(&config->id_output, id);
 }
 
-void
-lq_row_read(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row,
-			LqRowState *state)
+static void
+read_row(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row,
+		 LqRowState *state)
 {
 	bool		isnull;
 	Datum		stage = heap_getattr(row, config->stage_attnum, tupdesc, &isnull);
@@ -90,6 +90,35 @@ lq_row_read(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row,
 	state->stage = lq_stage_from_datum(stage);
 	state->score = heap_getattr(row, config->score_attnum, tupdesc,
 								&state->score_isnull);
+}
+
+/* Checks how the trigger fires, then reads the table's settings and row. */
+void
+lq_begin_firing(FunctionCallInfo fcinfo, const char *function, bool before,
+				LqFiring *firing)
+{
+	TriggerData *trigdata;
+
+	check_trigger_context(fcinfo, function, before);
+	trigdata = (TriggerData *) fcinfo->context;
+	firing->rel = trigdata->tg_relation;
+	firing->tupdesc = RelationGetDescr(firing->rel);
+	firing->config = lq_config_for_trigger(firing->rel, trigdata->tg_trigger);
+	firing->is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+	firing->new_row = firing->is_insert ? trigdata->tg_trigtuple
+		: trigdata->tg_newtuple;
+
+	read_row(firing->config, firing->tupdesc, firing->new_row,
+			 &firing->new_state);
+	if (firing->is_insert)
+	{
+		firing->old_state.stage = LQ_STAGE_INVALID;
+		firing->old_state.score = (Datum) 0;
+		firing->old_state.score_isnull = true;
+	}
+	else
+		read_row(firing->config, firing->tupdesc, trigdata->tg_trigtuple,
+				 &firing->old_state);
 }
 
 /* The reason a move carries: reject()'s, else SET LOCAL leadqual.reason. */

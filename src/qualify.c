@@ -59,68 +59,56 @@ PG_FUNCTION_INFO_V1(leadqual_qualify);
 Datum
 leadqual_qualify(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Relation	rel;
-	TupleDesc	tupdesc;
+	LqFiring	firing;
 	LqTableConfig *config;
-	bool		is_insert;
-	HeapTuple	new_row;
-	LqRowState	new_state;
-	LqRowState	old_state = {LQ_STAGE_INVALID, (Datum) 0, true};
+	LqRowState *new_state = &firing.new_state;
+	LqRowState *old_state = &firing.old_state;
 	LqRowFacts	facts;
 	LqPromotion promotion;
 	bool		moved_by_hand;
 	LqTransition transition;
 
-	lq_check_trigger_context(fcinfo, "leadqual.qualify", true);
-	rel = trigdata->tg_relation;
-	tupdesc = RelationGetDescr(rel);
-	config = lq_config_for_trigger(rel, trigdata->tg_trigger);
-	is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
-	new_row = is_insert ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
+	lq_begin_firing(fcinfo, "leadqual.qualify", true, &firing);
+	config = firing.config;
 
-	lq_row_read(config, tupdesc, new_row, &new_state);
-	if (!is_insert)
-		lq_row_read(config, tupdesc, trigdata->tg_trigtuple, &old_state);
-
-	facts.is_insert = is_insert;
-	facts.old_stage = old_state.stage;
-	facts.new_stage = new_state.stage;
+	facts.is_insert = firing.is_insert;
+	facts.old_stage = old_state->stage;
+	facts.new_stage = new_state->stage;
 	facts.repair = !lq_enforce_stage_rules;
-	facts.new_meets_threshold = !new_state.score_isnull &&
-		lq_score_meets(config->score_kind, new_state.score, &config->threshold);
-	facts.old_meets_threshold = !old_state.score_isnull &&
-		lq_score_meets(config->score_kind, old_state.score, &config->threshold);
-	facts.score_rose = !new_state.score_isnull && !old_state.score_isnull &&
-		lq_score_greater(config->score_kind, new_state.score, old_state.score);
+	facts.new_meets_threshold = !new_state->score_isnull &&
+		lq_score_meets(config->score_kind, new_state->score, &config->threshold);
+	facts.old_meets_threshold = !old_state->score_isnull &&
+		lq_score_meets(config->score_kind, old_state->score, &config->threshold);
+	facts.score_rose = !new_state->score_isnull && !old_state->score_isnull &&
+		lq_score_greater(config->score_kind, new_state->score, old_state->score);
 
 	promotion = lq_decide_promotion(&facts);
-	moved_by_hand = is_insert || new_state.stage != old_state.stage;
+	moved_by_hand = firing.is_insert || new_state->stage != old_state->stage;
 	if (!moved_by_hand && promotion == LQ_KEEP_STAGE)
-		return PointerGetDatum(new_row);
+		return PointerGetDatum(firing.new_row);
 
 	memset(&transition, 0, sizeof(transition));
-	transition.lead_id = lq_row_lead_id(config, tupdesc, new_row);
-	transition.from_stage = old_state.stage;
-	transition.to_stage = new_state.stage;
+	transition.lead_id = lq_row_lead_id(config, firing.tupdesc, firing.new_row);
+	transition.from_stage = old_state->stage;
+	transition.to_stage = new_state->stage;
 	transition.via = LQ_VIA_MANUAL;
 
 	if (promotion == LQ_PROMOTE_IF_ABOVE_RECYCLED_SCORE)
-		promotion = above_recycled_score(config, transition.lead_id, new_state.score)
+		promotion = above_recycled_score(config, transition.lead_id, new_state->score)
 			? LQ_PROMOTE : LQ_KEEP_STAGE;
 
 	if (moved_by_hand)
 	{
-		if (!lq_stage_is_funnel(new_state.stage) || !lq_enforce_stage_rules)
+		if (!lq_stage_is_funnel(new_state->stage) || !lq_enforce_stage_rules)
 			transition.reason = lq_given_reason(config);
-		if (lq_enforce_move(config, transition.lead_id, is_insert,
-							old_state.stage, new_state.stage, transition.reason))
+		if (lq_enforce_move(config, transition.lead_id, firing.is_insert,
+							old_state->stage, new_state->stage, transition.reason))
 			transition.via = LQ_VIA_REPAIR;
 		else if (lq_rejecting_relid == config->log_relid && transition.reason != NULL)
 			transition.via = LQ_VIA_REJECTION;
 		if (transition.reason != NULL)
 			check_reason_exists(config, transition.lead_id, transition.reason,
-								is_insert, old_state.stage, new_state.stage);
+								firing.is_insert, old_state->stage, new_state->stage);
 	}
 
 	if (promotion == LQ_PROMOTE)
@@ -129,15 +117,15 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 		Datum		stage = lq_stage_to_datum(config->stage_type, config->promote_to);
 		bool		isnull = false;
 
-		new_row = heap_modify_tuple_by_cols(new_row, tupdesc, 1, &attnum,
-											&stage, &isnull);
+		firing.new_row = heap_modify_tuple_by_cols(firing.new_row, firing.tupdesc,
+												   1, &attnum, &stage, &isnull);
 		transition.to_stage = config->promote_to;
 		transition.via = LQ_VIA_PROMOTION;
 	}
 	else if (!moved_by_hand)
-		return PointerGetDatum(new_row);
+		return PointerGetDatum(firing.new_row);
 
 	/* leadqual.log_transition() logs it once the row is written */
-	lq_pending_push(RelationGetRelid(rel), &transition);
-	return PointerGetDatum(new_row);
+	lq_pending_push(RelationGetRelid(firing.rel), &transition);
+	return PointerGetDatum(firing.new_row);
 }

@@ -219,41 +219,25 @@ PG_FUNCTION_INFO_V1(leadqual_log_transition);
 Datum
 leadqual_log_transition(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Relation	rel;
-	TupleDesc	tupdesc;
-	LqTableConfig *config;
-	bool		is_insert;
-	HeapTuple	new_row;
-	LqRowState	new_state;
-	LqRowState	old_state = {LQ_STAGE_INVALID, (Datum) 0, true};
+	LqFiring	firing;
 	LqTransition transition;
 
-	lq_check_trigger_context(fcinfo, "leadqual.log_transition", false);
-	rel = trigdata->tg_relation;
-	tupdesc = RelationGetDescr(rel);
-	config = lq_config_for_trigger(rel, trigdata->tg_trigger);
-	is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
-	new_row = is_insert ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
-
-	lq_row_read(config, tupdesc, new_row, &new_state);
-	if (!is_insert)
-	{
-		lq_row_read(config, tupdesc, trigdata->tg_trigtuple, &old_state);
-		if (old_state.stage == new_state.stage)
-			return PointerGetDatum(NULL);
-	}
+	lq_begin_firing(fcinfo, "leadqual.log_transition", false, &firing);
+	if (firing.old_state.stage == firing.new_state.stage)
+		return PointerGetDatum(NULL);
 
 	memset(&transition, 0, sizeof(transition));
-	transition.lead_table = config->log_relid;
-	transition.lead_id = lq_row_lead_id(config, tupdesc, new_row);
-	transition.from_stage = old_state.stage;
-	transition.to_stage = new_state.stage;
-	transition.score_isnull = new_state.score_isnull;
-	if (!new_state.score_isnull)
-		transition.score = lq_score_to_numeric(config->score_kind, new_state.score);
-	if (!lq_pending_take(RelationGetRelid(rel), &transition))
-		undecided_change(config, &transition, is_insert);
+	transition.lead_table = firing.config->log_relid;
+	transition.lead_id = lq_row_lead_id(firing.config, firing.tupdesc,
+										firing.new_row);
+	transition.from_stage = firing.old_state.stage;
+	transition.to_stage = firing.new_state.stage;
+	transition.score_isnull = firing.new_state.score_isnull;
+	if (!transition.score_isnull)
+		transition.score = lq_score_to_numeric(firing.config->score_kind,
+											   firing.new_state.score);
+	if (!lq_pending_take(RelationGetRelid(firing.rel), &transition))
+		undecided_change(firing.config, &transition, firing.is_insert);
 
 	connect_spi();
 	log_transition(&transition);
