@@ -35,6 +35,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 include $(PGXS)
 
+# PGXS tracks no header dependencies; every object includes these.
+$(OBJS): src/leadqual.h src/stage.h src/compat.h
+
 # Unit tests of the plain-C core, without a server.
 UNIT_TESTS = test/unit/stage_test
 test/unit/stage_test: test/unit/stage_test.c src/stage.c src/stage.h

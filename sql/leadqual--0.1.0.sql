@@ -122,7 +122,9 @@ SELECT t.lead_table,
        pg_catalog.row_number() OVER (PARTITION BY t.lead_table, t.lead_id, t.to_stage
                                      ORDER BY t.changed_at, t.id) AS visit,
        pg_catalog.lead(t.changed_at) OVER lead_log IS NULL AS is_current,
-       COALESCE(pg_catalog.lead(t.changed_at) OVER lead_log, pg_catalog.now())
+       -- statement_timestamp(), not now(): a stay that began earlier in
+       -- this transaction must not come out negative
+       COALESCE(pg_catalog.lead(t.changed_at) OVER lead_log, pg_catalog.statement_timestamp())
            OPERATOR(pg_catalog.-) t.changed_at AS time_in_stage,
        t.id AS transition_id
 FROM @extschema@.transition AS t
@@ -322,8 +324,10 @@ BEGIN
     EXECUTE format('CREATE TRIGGER leadqual_log_insert AFTER INSERT ON %s '
                    'FOR EACH ROW EXECUTE FUNCTION @extschema@.log_transition(%s)',
                    leads, settings);
+    -- The casts let a domain over lifecycle_stage compare.
     EXECUTE format('CREATE TRIGGER leadqual_log_update AFTER UPDATE ON %s '
-                   'FOR EACH ROW WHEN (OLD.%I IS DISTINCT FROM NEW.%I) '
+                   'FOR EACH ROW WHEN (OLD.%I::@extschema@.lifecycle_stage '
+                   'IS DISTINCT FROM NEW.%I::@extschema@.lifecycle_stage) '
                    'EXECUTE FUNCTION @extschema@.log_transition(%s)',
                    leads, stage_column, stage_column, settings);
 END

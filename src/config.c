@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
@@ -23,6 +24,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/partcache.h"
 #include "utils/rel.h"
 
 #include "compat.h"
@@ -129,6 +131,39 @@ partition_root(Relation rel, Trigger *trigger)
 	if (rel->rd_rel->relispartition && trigger->tgisclone)
 		return llast_oid(get_partition_ancestors(RelationGetRelid(rel)));
 	return RelationGetRelid(rel);
+}
+
+static void
+resolve_partition_key(LqTableConfig *entry, Relation rel)
+{
+	ListCell   *lc;
+
+	entry->partition_key_count = 0;
+	entry->partition_key_unknown = false;
+	if (!rel->rd_rel->relispartition)
+		return;
+
+	foreach(lc, get_partition_ancestors(RelationGetRelid(rel)))
+	{
+		Relation	ancestor = relation_open(lfirst_oid(lc), AccessShareLock);
+		PartitionKey key = RelationGetPartitionKey(ancestor);
+
+		for (int i = 0; i < key->partnatts; i++)
+		{
+			char	   *name;
+
+			if (key->partattrs[i] == 0 ||
+				entry->partition_key_count == LQ_MAX_PARTITION_KEY_COLUMNS)
+			{
+				entry->partition_key_unknown = true;
+				continue;
+			}
+			name = get_attname(RelationGetRelid(ancestor), key->partattrs[i], false);
+			entry->partition_key_attnums[entry->partition_key_count++] =
+				get_attnum(RelationGetRelid(rel), name);
+		}
+		relation_close(ancestor, NoLock);
+	}
 }
 
 static void
@@ -244,6 +279,7 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 	entry->log_relid = partition_root(rel, trigger);
 	set_display_name(entry);
 	resolve_columns(entry, rel, trigger);
+	resolve_partition_key(entry, rel);
 	parse_threshold(entry, rel, trigger);
 	parse_promote_to(entry, rel, trigger);
 	entry->valid = true;

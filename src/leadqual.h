@@ -49,6 +49,8 @@ typedef struct LqThreshold
 	bool		int_never;		/* no integer meets it */
 } LqThreshold;
 
+#define LQ_MAX_PARTITION_KEY_COLUMNS 32
+
 /*
  * One managed table's settings, parsed from the arguments of its
  * leadqual.qualify trigger and resolved against its tuple descriptor.
@@ -62,7 +64,8 @@ typedef struct LqTableConfig
 	bool		valid;
 	Oid			relid;			/* the table the trigger fires on */
 	Oid			log_relid;		/* what the log records: the partition root */
-	char		display_name[2 * NAMEDATALEN + 8];	/* qualified, quoted */
+	/* schema.table, each part quoted: every character may double, plus quotes */
+	char		display_name[2 * (2 * NAMEDATALEN + 2) + 2];
 
 	NameData	id_column;
 	NameData	score_column;
@@ -77,6 +80,14 @@ typedef struct LqTableConfig
 
 	LqThreshold threshold;
 	LqStage		promote_to;
+
+	/*
+	 * For a partition: its columns that any ancestor partitions by, so an
+	 * UPDATE can tell whether it may move the row to another partition.
+	 */
+	int			partition_key_count;
+	AttrNumber	partition_key_attnums[LQ_MAX_PARTITION_KEY_COLUMNS];
+	bool		partition_key_unknown;	/* expressions, or too many columns */
 
 	/* leadqual.reject()'s UPDATE, prepared on first use */
 	SPIPlanPtr	reject_plan;
@@ -107,6 +118,7 @@ typedef struct LqFiring
 	TupleDesc	tupdesc;
 	LqTableConfig *config;
 	bool		is_insert;
+	HeapTuple	old_row;		/* NULL for an INSERT */
 	HeapTuple	new_row;
 	LqRowState	new_state;
 	LqRowState	old_state;		/* stage LQ_STAGE_INVALID for an INSERT */
@@ -118,6 +130,7 @@ extern void lq_begin_firing(FunctionCallInfo fcinfo, const char *function,
 extern char *lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc,
 							HeapTuple row);
 extern const char *lq_given_reason(LqTableConfig *config);
+extern bool lq_partition_key_changed(const LqFiring *firing);
 extern char *lq_describe_move(bool is_insert, LqStage from, LqStage to);
 extern bool lq_enforce_move(LqTableConfig *config, const char *lead_id,
 							bool is_insert, LqStage from, LqStage to,
@@ -154,8 +167,18 @@ extern bool lq_score_when_recycled(Oid lead_table, const char *lead_id,
 								   Datum *score, bool *isnull);
 
 /* pending.c */
-extern void lq_pending_push(Oid relid, const LqTransition *transition);
-extern bool lq_pending_take(Oid relid, LqTransition *transition);
+typedef enum LqPendingMatch
+{
+	LQ_MATCH_UPDATE,			/* the same from and to stages */
+	LQ_MATCH_INSERT,			/* the same to stage, from an INSERT or a
+								 * row moved between partitions */
+	LQ_MATCH_MOVE				/* a row leaving its partition, any stages */
+} LqPendingMatch;
+
+extern void lq_pending_push(Oid relid, const LqTransition *transition,
+							bool row_moving);
+extern bool lq_pending_take(Oid relid, LqTransition *transition,
+							LqPendingMatch match);
 
 /* reject.c: the rejection in progress, which the trigger records */
 extern Oid	lq_rejecting_relid;

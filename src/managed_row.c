@@ -7,6 +7,7 @@
 
 #include "access/htup_details.h"
 #include "commands/trigger.h"
+#include "utils/datum.h"
 #include "utils/rel.h"
 
 #include "leadqual.h"
@@ -105,6 +106,7 @@ lq_begin_firing(FunctionCallInfo fcinfo, const char *function, bool before,
 	firing->tupdesc = RelationGetDescr(firing->rel);
 	firing->config = lq_config_for_trigger(firing->rel, trigdata->tg_trigger);
 	firing->is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+	firing->old_row = firing->is_insert ? NULL : trigdata->tg_trigtuple;
 	firing->new_row = firing->is_insert ? trigdata->tg_trigtuple
 		: trigdata->tg_newtuple;
 
@@ -117,8 +119,41 @@ lq_begin_firing(FunctionCallInfo fcinfo, const char *function, bool before,
 		firing->old_state.score_isnull = true;
 	}
 	else
-		read_row(firing->config, firing->tupdesc, trigdata->tg_trigtuple,
+		read_row(firing->config, firing->tupdesc, firing->old_row,
 				 &firing->old_state);
+}
+
+/*
+ * Could this UPDATE move the row to another partition?  Only if it changes
+ * a column some ancestor partitions by.
+ */
+bool
+lq_partition_key_changed(const LqFiring *firing)
+{
+	const LqTableConfig *config = firing->config;
+
+	if (firing->is_insert || !firing->rel->rd_rel->relispartition)
+		return false;
+	if (config->partition_key_unknown)
+		return true;
+	for (int i = 0; i < config->partition_key_count; i++)
+	{
+		AttrNumber	attnum = config->partition_key_attnums[i];
+		Form_pg_attribute attr = TupleDescAttr(firing->tupdesc, attnum - 1);
+		bool		old_isnull;
+		bool		new_isnull;
+		Datum		old_value = heap_getattr(firing->old_row, attnum,
+											 firing->tupdesc, &old_isnull);
+		Datum		new_value = heap_getattr(firing->new_row, attnum,
+											 firing->tupdesc, &new_isnull);
+
+		if (old_isnull != new_isnull)
+			return true;
+		if (!old_isnull &&
+			!datumIsEqual(old_value, new_value, attr->attbyval, attr->attlen))
+			return true;
+	}
+	return false;
 }
 
 /* The reason a move carries: reject()'s, else SET LOCAL leadqual.reason. */

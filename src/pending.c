@@ -10,6 +10,11 @@
  * here, and leadqual.log_transition(), an AFTER trigger, takes it back out
  * when it logs the change that actually happened.
  *
+ * A row that an UPDATE moves to another partition is deleted from one
+ * partition and inserted into the other, firing the INSERT triggers there.
+ * qualify() files the UPDATE's decision under the partition root as well,
+ * marked as moving, and the INSERT into the new partition carries it on.
+ *
  * Decisions are kept per (table, lead id), newest first: the newest
  * decision for a move is the one whose row is being logged, even when an
  * older one was left behind by a row that was skipped, or written in a
@@ -39,6 +44,7 @@ typedef struct LqDecision
 	LqStage		to_stage;
 	LqVia		via;
 	char	   *reason;
+	bool		row_moving;
 } LqDecision;
 
 typedef struct LqPendingEntry
@@ -106,7 +112,7 @@ make_key(Oid relid, const char *lead_id)
 }
 
 void
-lq_pending_push(Oid relid, const LqTransition *transition)
+lq_pending_push(Oid relid, const LqTransition *transition, bool row_moving)
 {
 	LqPendingKey key = make_key(relid, transition->lead_id);
 	LqPendingEntry *entry;
@@ -123,17 +129,38 @@ lq_pending_push(Oid relid, const LqTransition *transition)
 	decision->from_stage = transition->from_stage;
 	decision->to_stage = transition->to_stage;
 	decision->via = transition->via;
+	decision->row_moving = row_moving;
 	decision->reason = transition->reason == NULL ? NULL
 		: MemoryContextStrdup(pending_cxt, transition->reason);
 	entry->newest = decision;
 }
 
+static bool
+matches(const LqDecision *decision, const LqTransition *transition,
+		LqPendingMatch match)
+{
+	if (strcmp(decision->lead_id, transition->lead_id) != 0)
+		return false;
+	switch (match)
+	{
+		case LQ_MATCH_UPDATE:
+			return decision->from_stage == transition->from_stage &&
+				decision->to_stage == transition->to_stage;
+		case LQ_MATCH_INSERT:
+			return decision->to_stage == transition->to_stage &&
+				(decision->from_stage == LQ_STAGE_INVALID || decision->row_moving);
+		case LQ_MATCH_MOVE:
+			return decision->row_moving;
+	}
+	pg_unreachable();
+}
+
 /*
- * Claims the newest decision for this very move and fills in its via and
+ * Claims the newest decision that matches and fills in its stages, via and
  * reason.  Returns false when qualify() decided no such move.
  */
 bool
-lq_pending_take(Oid relid, LqTransition *transition)
+lq_pending_take(Oid relid, LqTransition *transition, LqPendingMatch match)
 {
 	LqPendingKey key;
 	LqPendingEntry *entry;
@@ -149,11 +176,11 @@ lq_pending_take(Oid relid, LqTransition *transition)
 	for (LqDecision *decision = entry->newest; decision != NULL;
 		 previous = decision, decision = decision->next)
 	{
-		if (decision->from_stage != transition->from_stage ||
-			decision->to_stage != transition->to_stage ||
-			strcmp(decision->lead_id, transition->lead_id) != 0)
+		if (!matches(decision, transition, match))
 			continue;
 
+		transition->from_stage = decision->from_stage;
+		transition->to_stage = decision->to_stage;
 		transition->via = decision->via;
 		transition->reason = decision->reason;	/* lives until xact end */
 		if (previous == NULL)

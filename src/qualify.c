@@ -66,6 +66,7 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 	LqRowFacts	facts;
 	LqPromotion promotion;
 	bool		moved_by_hand;
+	bool		row_may_move;
 	LqTransition transition;
 
 	lq_begin_firing(fcinfo, "leadqual.qualify", true, &firing);
@@ -84,7 +85,8 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 
 	promotion = lq_decide_promotion(&facts);
 	moved_by_hand = firing.is_insert || new_state->stage != old_state->stage;
-	if (!moved_by_hand && promotion == LQ_KEEP_STAGE)
+	row_may_move = lq_partition_key_changed(&firing);
+	if (!moved_by_hand && promotion == LQ_KEEP_STAGE && !row_may_move)
 		return PointerGetDatum(firing.new_row);
 
 	memset(&transition, 0, sizeof(transition));
@@ -92,6 +94,14 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 	transition.from_stage = old_state->stage;
 	transition.to_stage = new_state->stage;
 	transition.via = LQ_VIA_MANUAL;
+
+	/* the second half of an UPDATE that moved the row here: decided there */
+	if (firing.is_insert && firing.rel->rd_rel->relispartition &&
+		lq_pending_take(config->log_relid, &transition, LQ_MATCH_MOVE))
+	{
+		lq_pending_push(RelationGetRelid(firing.rel), &transition, true);
+		return PointerGetDatum(firing.new_row);
+	}
 
 	if (promotion == LQ_PROMOTE_IF_ABOVE_RECYCLED_SCORE)
 		promotion = above_recycled_score(config, transition.lead_id, new_state->score)
@@ -122,10 +132,11 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 		transition.to_stage = config->promote_to;
 		transition.via = LQ_VIA_PROMOTION;
 	}
-	else if (!moved_by_hand)
-		return PointerGetDatum(firing.new_row);
 
 	/* leadqual.log_transition() logs it once the row is written */
-	lq_pending_push(RelationGetRelid(firing.rel), &transition);
+	if (moved_by_hand || promotion == LQ_PROMOTE)
+		lq_pending_push(RelationGetRelid(firing.rel), &transition, false);
+	if (row_may_move)
+		lq_pending_push(config->log_relid, &transition, true);
 	return PointerGetDatum(firing.new_row);
 }

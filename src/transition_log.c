@@ -236,8 +236,11 @@ leadqual_log_transition(PG_FUNCTION_ARGS)
 	if (!transition.score_isnull)
 		transition.score = lq_score_to_numeric(firing.config->score_kind,
 											   firing.new_state.score);
-	if (!lq_pending_take(RelationGetRelid(firing.rel), &transition))
+	if (!lq_pending_take(RelationGetRelid(firing.rel), &transition,
+						 firing.is_insert ? LQ_MATCH_INSERT : LQ_MATCH_UPDATE))
 		undecided_change(firing.config, &transition, firing.is_insert);
+	if (transition.from_stage == transition.to_stage)
+		return PointerGetDatum(NULL);	/* moved between partitions, same stage */
 
 	connect_spi();
 	log_transition(&transition);

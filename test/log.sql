@@ -1,0 +1,193 @@
+-- The transition log: exactly one row per stage change and none otherwise,
+-- with the right columns; ordinary roles' changes are logged although they
+-- cannot write the log themselves.
+\ir helpers/setup.psql
+
+SELECT plan(43);
+
+------------------------------------------------------------------------------
+-- An ordinary role, with privileges on the leads table only
+--
+-- This section comes first on purpose: nothing has been logged in this
+-- session yet, so the role's own statements are the first to write the
+-- log, look up a rejection reason and read a recycled lead's score.
+------------------------------------------------------------------------------
+
+CREATE TABLE lg_leads (
+    id integer PRIMARY KEY,
+    name text,
+    score integer,
+    lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead'
+);
+-- rows that predate manage() are not logged
+INSERT INTO lg_leads VALUES (1, 'a', 10, 'lead'), (2, 'b', 10, 'lead'), (3, 'c', 70, 'mql');
+SELECT FROM leadqual.manage('lg_leads');
+SELECT is(pg_temp.log_count('lg_leads'), 0::bigint, 'rows inserted before manage() are not logged');
+
+CREATE ROLE lq_tap_log_rep;
+GRANT SELECT, INSERT, UPDATE ON lg_leads TO lq_tap_log_rep;
+
+SET LOCAL ROLE lq_tap_log_rep;
+SELECT lives_ok($$UPDATE lg_leads SET score = 60 WHERE id = 1$$,
+                'ordinary role: its UPDATE that promotes a lead succeeds (the first log write of the session)');
+SET LOCAL leadqual.reason = 'no_budget';
+SELECT lives_ok($$UPDATE lg_leads SET lifecycle_stage = 'disqualified' WHERE id = 2$$,
+                'ordinary role: its UPDATE that disqualifies a lead with leadqual.reason succeeds');
+RESET leadqual.reason;
+SELECT lives_ok($$INSERT INTO lg_leads VALUES (4, 'd', 20)$$, 'ordinary role: its INSERT succeeds');
+SELECT lives_ok($$SELECT * FROM leadqual.transition$$,
+                'ordinary role: it can read the log without further grants');
+SELECT lives_ok($$SELECT * FROM leadqual.stage_history$$,
+                'ordinary role: it can read leadqual.stage_history without further grants');
+RESET ROLE;
+
+SELECT results_eq($$SELECT lead_id, from_stage::text, to_stage::text, via::text, reason, changed_by::text COLLATE "default"
+                    FROM leadqual.transition WHERE lead_table = 'lg_leads'::regclass ORDER BY id$$,
+                  $$VALUES ('1', 'lead', 'mql', 'promotion', NULL, 'lq_tap_log_rep'),
+                           ('2', 'lead', 'disqualified', 'manual', 'no_budget', 'lq_tap_log_rep'),
+                           ('4', NULL, 'lead', 'manual', NULL, 'lq_tap_log_rep')$$,
+                  'ordinary role: each of its changes is logged once, with changed_by = the role');
+SELECT results_eq($$SELECT id, lifecycle_stage::text FROM lg_leads ORDER BY id$$,
+                  $$VALUES (1, 'mql'), (2, 'disqualified'), (3, 'mql'), (4, 'lead')$$,
+                  'ordinary role: its changes took effect');
+
+SELECT FROM leadqual.reject('lg_leads', '3', 'recycled', 'bad_timing');
+SET LOCAL ROLE lq_tap_log_rep;
+SELECT lives_ok($$UPDATE lg_leads SET score = 80 WHERE id = 3$$,
+                'ordinary role: raising a recycled lead''s score past its recycled score succeeds');
+RESET ROLE;
+SELECT is(pg_temp.last_move('lg_leads', '3'), 'recycled>mql promotion score=80 reason=NULL by=lq_tap_log_rep',
+          'ordinary role: the re-qualification is logged');
+
+-- From here the role may use the schema, so what refuses its writes below
+-- is the log's own privileges.
+GRANT USAGE ON SCHEMA leadqual TO lq_tap_log_rep;
+CREATE TEMP TABLE log_before AS SELECT * FROM leadqual.transition;
+SET LOCAL ROLE lq_tap_log_rep;
+SELECT throws_ok($$UPDATE leadqual.transition SET reason = NULL$$, '42501', NULL,
+                 'ordinary role: cannot UPDATE the log');
+SELECT throws_ok($$DELETE FROM leadqual.transition$$, '42501', NULL,
+                 'ordinary role: cannot DELETE from the log');
+SELECT throws_ok($$INSERT INTO leadqual.transition (lead_table, lead_id, to_stage, via)
+                   VALUES ('lg_leads', '1', 'customer', 'manual')$$, '42501', NULL,
+                 'ordinary role: cannot INSERT into the log');
+SELECT throws_ok($$TRUNCATE leadqual.transition$$, '42501', NULL,
+                 'ordinary role: cannot TRUNCATE the log');
+SELECT throws_ok($$INSERT INTO leadqual.rejection_reason (code, description) VALUES ('because', 'Because')$$,
+                 '42501', NULL, 'ordinary role: cannot add rejection reasons');
+SELECT lives_ok($$UPDATE lg_leads SET lifecycle_stage = 'sql' WHERE id = 1$$,
+                'ordinary role: its own UPDATE still works');
+SELECT is((SELECT count(*) FROM leadqual.transition WHERE lead_table = 'lg_leads'::regclass), 6::bigint,
+          'ordinary role: sees the whole log of the table, its UPDATE included');
+RESET ROLE;
+SELECT set_eq($$SELECT * FROM leadqual.transition EXCEPT SELECT * FROM log_before$$,
+              $$SELECT t.* FROM leadqual.transition AS t
+                WHERE t.lead_table = 'lg_leads'::regclass AND t.lead_id = '1' AND t.to_stage = 'sql'$$,
+              'ordinary role: the only new log row is its UPDATE''s; the refused writes changed nothing');
+SELECT is(pg_temp.last_move('lg_leads', '1'), 'mql>sql manual score=60 reason=NULL by=lq_tap_log_rep',
+          'ordinary role: its UPDATE is logged as its own');
+
+------------------------------------------------------------------------------
+-- One row per stage change
+------------------------------------------------------------------------------
+
+CREATE TABLE lg2 (
+    id integer PRIMARY KEY,
+    name text,
+    score integer CHECK (score <= 1000),
+    lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead'
+);
+SELECT FROM leadqual.manage('lg2');
+
+INSERT INTO lg2 VALUES (1, 'a', 10);
+SELECT results_eq($$SELECT lead_table, lead_id, from_stage, to_stage::text, score, changed_by, reason, via::text,
+                           changed_at BETWEEN now() AND clock_timestamp()
+                    FROM leadqual.transition WHERE lead_table = 'lg2'::regclass$$,
+                  $$VALUES ('lg2'::regclass, '1', NULL::leadqual.lifecycle_stage, 'lead', 10::numeric,
+                            current_user::name, NULL::text, 'manual', true)$$,
+                  'INSERT: one log row, from NULL to lead, with table, id, score, role and time');
+
+UPDATE lg2 SET name = 'A' WHERE id = 1;
+SELECT is(pg_temp.log_count('lg2', '1'), 1::bigint, 'no change: an UPDATE of another column logs nothing');
+UPDATE lg2 SET score = 20 WHERE id = 1;
+SELECT is(pg_temp.log_count('lg2', '1'), 1::bigint, 'no change: a score change below the threshold logs nothing');
+UPDATE lg2 SET score = NULL WHERE id = 1;
+SELECT is(pg_temp.log_count('lg2', '1'), 1::bigint, 'no change: a score set to NULL logs nothing');
+UPDATE lg2 SET lifecycle_stage = 'lead', score = 30 WHERE id = 1;
+SELECT is(pg_temp.log_count('lg2', '1'), 1::bigint, 'no change: setting the stage it already has logs nothing');
+UPDATE lg2 SET score = score, name = name WHERE id = 1;
+SELECT is(pg_temp.log_count('lg2', '1'), 1::bigint, 'no change: an UPDATE that changes nothing logs nothing');
+UPDATE lg2 SET lifecycle_stage = 'sql' WHERE id = 1;
+SELECT is(pg_temp.moves('lg2', '1'), '{"NULL>lead manual","lead>sql manual"}', 'a move by hand logs exactly one row');
+SELECT is(pg_temp.last_move('lg2', '1'), 'lead>sql manual score=30 reason=NULL by=' || current_user,
+          'with the score at the time of the move');
+
+INSERT INTO lg2 VALUES (2, 'b', 10);
+UPDATE lg2 SET score = 75 WHERE id = 2;
+SELECT is(pg_temp.moves('lg2', '2'), '{"NULL>lead manual","lead>mql promotion"}', 'a promotion logs exactly one row');
+SELECT is(pg_temp.last_move('lg2', '2'), 'lead>mql promotion score=75 reason=NULL by=' || current_user,
+          'with the score that promoted it');
+UPDATE lg2 SET score = 20 WHERE id = 2;
+UPDATE lg2 SET score = 99 WHERE id = 2;
+SELECT is(pg_temp.log_count('lg2', '2'), 2::bigint, 'score changes on an mql log nothing');
+
+INSERT INTO lg2 VALUES (3, 'c', 10, 'subscriber');
+UPDATE lg2 SET lifecycle_stage = 'lead', score = 90 WHERE id = 3;
+SELECT is(pg_temp.moves('lg2', '3'), '{"NULL>subscriber manual","subscriber>mql promotion"}',
+          'a move by hand that also promotes logs one row, from the old stage to the promoted one');
+
+INSERT INTO lg2 VALUES (4, 'd', NULL);
+UPDATE lg2 SET lifecycle_stage = 'sal' WHERE id = 4;
+SELECT results_eq($$SELECT from_stage::text, to_stage::text, score FROM leadqual.transition
+                    WHERE lead_table = 'lg2'::regclass AND lead_id = '4' ORDER BY id$$,
+                  $$VALUES (NULL, 'lead', NULL::numeric), ('lead', 'sal', NULL)$$,
+                  'a NULL score is logged as NULL');
+
+------------------------------------------------------------------------------
+-- Multi-row statements
+------------------------------------------------------------------------------
+
+INSERT INTO lg2 VALUES (10, 'j', 10), (11, 'k', 60), (12, 'l', NULL);
+SELECT results_eq($$SELECT lead_id, from_stage::text, to_stage::text, via::text FROM leadqual.transition
+                    WHERE lead_table = 'lg2'::regclass AND lead_id IN ('10', '11', '12') ORDER BY lead_id$$,
+                  $$VALUES ('10', NULL, 'lead', 'manual'), ('11', NULL, 'mql', 'promotion'), ('12', NULL, 'lead', 'manual')$$,
+                  'a multi-row INSERT logs one row per inserted row');
+CREATE TEMP TABLE lg2_before AS SELECT * FROM leadqual.transition WHERE lead_table = 'lg2'::regclass;
+UPDATE lg2 SET score = 55 WHERE id IN (1, 2, 10, 11, 12);
+SELECT results_eq($$SELECT lead_id, from_stage::text, to_stage::text, via::text, score FROM leadqual.transition
+                    WHERE lead_table = 'lg2'::regclass AND id NOT IN (SELECT id FROM lg2_before) ORDER BY lead_id$$,
+                  $$VALUES ('10', 'lead', 'mql', 'promotion', 55::numeric), ('12', 'lead', 'mql', 'promotion', 55)$$,
+                  'a multi-row UPDATE logs one row per promoted row and none for the others (sql, mql)');
+UPDATE lg2 SET lifecycle_stage = 'sal' WHERE id IN (10, 11, 12);
+SELECT is((SELECT count(*) FROM leadqual.transition
+           WHERE lead_table = 'lg2'::regclass AND to_stage = 'sal' AND lead_id IN ('10', '11', '12')),
+          3::bigint, 'a multi-row move logs one row per moved row');
+
+INSERT INTO lg2 VALUES (20, 't', 10), (21, 'u', 10);
+SELECT throws_ok($$UPDATE lg2 SET score = CASE id WHEN 20 THEN 60 ELSE 5000 END WHERE id IN (20, 21)$$, '23514', NULL,
+                 'an UPDATE that promotes lead 20 but fails on lead 21''s CHECK constraint');
+SELECT is(pg_temp.moves('lg2', '20'), '{"NULL>lead manual"}', 'the failed statement left no log row behind');
+
+DELETE FROM lg2 WHERE id = 2;
+SELECT is(pg_temp.log_count('lg2', '2'), 2::bigint, 'DELETE logs nothing and keeps the deleted lead''s history');
+
+------------------------------------------------------------------------------
+-- INSERT ... ON CONFLICT (upserts from a marketing tool)
+------------------------------------------------------------------------------
+
+INSERT INTO lg2 VALUES (30, 'x', 10);
+INSERT INTO lg2 VALUES (30, 'x', 15) ON CONFLICT (id) DO UPDATE SET score = excluded.score;
+SELECT is(pg_temp.moves('lg2', '30'), '{"NULL>lead manual"}',
+          'upsert: updating an existing lead''s score below the threshold logs nothing');
+INSERT INTO lg2 VALUES (30, 'x', 15) ON CONFLICT (id) DO NOTHING;
+SELECT is(pg_temp.moves('lg2', '30'), '{"NULL>lead manual"}',
+          'upsert: ON CONFLICT DO NOTHING on an existing lead logs nothing');
+INSERT INTO lg2 VALUES (30, 'x', 80) ON CONFLICT (id) DO UPDATE SET score = excluded.score;
+SELECT is(pg_temp.moves('lg2', '30'), '{"NULL>lead manual","lead>mql promotion"}',
+          'upsert: promoting an existing lead logs exactly the promotion');
+SELECT is((SELECT lifecycle_stage::text FROM lg2 WHERE id = 30), 'mql', 'upsert: the existing lead is promoted');
+INSERT INTO lg2 VALUES (31, 'y', 80) ON CONFLICT (id) DO UPDATE SET score = excluded.score;
+SELECT is(pg_temp.moves('lg2', '31'), '{"NULL>mql promotion"}', 'upsert: a new lead is logged as an INSERT');
+
+SELECT * FROM finish();
+ROLLBACK;
