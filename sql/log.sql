@@ -64,7 +64,8 @@ GRANT USAGE ON SCHEMA lg TO leadqual_lg_rep;
 GRANT SELECT, INSERT, UPDATE ON lg.leads TO leadqual_lg_rep;
 SET ROLE leadqual_lg_rep;
 UPDATE lg.leads SET lifecycle_stage = 'sal' WHERE id = 1;
-SELECT lead_id, from_stage, to_stage, changed_by, via FROM leadqual.transition
+SELECT lead_id, from_stage, to_stage, changed_by = current_user AS by_rep, via
+FROM leadqual.transition
 WHERE lead_table = 'lg.leads'::regclass AND lead_id = '1' ORDER BY id;
 UPDATE leadqual.transition SET to_stage = 'customer';
 \echo :LAST_ERROR_SQLSTATE
