@@ -57,6 +57,7 @@ JOIN (VALUES
 ORDER BY s.stage;
 COMMENT ON VIEW @extschema@.stages IS
     'Every lifecycle stage with its funnel rank and meaning';
+GRANT SELECT ON @extschema@.stages TO PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Rejection reasons and the transition log
@@ -171,7 +172,13 @@ SELECT t.tgrelid::pg_catalog.regclass AS leads,
        (s.settings OPERATOR(pg_catalog.->>) 'stage_column')::name AS stage_column,
        (s.settings OPERATOR(pg_catalog.->>) 'threshold')::numeric AS threshold,
        (s.settings OPERATOR(pg_catalog.->>) 'promote_to')::@extschema@.lifecycle_stage AS promote_to,
-       t.tgenabled OPERATOR(pg_catalog.<>) 'D' AS enabled
+       -- all three of its triggers are there and enabled
+       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger AS e
+        WHERE e.tgrelid OPERATOR(pg_catalog.=) t.tgrelid
+          AND e.tgenabled OPERATOR(pg_catalog.<>) 'D'
+          AND e.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.qualify()'::pg_catalog.regprocedure,
+                                                       '@extschema@.log_transition()'::pg_catalog.regprocedure]))
+           OPERATOR(pg_catalog.=) 3 AS enabled
 FROM pg_catalog.pg_trigger AS t
 CROSS JOIN LATERAL (
     SELECT pg_catalog.jsonb_object_agg(pg_catalog.split_part(a, '=', 1),
@@ -223,6 +230,8 @@ DECLARE
     columns     name[] := ARRAY[id_column, score_column, stage_column];
     base_types  regtype[] := '{}';
     column_type oid;
+    generated   "char";
+    managed_parent regclass;
     existing    record;
     settings    text;
 BEGIN
@@ -239,8 +248,18 @@ BEGIN
                   HINT = 'leadqual manages ordinary and partitioned tables, not views, foreign tables or other relations.';
     END IF;
 
+    managed_parent := (SELECT m.leads FROM @extschema@.managed AS m
+                       WHERE m.leads IN (SELECT a.relid FROM pg_partition_ancestors(manage.leads) AS a)
+                         AND m.leads <> manage.leads);
+    IF managed_parent IS NOT NULL THEN
+        RAISE EXCEPTION 'leadqual.manage: table % is a partition of %, which leadqual already manages',
+                leads, managed_parent
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('Change the settings with leadqual.manage(%L, ...).', managed_parent);
+    END IF;
+
     FOR i IN 1..3 LOOP
-        SELECT a.atttypid INTO column_type
+        SELECT a.atttypid, a.attgenerated INTO column_type, generated
         FROM pg_attribute AS a
         WHERE a.attrelid = leads AND a.attname = columns[i]
           AND a.attnum > 0 AND NOT a.attisdropped;
@@ -250,6 +269,14 @@ BEGIN
                 USING ERRCODE = 'undefined_column',
                       HINT = format('Pass %s_column => the name of the column that holds the lead %s.',
                                     role_names[i], role_names[i]);
+        END IF;
+        -- BEFORE triggers run before generated columns are computed
+        IF generated <> '' THEN
+            RAISE EXCEPTION 'leadqual.manage: % column "%" of table % is a generated column',
+                    role_names[i], columns[i], leads
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'leadqual''s trigger runs before generated columns are computed; '
+                             'compute the value in a BEFORE trigger that sorts before "leadqual_qualify" instead.';
         END IF;
         -- domains count as their base type
         WHILE (SELECT t.typtype = 'd' FROM pg_type AS t WHERE t.oid = column_type) LOOP
@@ -359,7 +386,9 @@ CREATE FUNCTION @extschema@.reject(
     reason   text)
 RETURNS void
 LANGUAGE c VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
+-- No SET search_path: the UPDATE it runs fires the table's other triggers,
+-- which must see the caller's search_path.  Its own query quotes and
+-- qualifies the table, columns and equality operator.
 AS 'MODULE_PATHNAME', 'leadqual_reject';
 COMMENT ON FUNCTION @extschema@.reject(regclass, text, @extschema@.lifecycle_stage, text) IS
     'Move a lead to recycled or disqualified with a reason from leadqual.rejection_reason';

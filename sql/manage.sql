@@ -39,6 +39,12 @@ SELECT leadqual.manage('m.leads', promote_to => 'recycled');
 SELECT leadqual.manage(NULL);
 \echo :LAST_ERROR_SQLSTATE
 
+CREATE TABLE m.generated (id int PRIMARY KEY, fit int, engagement int,
+                          score int GENERATED ALWAYS AS (fit + engagement) STORED,
+                          lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.manage('m.generated');
+\echo :LAST_ERROR_SQLSTATE
+
 -- nothing was created by the failed calls
 SELECT count(*) AS managed_tables FROM leadqual.managed;
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'm.leads'::regclass;
@@ -73,6 +79,34 @@ INSERT INTO m.leads (id, points) VALUES (1, 10);
 SELECT leadqual.manage('m.leads', score_column => 'points');
 INSERT INTO m.leads (id, points) VALUES (1, 10);
 SELECT id, points, lifecycle_stage FROM m.leads;
+
+-- enabled means all three triggers fire
+SELECT leadqual.manage('m.leads', score_column => 'points');
+ALTER TABLE m.leads DISABLE TRIGGER leadqual_log_update;
+SELECT leads, enabled FROM leadqual.managed WHERE leads = 'm.leads'::regclass;
+ALTER TABLE m.leads ENABLE TRIGGER leadqual_log_update;
+SELECT leads, enabled FROM leadqual.managed WHERE leads = 'm.leads'::regclass;
+
+-- the stage column cannot be retyped behind leadqual's back: its logging
+-- trigger depends on it
+CREATE TYPE m.other_stage AS ENUM ('lead', 'mql');
+CREATE TABLE m.retyped (id int PRIMARY KEY, score int,
+                        lifecycle_stage leadqual.lifecycle_stage NOT NULL);
+SELECT leadqual.manage('m.retyped');
+ALTER TABLE m.retyped ALTER COLUMN lifecycle_stage TYPE m.other_stage
+    USING lifecycle_stage::text::m.other_stage;
+INSERT INTO m.retyped VALUES (1, 0, 'lead');
+\echo :LAST_ERROR_SQLSTATE
+
+-- partitions are managed through their partitioned table
+CREATE TABLE m.parted (id int, region text, score int NOT NULL DEFAULT 0,
+                       lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead',
+                       PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE m.parted_eu PARTITION OF m.parted FOR VALUES IN ('eu');
+SELECT leadqual.manage('m.parted');
+SELECT leadqual.manage('m.parted_eu');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leads FROM leadqual.managed ORDER BY leads::text;
 
 -- an ordinary role manages its own table
 CREATE ROLE leadqual_m_owner;

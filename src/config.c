@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "compat.h"
 #include "leadqual.h"
@@ -125,12 +126,30 @@ resolve_column(LqTableConfig *entry, Relation rel, NameData *column,
 	return (AttrNumber) attnum;
 }
 
+/*
+ * The table manage() was called on: rel itself, or for a trigger cloned
+ * onto a partition, the nearest ancestor whose leadqual trigger is its own.
+ */
 static Oid
-partition_root(Relation rel, Trigger *trigger)
+managed_table(Relation rel, Trigger *trigger)
 {
-	if (rel->rd_rel->relispartition && trigger->tgisclone)
-		return llast_oid(get_partition_ancestors(RelationGetRelid(rel)));
-	return RelationGetRelid(rel);
+	ListCell   *lc;
+
+	if (!trigger->tgisclone)
+		return RelationGetRelid(rel);
+	foreach(lc, get_partition_ancestors(RelationGetRelid(rel)))
+	{
+		Relation	ancestor = relation_open(lfirst_oid(lc), AccessShareLock);
+		Trigger    *own = lq_find_qualify_trigger(ancestor);
+		bool		found = own != NULL && !own->tgisclone;
+
+		relation_close(ancestor, NoLock);
+		if (found)
+			return lfirst_oid(lc);
+	}
+	elog(ERROR, "leadqual: no ancestor of partition %u has its own leadqual trigger",
+		 RelationGetRelid(rel));
+	pg_unreachable();
 }
 
 static void
@@ -204,6 +223,14 @@ parse_promote_to(LqTableConfig *entry, Relation rel, Trigger *trigger)
 	entry->promote_to = (LqStage) stage;
 }
 
+static Oid
+lifecycle_stage_type(void)
+{
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+						   CStringGetDatum("lifecycle_stage"),
+						   ObjectIdGetDatum(get_namespace_oid("leadqual", false)));
+}
+
 static void
 resolve_columns(LqTableConfig *entry, Relation rel, Trigger *trigger)
 {
@@ -233,7 +260,7 @@ resolve_columns(LqTableConfig *entry, Relation rel, Trigger *trigger)
 				 errhint("Change the column back to smallint, integer, bigint, numeric, real or double precision.")));
 
 	entry->stage_type = getBaseType(TupleDescAttr(tupdesc, entry->stage_attnum - 1)->atttypid);
-	if (get_typtype(entry->stage_type) != TYPTYPE_ENUM)
+	if (entry->stage_type != lifecycle_stage_type())
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("leadqual: stage column \"%s\" of table %s is of type %s, not leadqual.lifecycle_stage",
@@ -276,7 +303,7 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 
 	release_reject_plan(entry);
 	entry->relid = RelationGetRelid(rel);
-	entry->log_relid = partition_root(rel, trigger);
+	entry->log_relid = managed_table(rel, trigger);
 	set_display_name(entry);
 	resolve_columns(entry, rel, trigger);
 	resolve_partition_key(entry, rel);

@@ -210,8 +210,11 @@ lq_enforce_move(LqTableConfig *config, const char *lead_id, bool is_insert,
 			 errmsg("leadqual: lead \"%s\" of table %s needs a rejection reason to %s",
 					lead_id, config->display_name,
 					lq_describe_move(is_insert, from, to)),
-			 errhint("Call leadqual.reject('%s', '%s', '%s', '<reason>'), or SET LOCAL leadqual.reason = '<reason>' "
-					 "in the same transaction; the reasons are listed in leadqual.rejection_reason.",
-					 config->display_name, lead_id, lq_stage_name(to))));
+			 is_insert
+			 ? errhint("SET LOCAL leadqual.reason = '<reason>' in the transaction that inserts it; "
+					   "the reasons are listed in leadqual.rejection_reason.")
+			 : errhint("Call leadqual.reject('%s', '%s', '%s', '<reason>'), or SET LOCAL leadqual.reason = '<reason>' "
+					   "in the same transaction; the reasons are listed in leadqual.rejection_reason.",
+					   config->display_name, lead_id, lq_stage_name(to))));
 	pg_unreachable();
 }

@@ -60,8 +60,9 @@ reject_plan(LqTableConfig *config)
 		return config->reject_plan;
 
 	initStringInfo(&query);
+	/* the table reject() was called on: a partition updates only itself */
 	appendStringInfo(&query, "UPDATE %s SET %s = $1 WHERE %s %s $2",
-					 config->display_name,
+					 lq_qualified_name(config->relid),
 					 quote_identifier(NameStr(config->stage_column)),
 					 quote_identifier(NameStr(config->id_column)),
 					 qualified_equality(config->id_type));
@@ -142,6 +143,14 @@ leadqual_reject(PG_FUNCTION_ARGS)
 						lq_qualified_name(relid)),
 				 errhint("Call leadqual.manage() on the table first.")));
 	config = lq_config_for_trigger(rel, trigger);
+
+	/* checked here too, for a lead that is already where it is sent */
+	if (!lq_rejection_reason_exists(reason))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("leadqual.reject: unknown rejection reason \"%s\"", reason),
+				 errhint("Use a code listed in leadqual.rejection_reason, or add one with "
+						 "INSERT INTO leadqual.rejection_reason (code, description).")));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "leadqual.reject: SPI_connect failed");

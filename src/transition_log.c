@@ -28,22 +28,37 @@
 
 static const char *const via_names[] = {"promotion", "manual", "rejection", "repair"};
 
-static SPIPlanPtr insert_plan = NULL;
-static SPIPlanPtr reason_plan = NULL;
-static SPIPlanPtr recycled_score_plan = NULL;
-
-static SPIPlanPtr
-prepare_kept(const char *query, int nargs, Oid *argtypes)
+/* A query run as the log's owner, prepared on first use and kept. */
+typedef struct LqLogQuery
 {
-	SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[8];
+	SPIPlanPtr	plan;
+} LqLogQuery;
 
-	if (plan == NULL)
-		elog(ERROR, "leadqual: SPI_prepare failed for \"%s\": %s",
-			 query, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "leadqual: SPI_keepplan failed");
-	return plan;
-}
+static LqLogQuery insert_query = {
+	"INSERT INTO leadqual.transition "
+	"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via) "
+	"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
+	"$5, $6, $7, $8::leadqual.transition_via)",
+	8, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID},
+	NULL
+};
+
+static LqLogQuery reason_query = {
+	"SELECT 1 FROM leadqual.rejection_reason WHERE code OPERATOR(pg_catalog.=) $1",
+	1, {TEXTOID}, NULL
+};
+
+static LqLogQuery recycled_score_query = {
+	"SELECT score FROM leadqual.transition "
+	"WHERE lead_table OPERATOR(pg_catalog.=) $1 "
+	"AND lead_id OPERATOR(pg_catalog.=) $2 "
+	"AND to_stage OPERATOR(pg_catalog.=) 'recycled'::leadqual.lifecycle_stage "
+	"ORDER BY changed_at DESC, id DESC LIMIT 1",
+	2, {REGCLASSOID, TEXTOID}, NULL
+};
 
 static Oid
 log_owner(void)
@@ -60,9 +75,13 @@ log_owner(void)
 	return owner;
 }
 
-static int
-execute_as_log_owner(SPIPlanPtr plan, Datum *values, const char *nulls,
-					 long limit)
+/*
+ * Prepares (the first time) and runs the query as the log's owner, so that
+ * neither parsing nor execution depends on the caller's privileges.
+ */
+static void
+run_as_log_owner(LqLogQuery *query, Datum *values, const char *nulls,
+				 long limit)
 {
 	Oid			saved_user;
 	int			saved_context;
@@ -72,13 +91,23 @@ execute_as_log_owner(SPIPlanPtr plan, Datum *values, const char *nulls,
 	SetUserIdAndSecContext(log_owner(),
 						   saved_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_NOFORCE_RLS);
-	rc = SPI_execute_plan(plan, values, nulls, false, limit);
+	if (query->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "leadqual: SPI_prepare failed for \"%s\": %s",
+				 query->sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "leadqual: SPI_keepplan failed");
+		query->plan = plan;
+	}
+	rc = SPI_execute_plan(query->plan, values, nulls, false, limit);
 	SetUserIdAndSecContext(saved_user, saved_context);
 
 	if (rc < 0)
 		elog(ERROR, "leadqual: SPI_execute_plan failed: %s",
 			 SPI_result_code_string(rc));
-	return rc;
 }
 
 static Datum
@@ -103,19 +132,6 @@ log_transition(const LqTransition *transition)
 	const char *from = transition->from_stage == LQ_STAGE_INVALID
 		? NULL : lq_stage_name(transition->from_stage);
 
-	if (insert_plan == NULL)
-	{
-		Oid			argtypes[8] = {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID,
-		NUMERICOID, TEXTOID, TEXTOID, TEXTOID};
-
-		insert_plan = prepare_kept(
-			"INSERT INTO leadqual.transition "
-			"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via) "
-			"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
-			"$5, $6, $7, $8::leadqual.transition_via)",
-			8, argtypes);
-	}
-
 	/* the role making the change, before execute_as_log_owner switches it */
 	values[5] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
 	nulls[5] = ' ';
@@ -129,7 +145,7 @@ log_transition(const LqTransition *transition)
 	values[6] = text_or_null(transition->reason, &nulls[6]);
 	values[7] = text_or_null(via_names[transition->via], &nulls[7]);
 
-	execute_as_log_owner(insert_plan, values, nulls, 0);
+	run_as_log_owner(&insert_query, values, nulls, 0);
 }
 
 bool
@@ -139,16 +155,7 @@ lq_rejection_reason_exists(const char *reason)
 	bool		exists;
 
 	connect_spi();
-	if (reason_plan == NULL)
-	{
-		Oid			argtypes[1] = {TEXTOID};
-
-		reason_plan = prepare_kept(
-			"SELECT 1 FROM leadqual.rejection_reason "
-			"WHERE code OPERATOR(pg_catalog.=) $1",
-			1, argtypes);
-	}
-	execute_as_log_owner(reason_plan, &value, NULL, 1);
+	run_as_log_owner(&reason_query, &value, NULL, 1);
 	exists = SPI_processed > 0;
 	SPI_finish();
 	return exists;
@@ -168,19 +175,7 @@ lq_score_when_recycled(Oid lead_table, const char *lead_id,
 	bool		found;
 
 	connect_spi();
-	if (recycled_score_plan == NULL)
-	{
-		Oid			argtypes[2] = {REGCLASSOID, TEXTOID};
-
-		recycled_score_plan = prepare_kept(
-			"SELECT score FROM leadqual.transition "
-			"WHERE lead_table OPERATOR(pg_catalog.=) $1 "
-			"AND lead_id OPERATOR(pg_catalog.=) $2 "
-			"AND to_stage OPERATOR(pg_catalog.=) 'recycled'::leadqual.lifecycle_stage "
-			"ORDER BY changed_at DESC, id DESC LIMIT 1",
-			2, argtypes);
-	}
-	execute_as_log_owner(recycled_score_plan, values, NULL, 1);
+	run_as_log_owner(&recycled_score_query, values, NULL, 1);
 	found = SPI_processed > 0;
 	if (found)
 	{
