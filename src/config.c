@@ -170,6 +170,7 @@ resolve_partition_key(LqTableConfig *entry, Relation rel)
 		for (int i = 0; i < key->partnatts; i++)
 		{
 			char	   *name;
+			AttrNumber	attnum;
 
 			if (key->partattrs[i] == 0 ||
 				entry->partition_key_count == LQ_MAX_PARTITION_KEY_COLUMNS)
@@ -178,8 +179,11 @@ resolve_partition_key(LqTableConfig *entry, Relation rel)
 				continue;
 			}
 			name = get_attname(RelationGetRelid(ancestor), key->partattrs[i], false);
-			entry->partition_key_attnums[entry->partition_key_count++] =
-				get_attnum(RelationGetRelid(rel), name);
+			attnum = get_attnum(RelationGetRelid(rel), name);
+			if (attnum == InvalidAttrNumber)
+				entry->partition_key_unknown = true;
+			else
+				entry->partition_key_attnums[entry->partition_key_count++] = attnum;
 		}
 		relation_close(ancestor, NoLock);
 	}

@@ -143,6 +143,54 @@ test_promotion(void)
 	ok(lq_decide_promotion(&facts) == LQ_KEEP_STAGE, "an inserted recycled lead is not promoted");
 }
 
+/* Invariants of lq_decide_promotion over every combination of facts. */
+static void
+test_promotion_invariants(void)
+{
+	int			below_never_promotes = 1;
+	int			only_promotable_stages = 1;
+	int			repair_keeps_hand_moves = 1;
+	int			inserts_never_ask_for_recycled_score = 1;
+	int			only_still_recycled_asks = 1;
+
+	for (int old_stage = 0; old_stage < LQ_STAGE_COUNT; old_stage++)
+		for (int new_stage = 0; new_stage < LQ_STAGE_COUNT; new_stage++)
+			for (int bits = 0; bits < 32; bits++)
+			{
+				LqRowFacts	facts;
+				LqPromotion result;
+				bool		moved_by_hand;
+
+				facts.old_stage = old_stage;
+				facts.new_stage = new_stage;
+				facts.is_insert = bits & 1;
+				facts.repair = (bits >> 1) & 1;
+				facts.new_meets_threshold = (bits >> 2) & 1;
+				facts.old_meets_threshold = (bits >> 3) & 1;
+				facts.score_rose = (bits >> 4) & 1;
+				result = lq_decide_promotion(&facts);
+				moved_by_hand = !facts.is_insert && old_stage != new_stage;
+
+				if (!facts.new_meets_threshold)
+					below_never_promotes &= result == LQ_KEEP_STAGE;
+				if (result != LQ_KEEP_STAGE)
+					only_promotable_stages &= lq_promotion_rule(new_stage) != LQ_PROMOTE_NEVER;
+				if (facts.repair && moved_by_hand)
+					repair_keeps_hand_moves &= result == LQ_KEEP_STAGE;
+				if (facts.is_insert)
+					inserts_never_ask_for_recycled_score &=
+						result != LQ_PROMOTE_IF_ABOVE_RECYCLED_SCORE;
+				if (result == LQ_PROMOTE_IF_ABOVE_RECYCLED_SCORE)
+					only_still_recycled_asks &= old_stage == LQ_STAGE_RECYCLED &&
+						new_stage == LQ_STAGE_RECYCLED && facts.score_rose;
+			}
+	ok(below_never_promotes, "no combination promotes a score below the threshold");
+	ok(only_promotable_stages, "only subscriber, lead and recycled are ever promoted");
+	ok(repair_keeps_hand_moves, "repair mode never overrides a stage set by hand");
+	ok(inserts_never_ask_for_recycled_score, "an INSERT never needs the recycled score");
+	ok(only_still_recycled_asks, "only a still-recycled lead whose score rose needs the recycled score");
+}
+
 int
 main(void)
 {
@@ -150,6 +198,7 @@ main(void)
 	test_funnel();
 	test_moves();
 	test_promotion();
+	test_promotion_invariants();
 	printf("1..%d\n", test_count);
 	return 0;
 }
