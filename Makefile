@@ -52,4 +52,13 @@ unitcheck: $(UNIT_TESTS)
 tapcheck:
 	pg_prove -v test/*.sql
 
-EXTRA_CLEAN = $(UNIT_TESTS) results/ output_iso/ regression.diffs regression.out
+# Benchmarks: not run by CI; see docs/benchmarks.md.
+.PHONY: bench bench-quick bench-check
+bench:
+	tools/bench
+bench-quick:
+	BENCH_SCALE=100000 tools/bench
+bench-check:
+	bench/check
+
+EXTRA_CLEAN = $(UNIT_TESTS) results/ output_iso/ regression.diffs regression.out bench/results/

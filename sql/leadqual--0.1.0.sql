@@ -102,7 +102,7 @@ CREATE TABLE @extschema@.transition (
 CREATE INDEX transition_lead_idx
     ON @extschema@.transition (lead_table, lead_id, changed_at, id);
 COMMENT ON TABLE @extschema@.transition IS
-    'One row per stage change of a managed lead, written by leadqual.qualify in the same transaction';
+    'One row per stage change of a managed lead, written by leadqual''s triggers in the same transaction';
 
 -- pg_dump keeps the log and the reasons users added.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition', '');
@@ -138,10 +138,10 @@ GRANT SELECT ON @extschema@.stage_history TO PUBLIC;
 -- The trigger and managing tables
 ------------------------------------------------------------------------------
 
--- The one function without SET search_path: it runs once per written row,
--- where the GUC save and restore measured about 30% of an UPDATE's cost,
--- and it resolves no name through search_path (its SPI queries qualify
--- every table, type and operator).
+-- No SET search_path (nor on log_transition() and reject() below): it runs
+-- once per written row, where the GUC save and restore measured about 30% of
+-- an UPDATE's cost, and it resolves no name through search_path (its SPI
+-- queries qualify every table, type and operator).
 CREATE FUNCTION @extschema@.qualify()
 RETURNS trigger
 LANGUAGE c VOLATILE PARALLEL UNSAFE
@@ -149,10 +149,11 @@ AS 'MODULE_PATHNAME', 'leadqual_qualify';
 COMMENT ON FUNCTION @extschema@.qualify() IS
     'BEFORE INSERT OR UPDATE row trigger attached by leadqual.manage(): promotes, enforces stage rules, logs';
 
+-- Like qualify(), without SET search_path: it runs once per logged row and
+-- its queries qualify every name.
 CREATE FUNCTION @extschema@.log_transition()
 RETURNS trigger
 LANGUAGE c VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_log_transition';
 COMMENT ON FUNCTION @extschema@.log_transition() IS
     'AFTER INSERT and AFTER UPDATE row trigger attached by leadqual.manage(): logs each stage change to leadqual.transition';

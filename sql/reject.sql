@@ -36,6 +36,18 @@ SELECT lifecycle_stage FROM rj.leads;
 SELECT lead_id, from_stage, to_stage, score, reason, via
 FROM leadqual.transition WHERE lead_table = 'rj.leads'::regclass ORDER BY id;
 
+-- a role without UPDATE on the table is refused before any lock is taken
+CREATE ROLE leadqual_rj_reader;
+GRANT USAGE ON SCHEMA rj TO leadqual_rj_reader;
+GRANT SELECT ON rj.leads TO leadqual_rj_reader;
+SET ROLE leadqual_rj_reader;
+SELECT leadqual.reject('rj.leads', '00000000-0000-0000-0000-000000000001', 'recycled', 'no_budget');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+REVOKE ALL ON rj.leads FROM leadqual_rj_reader;
+REVOKE ALL ON SCHEMA rj FROM leadqual_rj_reader;
+DROP ROLE leadqual_rj_reader;
+
 -- other triggers on the table run under the caller's search_path
 CREATE FUNCTION rj.stamp() RETURNS trigger LANGUAGE plpgsql AS
 $$BEGIN INSERT INTO stamps VALUES (NEW.id); RETURN NEW; END$$;

@@ -13,6 +13,8 @@
 #include "access/table.h"
 #include "catalog/pg_operator.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -134,6 +136,13 @@ leadqual_reject(PG_FUNCTION_ARGS)
 						lq_stage_name(to_stage)),
 				 errhint("Move a lead forward along the funnel with an ordinary UPDATE.")));
 
+	/* before taking any lock, as UPDATE itself would */
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("leadqual.reject: permission denied for table %s",
+						lq_qualified_name(relid)),
+				 errhint("reject() updates the lead's stage, so it needs UPDATE on the table.")));
 	rel = table_open(relid, RowExclusiveLock);
 	trigger = lq_find_qualify_trigger(rel);
 	if (trigger == NULL)
@@ -177,7 +186,7 @@ leadqual_reject(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("leadqual.reject: table %s has no lead with %s = '%s'",
-						config->display_name,
+						lq_qualified_name(config->relid),
 						quote_identifier(NameStr(config->id_column)), lead_id),
 				 errhint("Pass the lead's id as text, as leadqual.transition.lead_id shows it.")));
 	SPI_finish();

@@ -20,6 +20,7 @@
 #include "commands/trigger.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -60,19 +61,40 @@ static LqLogQuery recycled_score_query = {
 	2, {REGCLASSOID, TEXTOID}, NULL
 };
 
+/* The owner of leadqual.transition, until a relcache invalidation. */
+static Oid	cached_log_owner = InvalidOid;
+static Oid	cached_log_relid = InvalidOid;
+static bool log_owner_callback_registered = false;
+
+static void
+forget_log_owner(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || relid == cached_log_relid)
+		cached_log_owner = InvalidOid;
+}
+
 static Oid
 log_owner(void)
 {
-	Oid			schema = get_namespace_oid("leadqual", false);
-	Oid			log = get_relname_relid("transition", schema);
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(log));
-	Oid			owner;
+	Oid			schema;
+	HeapTuple	tuple;
 
+	if (OidIsValid(cached_log_owner))
+		return cached_log_owner;
+	if (!log_owner_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_log_owner, (Datum) 0);
+		log_owner_callback_registered = true;
+	}
+
+	schema = get_namespace_oid("leadqual", false);
+	cached_log_relid = get_relname_relid("transition", schema);
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(cached_log_relid));
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "leadqual: table leadqual.transition is missing");
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	cached_log_owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
-	return owner;
+	return cached_log_owner;
 }
 
 /*
