@@ -20,6 +20,14 @@ SELECT id, score, lifecycle_stage FROM lg.leads ORDER BY id;
 SELECT lead_id, from_stage, to_stage, score, via
 FROM leadqual.transition WHERE lead_table = 'lg.leads'::regclass ORDER BY id;
 
+-- a move by hand into mql is manual even when the score would have promoted
+INSERT INTO lg.leads (id, email, score, lifecycle_stage) VALUES (8, 'h@x', 80, 'mql');
+INSERT INTO lg.leads (id, email, score) VALUES (9, 'i@x', 10);
+UPDATE lg.leads SET score = 90, lifecycle_stage = 'mql' WHERE id = 9;
+INSERT INTO lg.leads (id, email, score) VALUES (10, 'j@x', 90);
+SELECT lead_id, from_stage, to_stage, score, via FROM leadqual.transition
+WHERE lead_table = 'lg.leads'::regclass AND lead_id IN ('8', '9', '10') ORDER BY id;
+
 -- another BEFORE trigger, firing after leadqual_qualify, skips a row
 CREATE FUNCTION lg.skip_spam() RETURNS trigger LANGUAGE plpgsql AS
 $$BEGIN IF NEW.email LIKE '%spam%' THEN RETURN NULL; END IF; RETURN NEW; END$$;

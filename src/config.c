@@ -3,7 +3,7 @@
  *		The settings of each managed table, cached per backend.
  *
  * leadqual.manage() stores a table's settings as the arguments of its
- * leadqual.qualify trigger ("threshold=50", ...).  They travel with the
+ * leadqual triggers ("threshold=50", ...).  They travel with the
  * table through pg_dump, are transactional, and any change to them, or to
  * the table, sends a relcache invalidation.  The trigger therefore reads its
  * configuration without SPI: it parses the arguments once, resolves the
@@ -93,7 +93,7 @@ report_bad_argument(Relation rel, Trigger *trigger, const char *detail)
 			 errhint("Attach leadqual's triggers with leadqual.manage(), not with CREATE TRIGGER.")));
 }
 
-/* The value of "key=value" arguments, or NULL when the key is absent. */
+/* The value of the "key=value" argument; errors when there is none. */
 static const char *
 trigger_setting(Relation rel, Trigger *trigger, const char *key)
 {

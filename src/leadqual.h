@@ -131,6 +131,8 @@ extern char *lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc,
 							HeapTuple row);
 extern const char *lq_given_reason(LqTableConfig *config);
 extern bool lq_partition_key_changed(const LqFiring *firing);
+extern bool lq_looks_like_promotion(const LqFiring *firing, LqStage from,
+									LqStage to);
 extern char *lq_describe_move(bool is_insert, LqStage from, LqStage to);
 extern bool lq_enforce_move(LqTableConfig *config, const char *lead_id,
 							bool is_insert, LqStage from, LqStage to,

@@ -156,6 +156,23 @@ lq_partition_key_changed(const LqFiring *firing)
 	return false;
 }
 
+/*
+ * Does the move look like a promotion: into promote_to, from a stage a
+ * score can promote, at a score that meets the threshold?  What
+ * log_transition() records when qualify() filed no decision.
+ */
+bool
+lq_looks_like_promotion(const LqFiring *firing, LqStage from, LqStage to)
+{
+	const LqTableConfig *config = firing->config;
+
+	return to == config->promote_to &&
+		(from == LQ_STAGE_INVALID || lq_promotion_rule(from) != LQ_PROMOTE_NEVER) &&
+		!firing->new_state.score_isnull &&
+		lq_score_meets(config->score_kind, firing->new_state.score,
+					   &config->threshold);
+}
+
 /* The reason a move carries: reject()'s, else SET LOCAL leadqual.reason. */
 const char *
 lq_given_reason(LqTableConfig *config)

@@ -3,8 +3,9 @@
  *		leadqual.qualify(): the BEFORE INSERT OR UPDATE row trigger that
  *		promotes leads and enforces the stage rules.
  *
- * It decides each stage change and files it (pending.c) for
- * leadqual.log_transition() to log once the row is written.  The common
+ * It decides each stage change; leadqual.log_transition() logs it once the
+ * row is written, with the decision qualify() filed for it (pending.c) when
+ * the change alone doesn't tell how it happened.  The common
  * case, an UPDATE that leaves the stage alone and promotes nothing, reads
  * four columns and returns.  SPI runs only to check a rejection reason and
  * to find the score a recycled lead had when it was recycled.
@@ -49,6 +50,18 @@ above_recycled_score(LqTableConfig *config, const char *lead_id,
 	return lq_score_greater(LQ_SCORE_NUMERIC,
 							lq_score_to_numeric(config->score_kind, score),
 							recycled_score);
+}
+
+/* Would log_transition() infer this change's via and reason unaided? */
+static bool
+log_can_infer(const LqFiring *firing, const LqTransition *transition)
+{
+	bool		promoted = transition->via == LQ_VIA_PROMOTION;
+
+	return transition->reason == NULL &&
+		(promoted || transition->via == LQ_VIA_MANUAL) &&
+		promoted == lq_looks_like_promotion(firing, transition->from_stage,
+											transition->to_stage);
 }
 
 /*
@@ -133,8 +146,13 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 		transition.via = LQ_VIA_PROMOTION;
 	}
 
-	/* leadqual.log_transition() logs it once the row is written */
-	if (moved_by_hand || promotion == LQ_PROMOTE)
+	/*
+	 * leadqual.log_transition() logs the change once the row is written.  It
+	 * tells promotions and plain moves apart by itself; only a change it
+	 * would get wrong needs the decision filed.
+	 */
+	if ((moved_by_hand || promotion == LQ_PROMOTE) &&
+		!log_can_infer(&firing, &transition))
 		lq_pending_push(RelationGetRelid(firing.rel), &transition, false);
 	if (row_may_move)
 		lq_pending_push(config->log_relid, &transition, true);

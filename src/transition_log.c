@@ -211,9 +211,9 @@ lq_score_when_recycled(Oid lead_table, const char *lead_id,
 }
 
 /*
- * The via and reason of a change qualify() did not decide: another BEFORE
- * trigger, firing after leadqual_qualify, changed the stage.  The stage
- * rules hold for it all the same.
+ * The via and reason of a change qualify() filed no decision for: a plain
+ * move, or one another BEFORE trigger, firing after leadqual_qualify, made.
+ * The stage rules hold for it all the same.
  */
 static void
 undecided_change(LqTableConfig *config, LqTransition *transition,
@@ -230,7 +230,7 @@ undecided_change(LqTableConfig *config, LqTransition *transition,
 /*
  * leadqual.log_transition(): AFTER INSERT and AFTER UPDATE row trigger that
  * manage() attaches (the UPDATE one only WHEN the stage changed).  It logs
- * the row's stage change with the via and reason qualify() decided.
+ * the row's stage change, and how it happened.
  */
 PG_FUNCTION_INFO_V1(leadqual_log_transition);
 Datum
@@ -255,7 +255,13 @@ leadqual_log_transition(PG_FUNCTION_ARGS)
 											   firing.new_state.score);
 	if (!lq_pending_take(RelationGetRelid(firing.rel), &transition,
 						 firing.is_insert ? LQ_MATCH_INSERT : LQ_MATCH_UPDATE))
-		undecided_change(firing.config, &transition, firing.is_insert);
+	{
+		if (lq_looks_like_promotion(&firing, transition.from_stage,
+									transition.to_stage))
+			transition.via = LQ_VIA_PROMOTION;
+		else
+			undecided_change(firing.config, &transition, firing.is_insert);
+	}
 	if (transition.from_stage == transition.to_stage)
 		return PointerGetDatum(NULL);	/* moved between partitions, same stage */
 
