@@ -28,6 +28,18 @@ INSERT INTO lg.leads (id, email, score) VALUES (10, 'j@x', 90);
 SELECT lead_id, from_stage, to_stage, score, via FROM leadqual.transition
 WHERE lead_table = 'lg.leads'::regclass AND lead_id IN ('8', '9', '10') ORDER BY id;
 
+-- COPY and MERGE go through the same triggers
+COPY lg.leads (id, email, score) FROM stdin;
+11	k@x	20
+12	l@x	75
+\.
+MERGE INTO lg.leads AS l
+USING (VALUES (11, 'k@x', 65), (13, 'm@x', 5)) AS s(id, email, score) ON l.id = s.id
+WHEN MATCHED THEN UPDATE SET score = s.score
+WHEN NOT MATCHED THEN INSERT (id, email, score) VALUES (s.id, s.email, s.score);
+SELECT lead_id, from_stage, to_stage, score, via FROM leadqual.transition
+WHERE lead_table = 'lg.leads'::regclass AND lead_id IN ('11', '12', '13') ORDER BY id;
+
 -- another BEFORE trigger, firing after leadqual_qualify, skips a row
 CREATE FUNCTION lg.skip_spam() RETURNS trigger LANGUAGE plpgsql AS
 $$BEGIN IF NEW.email LIKE '%spam%' THEN RETURN NULL; END IF; RETURN NEW; END$$;
