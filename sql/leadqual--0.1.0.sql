@@ -94,13 +94,15 @@ CREATE TABLE @extschema@.transition (
     from_stage  @extschema@.lifecycle_stage,
     to_stage    @extschema@.lifecycle_stage NOT NULL,
     score       numeric,
-    changed_at  timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
+    -- clock_timestamp(): logged while the lead's row is locked, so one
+    -- lead's changes get increasing times in the order they happened
+    changed_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     changed_by  name NOT NULL DEFAULT CURRENT_USER,
     reason      text REFERENCES @extschema@.rejection_reason (code) ON UPDATE CASCADE,
     via         @extschema@.transition_via NOT NULL
 );
 CREATE INDEX transition_lead_idx
-    ON @extschema@.transition (lead_table, lead_id, changed_at, id);
+    ON @extschema@.transition (lead_table, lead_id, id);
 COMMENT ON TABLE @extschema@.transition IS
     'One row per stage change of a managed lead, written by leadqual''s triggers in the same transaction';
 
@@ -121,7 +123,7 @@ SELECT t.lead_table,
        pg_catalog.lead(t.changed_at) OVER lead_log AS left_at,
        pg_catalog.lead(t.to_stage) OVER lead_log AS next_stage,
        pg_catalog.row_number() OVER (PARTITION BY t.lead_table, t.lead_id, t.to_stage
-                                     ORDER BY t.changed_at, t.id) AS visit,
+                                     ORDER BY t.id) AS visit,
        pg_catalog.lead(t.changed_at) OVER lead_log IS NULL AS is_current,
        -- statement_timestamp(), not now(): a stay that began earlier in
        -- this transaction must not come out negative
@@ -129,7 +131,9 @@ SELECT t.lead_table,
            OPERATOR(pg_catalog.-) t.changed_at AS time_in_stage,
        t.id AS transition_id
 FROM @extschema@.transition AS t
-WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id ORDER BY t.changed_at, t.id);
+-- id, not changed_at, is the order of one lead's changes: each is logged
+-- while its row is locked, so ids follow the order the changes committed in
+WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id ORDER BY t.id);
 COMMENT ON VIEW @extschema@.stage_history IS
     'Each stay of each lead in a stage: when it entered, when it left, and how long it stayed (so far, for the current stage)';
 GRANT SELECT ON @extschema@.stage_history TO PUBLIC;

@@ -57,7 +57,7 @@ static LqLogQuery recycled_score_query = {
 	"WHERE lead_table OPERATOR(pg_catalog.=) $1 "
 	"AND lead_id OPERATOR(pg_catalog.=) $2 "
 	"AND to_stage OPERATOR(pg_catalog.=) 'recycled'::leadqual.lifecycle_stage "
-	"ORDER BY changed_at DESC, id DESC LIMIT 1",
+	"ORDER BY id DESC LIMIT 1",
 	2, {REGCLASSOID, TEXTOID}, NULL
 };
 
