@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# TAP: what leadqual holds survives pg_dump and pg_restore into a fresh
+# database, and keeps working there.  Runs against the server the PG*
+# variables point at; tools/suites runs it.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=leadqual_dump_src
+dst=leadqual_dump_dst
+dump=$(mktemp)
+trap 'rm -f "$dump"; dropdb --if-exists "$src" >/dev/null 2>&1; dropdb --if-exists "$dst" >/dev/null 2>&1' EXIT
+
+count=0
+ok() {   # ok CONDITION-EXIT-STATUS DESCRIPTION
+    count=$((count + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $count - $2"; else echo "not ok $count - $2"; fi
+}
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+same() {   # same DESCRIPTION QUERY: the query answers alike in both databases
+    local a b
+    a=$(q "$src" "$2") && b=$(q "$dst" "$2")
+    [ -n "$a" ] && [ "$a" = "$b" ]
+    ok $? "$1"
+}
+
+dropdb --if-exists "$src" >/dev/null 2>&1
+dropdb --if-exists "$dst" >/dev/null 2>&1
+createdb "$src" && createdb "$dst" || { echo "Bail out! cannot create databases"; exit 1; }
+psql -X -q -v ON_ERROR_STOP=1 -d "$src" -f "$here/dump_restore_fixture.sql" >/dev/null
+ok $? "the fixture runs"
+
+pg_dump -Fc -d "$src" -f "$dump"
+ok $? "pg_dump succeeds"
+pg_restore --exit-on-error -d "$dst" "$dump"
+ok $? "pg_restore into a fresh database succeeds without errors"
+
+same "the transition log is the same, row for row" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s|%s|%s', id, lead_table, lead_id, from_stage, to_stage, score, changed_at, changed_by, reason, via), E'\n' ORDER BY id) FROM leadqual.transition"
+same "rejection reasons: the seeded ones once, the added one kept" \
+    "SELECT string_agg(format('%s|%s|%s', code, description, builtin), ',' ORDER BY code) FROM leadqual.rejection_reason"
+same "the managed tables and their settings are the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s', leads, id_column, score_column, stage_column, threshold, promote_to, enabled), ',' ORDER BY leads::text) FROM leadqual.managed"
+same "the leads are the same" \
+    "SELECT string_agg(format('%s|%s|%s', id, score, lifecycle_stage), ',' ORDER BY id) FROM crm.leads"
+same "the partitioned leads are the same, in the same partitions" \
+    "SELECT string_agg(format('%s|%s|%s|%s', tableoid::regclass, id, region, lifecycle_stage), ',' ORDER BY id) FROM crm.regional"
+same "the stage history is the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s|%s', lead_table, lead_id, stage, entered_at, left_at, visit), ',' ORDER BY transition_id) FROM leadqual.stage_history"
+
+# Behaviour after the restore.
+q "$dst" "UPDATE crm.leads SET score = 90 WHERE id = 5" >/dev/null
+[ "$(q "$dst" "SELECT lifecycle_stage FROM crm.leads WHERE id = 5")" = mql ]
+ok $? "a lead is still promoted after the restore (threshold 40 kept)"
+[ "$(q "$dst" "SELECT via || ' ' || from_stage || '>' || to_stage FROM leadqual.transition WHERE lead_id = '5' ORDER BY id DESC LIMIT 1")" = "promotion lead>mql" ]
+ok $? "and the promotion is logged"
+[ "$(q "$dst" "SELECT max(id) > (SELECT max(id) FROM leadqual.transition WHERE lead_id <> '5') FROM leadqual.transition WHERE lead_id = '5'")" = t ]
+ok $? "the log's sequence continues after the restored rows"
+q "$dst" "SELECT leadqual.reject('crm.leads', '5', 'disqualified', 'wrong_region')" >/dev/null
+[ "$(q "$dst" "SELECT reason || ' ' || via FROM leadqual.transition ORDER BY id DESC LIMIT 1")" = "wrong_region rejection" ]
+ok $? "the restored user-added reason works with reject()"
+q "$dst" "INSERT INTO crm.regional VALUES (9, 'us', 70)" >/dev/null
+[ "$(q "$dst" "SELECT lead_table || ' ' || to_stage FROM leadqual.transition ORDER BY id DESC LIMIT 1")" = "crm.regional mql" ]
+ok $? "a restored partitioned table still logs under its own name"
+[ "$(q "$dst" "SELECT count(*) FROM leadqual.transition")" = "$(( $(q "$src" "SELECT count(*) FROM leadqual.transition") + 3 ))" ]
+ok $? "the restore itself logged nothing: only the three new changes were added"
+
+echo "1..$count"
