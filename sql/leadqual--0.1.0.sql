@@ -247,6 +247,11 @@ BEGIN
                   HINT = 'Leave an argument out to use its default.';
     END IF;
 
+    IF NOT EXISTS (SELECT FROM pg_class AS c WHERE c.oid = leads) THEN
+        RAISE EXCEPTION 'leadqual.manage: relation with OID % does not exist', leads::oid
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Name the table, for example leadqual.manage(''crm.leads'').';
+    END IF;
     IF (SELECT c.relkind FROM pg_class AS c WHERE c.oid = leads) NOT IN ('r', 'p') THEN
         RAISE EXCEPTION 'leadqual.manage: % is not a table', leads
             USING ERRCODE = 'wrong_object_type',

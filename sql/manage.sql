@@ -10,6 +10,8 @@ CREATE VIEW m.leads_view AS SELECT * FROM m.leads;
 -- every validation error, with its SQLSTATE
 SELECT leadqual.manage('m.nope');
 \echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage(2147483647::oid::regclass);
+\echo :LAST_ERROR_SQLSTATE
 SELECT leadqual.manage('m.leads_view');
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadqual.manage('m.leads', id_column => 'lead_id');

@@ -59,6 +59,13 @@ UPDATE tm.leads SET score = 60;
 \echo :LAST_ERROR_SQLSTATE
 DROP TRIGGER bad_target ON tm.leads;
 
+CREATE TRIGGER twice BEFORE UPDATE ON tm.leads FOR EACH ROW
+    EXECUTE FUNCTION leadqual.qualify('id_column=id', 'score_column=score',
+        'stage_column=lifecycle_stage', 'threshold=50', 'promote_to=mql', 'threshold=90');
+UPDATE tm.leads SET score = 60;
+\echo :LAST_ERROR_SQLSTATE
+DROP TRIGGER twice ON tm.leads;
+
 -- the failed statements changed nothing
 SELECT * FROM tm.leads;
 SELECT count(*) AS log_rows FROM leadqual.transition WHERE lead_table = 'tm.leads'::regclass;
@@ -77,6 +84,19 @@ INSERT INTO tm.leads VALUES (2, 0, NULL);
 CREATE TABLE tm.no_pk (id int, score int, lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
 SELECT leadqual.manage('tm.no_pk');
 INSERT INTO tm.no_pk (id, score) VALUES (NULL, 10);
+\echo :LAST_ERROR_SQLSTATE
+
+-- a lead id too long for the log's index
+CREATE TABLE tm.long_ids (id text, score int, lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.manage('tm.long_ids');
+INSERT INTO tm.long_ids (id, score) VALUES (repeat('x', 1000), 1);
+INSERT INTO tm.long_ids (id, score) VALUES (repeat('y', 1001), 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT length(id) FROM tm.long_ids;
+
+-- trigger_arguments() checks the encoding and keeps an unterminated tail
+SELECT leadqual.trigger_arguments('\x610062'::bytea);
+SELECT leadqual.trigger_arguments('\xc328ff00'::bytea);
 \echo :LAST_ERROR_SQLSTATE
 
 DROP SCHEMA tm CASCADE;

@@ -17,6 +17,7 @@
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
@@ -98,17 +99,23 @@ static const char *
 trigger_setting(Relation rel, Trigger *trigger, const char *key)
 {
 	size_t		keylen = strlen(key);
+	const char *value = NULL;
 
 	for (int i = 0; i < trigger->tgnargs; i++)
 	{
 		const char *arg = trigger->tgargs[i];
 
-		if (strncmp(arg, key, keylen) == 0 && arg[keylen] == '=')
-			return arg + keylen + 1;
+		if (strncmp(arg, key, keylen) != 0 || arg[keylen] != '=')
+			continue;
+		if (value != NULL)
+			report_bad_argument(rel, trigger,
+								psprintf("The argument \"%s=...\" is given twice.", key));
+		value = arg + keylen + 1;
 	}
-	report_bad_argument(rel, trigger,
-						psprintf("The argument \"%s=...\" is missing.", key));
-	pg_unreachable();
+	if (value == NULL)
+		report_bad_argument(rel, trigger,
+							psprintf("The argument \"%s=...\" is missing.", key));
+	return value;
 }
 
 static AttrNumber
@@ -347,10 +354,14 @@ leadqual_trigger_arguments(PG_FUNCTION_ARGS)
 	ArrayBuildState *args = initArrayResult(TEXTOID, CurrentMemoryContext, false);
 	int			start = 0;
 
-	for (int i = 0; i < length; i++)
+	/* pg_trigger ends every argument with a NUL; garbage may not */
+	for (int i = 0; i <= length; i++)
 	{
-		if (data[i] != '\0')
+		if (i < length && data[i] != '\0')
 			continue;
+		if (i == length && start == length)
+			break;
+		pg_verifymbstr(data + start, i - start, false);
 		args = accumArrayResult(args,
 								PointerGetDatum(cstring_to_text_with_len(data + start, i - start)),
 								false, TEXTOID, CurrentMemoryContext);

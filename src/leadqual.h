@@ -51,6 +51,9 @@ typedef struct LqThreshold
 
 #define LQ_MAX_PARTITION_KEY_COLUMNS 32
 
+/* Longest lead id, as text, the log takes: it must fit a btree entry. */
+#define LQ_MAX_LEAD_ID_BYTES 1000
+
 /*
  * One managed table's settings, parsed from the arguments of its
  * leadqual.qualify trigger and resolved against its tuple descriptor.

@@ -64,6 +64,7 @@ lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
 {
 	bool		isnull;
 	Datum		id = heap_getattr(row, config->id_attnum, tupdesc, &isnull);
+	char	   *text;
 
 	if (isnull)
 		ereport(ERROR,
@@ -71,7 +72,15 @@ lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
 				 errmsg("leadqual: a row of table %s has no lead id in column \"%s\"",
 						config->display_name, NameStr(config->id_column)),
 				 errhint("Every row of a managed table needs an id, so its stage changes can be logged.")));
-	return OutputFunctionCall(&config->id_output, id);
+	text = OutputFunctionCall(&config->id_output, id);
+	/* the log indexes lead ids, and a btree entry must fit in a page */
+	if (strlen(text) > LQ_MAX_LEAD_ID_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("leadqual: a lead id of table %s is %zu bytes long; leadqual logs ids of up to %d bytes",
+						config->display_name, strlen(text), LQ_MAX_LEAD_ID_BYTES),
+				 errhint("Manage the table with a shorter key as its id, such as a bigint or uuid column: leadqual.manage(..., id_column => ...).")));
+	return text;
 }
 
 static void

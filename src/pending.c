@@ -16,10 +16,11 @@
  * marked as moving, and the INSERT into the new partition carries it on.
  *
  * Decisions are kept per (table, lead id), newest first: the newest
- * decision for a move is the one whose row is being logged, even when an
- * older one was left behind by a row that was skipped, or written in a
- * subtransaction that rolled back.  Unclaimed decisions are forgotten at the
- * end of the transaction.
+ * decision for a move is the one whose row is being logged.  A decision is
+ * claimable only during the statement that filed it, and a rolled-back
+ * subtransaction (a failed statement under a savepoint, an exception block)
+ * takes its decisions with it, so one left behind by a skipped or failed row
+ * is never claimed by a later change.  The rest go at transaction end.
  */
 #include "postgres.h"
 
@@ -45,6 +46,8 @@ typedef struct LqDecision
 	LqVia		via;
 	char	   *reason;
 	bool		row_moving;
+	SubTransactionId subxact;	/* filed in */
+	TimestampTz statement;		/* start of the top-level statement */
 } LqDecision;
 
 typedef struct LqPendingEntry
@@ -76,6 +79,35 @@ forget_pending(XactEvent event, void *arg pg_attribute_unused())
 	}
 }
 
+/* Drops the decisions filed in the aborted subtransaction or its children. */
+static void
+forget_aborted_decisions(SubXactEvent event, SubTransactionId aborted,
+						 SubTransactionId parent pg_attribute_unused(),
+						 void *arg pg_attribute_unused())
+{
+	HASH_SEQ_STATUS status;
+	LqPendingEntry *entry;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB || pending == NULL)
+		return;
+	/* subtransactions begun after "aborted" are its children, all ended */
+	hash_seq_init(&status, pending);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		LqDecision **link = &entry->newest;
+
+		while (*link != NULL)
+		{
+			if ((*link)->subxact >= aborted)
+				*link = (*link)->next;
+			else
+				link = &(*link)->next;
+		}
+		if (entry->newest == NULL)
+			hash_search(pending, &entry->key, HASH_REMOVE, NULL);
+	}
+}
+
 static HTAB *
 pending_hash(void)
 {
@@ -86,6 +118,7 @@ pending_hash(void)
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(forget_pending, NULL);
+		RegisterSubXactCallback(forget_aborted_decisions, NULL);
 		xact_callback_registered = true;
 	}
 	pending_cxt = AllocSetContextCreate(TopTransactionContext,
@@ -130,6 +163,8 @@ lq_pending_push(Oid relid, const LqTransition *transition, bool row_moving)
 	decision->to_stage = transition->to_stage;
 	decision->via = transition->via;
 	decision->row_moving = row_moving;
+	decision->subxact = GetCurrentSubTransactionId();
+	decision->statement = GetCurrentStatementStartTimestamp();
 	decision->reason = transition->reason == NULL ? NULL
 		: MemoryContextStrdup(pending_cxt, transition->reason);
 	entry->newest = decision;
@@ -139,7 +174,8 @@ static bool
 matches(const LqDecision *decision, const LqTransition *transition,
 		LqPendingMatch match)
 {
-	if (strcmp(decision->lead_id, transition->lead_id) != 0)
+	if (decision->statement != GetCurrentStatementStartTimestamp() ||
+		strcmp(decision->lead_id, transition->lead_id) != 0)
 		return false;
 	switch (match)
 	{

@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -54,6 +55,37 @@ numeric_compare(Datum a, Datum b)
 	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b));
 }
 
+/* The exact value of a finite double, as numeric. */
+static Datum
+double_as_numeric(double value)
+{
+	/* glibc prints the exact binary value given enough digits */
+	char		digits[1200];
+
+	snprintf(digits, sizeof(digits), "%.1100e", value);
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(digits),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/*
+ * The smallest double at or above the threshold, so that for any double
+ * score, score >= it exactly when score >= the threshold.  Rounding to the
+ * nearest double instead would let a threshold such as 1e-400 (which rounds
+ * to 0) be met by a score of 0.
+ */
+static double
+float_ceiling(Datum exact)
+{
+	double		nearest = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+															 exact));
+
+	if (isinf(nearest))
+		return nearest > 0 ? nearest : -DBL_MAX;
+	if (numeric_compare(double_as_numeric(nearest), exact) < 0)
+		return nextafter(nearest, INFINITY);
+	return nearest;
+}
+
 /* Copies the finite threshold into cxt and precomputes its comparisons. */
 void
 lq_threshold_set(LqThreshold *threshold, Numeric exact, MemoryContext cxt)
@@ -67,9 +99,7 @@ lq_threshold_set(LqThreshold *threshold, Numeric exact, MemoryContext cxt)
 	threshold->exact = DatumGetNumericCopy(exact_datum);
 	MemoryContextSwitchTo(old);
 
-	threshold->as_float =
-		DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-										   exact_datum));
+	threshold->as_float = float_ceiling(exact_datum);
 	threshold->int_always = numeric_compare(ceiling, int8_min) <= 0;
 	threshold->int_never = numeric_compare(ceiling, int8_max) > 0;
 	threshold->int_ceiling = 0;
