@@ -63,17 +63,6 @@ BEGIN
 END
 $$;
 
--- The SQLSTATE a statement fails with, or 'ok' (its effects kept).
-CREATE FUNCTION pg_temp.try(statement text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE;
-END
-$$;
-
 CREATE FUNCTION pg_temp.canary_alive() RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT FROM pg_class WHERE oid = to_regclass('public.x'))

@@ -90,17 +90,6 @@ CREATE TEMP TABLE snap_history AS
 CREATE TEMP TABLE snap_stages AS SELECT ''::text AS tag, s.* FROM leadqual.stages AS s WITH NO DATA;
 GRANT INSERT, SELECT ON snap_managed, snap_history, snap_stages TO lq_tap_sp_app;
 
--- The SQLSTATE a statement fails with, or 'ok'.
-CREATE FUNCTION pg_temp.try(statement text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE;
-END
-$$;
-
 -- Runs the scenario on the table tbl, named as the application would name
 -- it, under whatever search_path is set, and returns each step's outcome.
 -- Its own comparisons of text use OPERATOR(pg_catalog.=), so that only
