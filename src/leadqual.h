@@ -167,7 +167,8 @@ typedef struct LqTransition
 	LqVia		via;
 } LqTransition;
 
-extern bool lq_rejection_reason_exists(const char *reason);
+extern void lq_require_rejection_reason(const char *reason,
+										const char *caller, const char *detail);
 extern bool lq_score_when_recycled(Oid lead_table, const char *lead_id,
 								   Datum *score, bool *isnull);
 

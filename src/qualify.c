@@ -19,21 +19,6 @@
 
 #include "leadqual.h"
 
-static void
-check_reason_exists(LqTableConfig *config, const char *lead_id, const char *reason,
-					bool is_insert, LqStage from, LqStage to)
-{
-	if (!lq_rejection_reason_exists(reason))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("leadqual: unknown rejection reason \"%s\"", reason),
-				 errdetail("Lead \"%s\" of table %s was about to %s.",
-						   lead_id, config->display_name,
-						   lq_describe_move(is_insert, from, to)),
-				 errhint("Use a code listed in leadqual.rejection_reason, or add one with "
-						 "INSERT INTO leadqual.rejection_reason (code, description).")));
-}
-
 /* Does the score rise past the one the lead had when it was recycled? */
 static bool
 above_recycled_score(LqTableConfig *config, const char *lead_id,
@@ -130,8 +115,12 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 		else if (lq_rejecting_relid == config->log_relid && transition.reason != NULL)
 			transition.via = LQ_VIA_REJECTION;
 		if (transition.reason != NULL)
-			check_reason_exists(config, transition.lead_id, transition.reason,
-								firing.is_insert, old_state->stage, new_state->stage);
+			lq_require_rejection_reason(transition.reason, "leadqual",
+										psprintf("Lead \"%s\" of table %s was about to %s.",
+												 transition.lead_id, config->display_name,
+												 lq_describe_move(firing.is_insert,
+																  old_state->stage,
+																  new_state->stage)));
 	}
 
 	if (promotion == LQ_PROMOTE)

@@ -154,12 +154,7 @@ leadqual_reject(PG_FUNCTION_ARGS)
 	config = lq_config_for_trigger(rel, trigger);
 
 	/* checked here too, for a lead that is already where it is sent */
-	if (!lq_rejection_reason_exists(reason))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("leadqual.reject: unknown rejection reason \"%s\"", reason),
-				 errhint("Use a code listed in leadqual.rejection_reason, or add one with "
-						 "INSERT INTO leadqual.rejection_reason (code, description).")));
+	lq_require_rejection_reason(reason, "leadqual.reject", NULL);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "leadqual.reject: SPI_connect failed");

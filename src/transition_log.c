@@ -132,6 +132,8 @@ run_as_log_owner(LqLogQuery *query, Datum *values, const char *nulls,
 			 SPI_result_code_string(rc));
 }
 
+static bool rejection_reason_exists(const char *reason);
+
 static Datum
 text_or_null(const char *value, char *null_flag)
 {
@@ -170,8 +172,25 @@ log_transition(const LqTransition *transition)
 	run_as_log_owner(&insert_query, values, nulls, 0);
 }
 
-bool
-lq_rejection_reason_exists(const char *reason)
+/*
+ * Errors unless the reason is a code in leadqual.rejection_reason.  "caller"
+ * begins the message; "detail" (or NULL) says what the reason was for.
+ */
+void
+lq_require_rejection_reason(const char *reason, const char *caller,
+							const char *detail)
+{
+	if (!rejection_reason_exists(reason))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("%s: unknown rejection reason \"%s\"", caller, reason),
+				 detail ? errdetail_internal("%s", detail) : 0,
+				 errhint("Use a code listed in leadqual.rejection_reason, or add one with "
+						 "INSERT INTO leadqual.rejection_reason (code, description).")));
+}
+
+static bool
+rejection_reason_exists(const char *reason)
 {
 	Datum		value = CStringGetTextDatum(reason);
 	bool		exists;
