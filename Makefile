@@ -7,12 +7,17 @@ EXTENSION  = leadqual
 MODULE_big = leadqual
 OBJS = \
 	src/config.o \
+	src/core_functions.o \
+	src/decay.o \
+	src/fit.o \
 	src/leadqual.o \
 	src/managed_row.o \
+	src/model_score.o \
 	src/pending.o \
 	src/qualify.o \
 	src/reject.o \
 	src/score.o \
+	src/seniority.o \
 	src/stage.o \
 	src/stage_datum.o \
 	src/transition_log.o
@@ -36,16 +41,20 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 include $(PGXS)
 
 # PGXS tracks no header dependencies; every object includes these.
-$(OBJS): src/leadqual.h src/stage.h src/compat.h
+$(OBJS): src/leadqual.h src/stage.h src/compat.h src/decay.h src/seniority.h
 
 # Unit tests of the plain-C core, without a server.
-UNIT_TESTS = test/unit/stage_test
+UNIT_TESTS = test/unit/stage_test test/unit/seniority_test
 test/unit/stage_test: test/unit/stage_test.c src/stage.c src/stage.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/stage_test.c src/stage.c
+test/unit/seniority_test: test/unit/seniority_test.c src/seniority.c src/seniority.h
+	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/seniority_test.c src/seniority.c
 
 .PHONY: unitcheck tapcheck
+# prove passes the arguments after :: to every test: seniority_test reads its
+# corpus from them, stage_test ignores them.
 unitcheck: $(UNIT_TESTS)
-	prove -v $(UNIT_TESTS)
+	prove -v $(UNIT_TESTS) :: test/unit/seniority_corpus.tsv
 
 # pgTAP suites, against the server and database the PG* variables name;
 # each suite creates the extensions it needs and rolls back.

@@ -32,7 +32,11 @@ SELECT leadqual.manage('m.leads', threshold => 'NaN');
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadqual.manage('m.leads', threshold => 'Infinity');
 \echo :LAST_ERROR_SQLSTATE
-SELECT leadqual.manage('m.leads', threshold => NULL);
+SELECT leadqual.manage('m.leads', model => 'no_such_model');
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', model => 'default', threshold => 40);
+\echo :LAST_ERROR_SQLSTATE
+SELECT leadqual.manage('m.leads', model => 'default');
 \echo :LAST_ERROR_SQLSTATE
 SELECT leadqual.manage('m.leads', promote_to => 'lead');
 \echo :LAST_ERROR_SQLSTATE

@@ -45,7 +45,8 @@ invalidate_table_config(Datum arg pg_attribute_unused(), Oid relid)
 		return;
 	hash_seq_init(&status, config_by_trigger);
 	while ((entry = hash_seq_search(&status)) != NULL)
-		if (relid == InvalidOid || entry->relid == relid)
+		if (relid == InvalidOid || entry->relid == relid ||
+			(entry->model != NULL && lq_is_model_table(relid)))
 			entry->valid = false;
 }
 
@@ -94,9 +95,9 @@ report_bad_argument(Relation rel, Trigger *trigger, const char *detail)
 			 errhint("Attach leadqual's triggers with leadqual.manage(), not with CREATE TRIGGER.")));
 }
 
-/* The value of the "key=value" argument; errors when there is none. */
+/* The value of the "key=value" argument, or NULL when there is none. */
 static const char *
-trigger_setting(Relation rel, Trigger *trigger, const char *key)
+optional_trigger_setting(Relation rel, Trigger *trigger, const char *key)
 {
 	size_t		keylen = strlen(key);
 	const char *value = NULL;
@@ -112,6 +113,15 @@ trigger_setting(Relation rel, Trigger *trigger, const char *key)
 								psprintf("The argument \"%s=...\" is given twice.", key));
 		value = arg + keylen + 1;
 	}
+	return value;
+}
+
+/* The value of the "key=value" argument; errors when there is none. */
+static const char *
+trigger_setting(Relation rel, Trigger *trigger, const char *key)
+{
+	const char *value = optional_trigger_setting(rel, trigger, key);
+
 	if (value == NULL)
 		report_bad_argument(rel, trigger,
 							psprintf("The argument \"%s=...\" is missing.", key));
@@ -208,7 +218,6 @@ parse_threshold(LqTableConfig *entry, Relation rel, Trigger *trigger)
 {
 	const char *text = trigger_setting(rel, trigger, "threshold");
 	Numeric		exact;
-	Numeric		previous = entry->threshold.exact;
 
 	exact = DatumGetNumeric(DirectFunctionCall3(numeric_in,
 												CStringGetDatum(text),
@@ -217,9 +226,7 @@ parse_threshold(LqTableConfig *entry, Relation rel, Trigger *trigger)
 	if (!lq_numeric_is_finite(exact))
 		report_bad_argument(rel, trigger,
 							psprintf("The threshold \"%s\" is not a finite number.", text));
-	lq_threshold_set(&entry->threshold, exact, config_cxt);
-	if (previous != NULL)
-		pfree(previous);
+	lq_threshold_set(&entry->threshold, exact, entry->model_cxt);
 }
 
 static void
@@ -280,6 +287,28 @@ resolve_columns(LqTableConfig *entry, Relation rel, Trigger *trigger)
 				 errhint("Change the column back to leadqual.lifecycle_stage.")));
 }
 
+/* The threshold and promote_to, from the arguments or from the model. */
+static void
+load_settings(LqTableConfig *entry, Relation rel, Trigger *trigger)
+{
+	const char *model = optional_trigger_setting(rel, trigger, "model");
+
+	if (entry->model_cxt == NULL)
+		entry->model_cxt = AllocSetContextCreate(config_cxt, "leadqual table settings",
+												 ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(entry->model_cxt);
+	entry->model = NULL;
+
+	if (model != NULL)
+	{
+		lq_load_model(entry, rel, model);
+		return;
+	}
+	parse_threshold(entry, rel, trigger);
+	parse_promote_to(entry, rel, trigger);
+}
+
 /* The reject() plan reads stale column names once the entry is rebuilt. */
 static void
 release_reject_plan(LqTableConfig *entry)
@@ -318,10 +347,39 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 	set_display_name(entry);
 	resolve_columns(entry, rel, trigger);
 	resolve_partition_key(entry, rel);
-	parse_threshold(entry, rel, trigger);
-	parse_promote_to(entry, rel, trigger);
+	load_settings(entry, rel, trigger);
 	entry->valid = true;
 	return entry;
+}
+
+/*
+ * The settings of a table managed with a model, for SQL-callable functions
+ * that are given the table.  Errors if it is not.
+ */
+LqTableConfig *
+lq_config_for_table(Oid relid, const char *caller)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	Trigger    *trigger = lq_find_qualify_trigger(rel);
+	LqTableConfig *config;
+
+	if (trigger == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s: table %s is not managed by leadqual",
+						caller, lq_qualified_name(relid)),
+				 errhint("Manage it with a scoring model: SELECT leadqual.manage('%s', model => 'default');",
+						 lq_qualified_name(relid))));
+	config = lq_config_for_trigger(rel, trigger);
+	relation_close(rel, NoLock);
+	if (config->model == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s: table %s is managed with a fixed threshold, not a scoring model",
+						caller, config->display_name),
+				 errhint("Let a model compute its scores: SELECT leadqual.manage('%s', model => 'default');",
+						 config->display_name)));
+	return config;
 }
 
 /* The leadqual.qualify trigger on rel, or NULL if the table isn't managed. */

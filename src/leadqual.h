@@ -42,12 +42,50 @@ typedef enum LqScoreKind
  */
 typedef struct LqThreshold
 {
-	Numeric		exact;			/* as given; lives in the config cache */
+	Numeric		exact;			/* as given; in LqTableConfig.model_cxt */
 	double		as_float;
 	int64		int_ceiling;	/* smallest integer >= exact, when it fits */
 	bool		int_always;		/* every integer meets it */
 	bool		int_never;		/* no integer meets it */
 } LqThreshold;
+
+/* How a fit rule matches its column; leadqual.fit_rule.operator in SQL. */
+typedef enum LqFitOperator
+{
+	LQ_FIT_IN,					/* also "equals": one of a list, ignoring case */
+	LQ_FIT_BETWEEN,
+	LQ_FIT_MATCHES,
+	LQ_FIT_SENIORITY
+} LqFitOperator;
+
+/* One fit rule of a model, resolved against one table's columns. */
+typedef struct LqFitRule
+{
+	char	   *name;
+	AttrNumber	attnum;
+	FmgrInfo	output;			/* the column's output function */
+	LqFitOperator operator;
+	int			nvalues;		/* LQ_FIT_IN: trimmed, lower-case ASCII */
+	char	  **values;
+	unsigned	seniority_mask; /* LQ_FIT_SENIORITY: 1 << LqSeniority */
+	bool		has_low;		/* LQ_FIT_BETWEEN, as double precision */
+	bool		has_high;
+	double		low;
+	double		high;
+	text	   *pattern;		/* LQ_FIT_MATCHES, case-insensitive */
+	Numeric		points;			/* capped and rounded to the model's scale */
+} LqFitRule;
+
+/* The scoring model a table is managed with, when it has one. */
+typedef struct LqModel
+{
+	char	   *name;
+	Numeric		min_fit;		/* NULL: no gate */
+	Numeric		min_engagement;
+	Numeric		max_score;		/* NULL: no cap */
+	int			nrules;
+	LqFitRule  *rules;
+} LqModel;
 
 #define LQ_MAX_PARTITION_KEY_COLUMNS 32
 
@@ -84,6 +122,11 @@ typedef struct LqTableConfig
 	LqThreshold threshold;
 	LqStage		promote_to;
 
+	/* NULL when the application writes the scores (a fixed threshold) */
+	LqModel    *model;
+	MemoryContext model_cxt;	/* holds *model and the threshold; reset on
+								 * every rebuild */
+
 	/*
 	 * For a partition: its columns that any ancestor partitions by, so an
 	 * UPDATE can tell whether it may move the row to another partition.
@@ -108,11 +151,30 @@ typedef struct LqRowState
 extern char *lq_reason_guc;
 extern bool lq_enforce_stage_rules;
 
+/* A query run as the extension's owner, prepared on first use and kept. */
+typedef struct LqOwnerQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[8];
+	SPIPlanPtr	plan;
+} LqOwnerQuery;
+
 /* config.c */
 extern void lq_config_init(void);
 extern LqTableConfig *lq_config_for_trigger(Relation rel, Trigger *trigger);
 extern Trigger *lq_find_qualify_trigger(Relation rel);
 extern char *lq_qualified_name(Oid relid);
+extern LqTableConfig *lq_config_for_table(Oid relid, const char *caller);
+
+/* fit.c */
+extern void lq_load_model(LqTableConfig *entry, Relation rel, const char *name);
+extern bool lq_is_model_table(Oid relid);
+extern Numeric lq_fit_points(LqTableConfig *config, TupleDesc tupdesc,
+							 HeapTuple row);
+extern bool lq_fit_columns_changed(LqTableConfig *config, TupleDesc tupdesc,
+								   HeapTuple old_row, HeapTuple new_row);
+extern char *lq_qualified_equality(Oid type, const char *caller);
 
 /* One firing of a leadqual row trigger: the table, its settings, the row. */
 typedef struct LqFiring
@@ -145,6 +207,15 @@ extern bool lq_enforce_move(LqTableConfig *config, const char *lead_id,
 extern LqStage lq_stage_from_datum(Datum label);
 extern Datum lq_stage_to_datum(Oid enum_type, LqStage stage);
 
+/* model_score.c */
+typedef struct LqModelScore
+{
+	bool		gates_met;		/* fit and engagement reach the model's gates */
+} LqModelScore;
+
+extern void lq_apply_model(LqFiring *firing, LqModelScore *result);
+extern bool lq_model_score_written(const LqFiring *firing);
+
 /* score.c */
 extern bool lq_score_kind_for_type(Oid type, LqScoreKind *kind);
 extern void lq_threshold_set(LqThreshold *threshold, Numeric exact,
@@ -153,6 +224,9 @@ extern bool lq_score_meets(LqScoreKind kind, Datum score,
 						   const LqThreshold *threshold);
 extern bool lq_score_greater(LqScoreKind kind, Datum a, Datum b);
 extern Datum lq_score_to_numeric(LqScoreKind kind, Datum score);
+extern Datum lq_score_from_numeric(LqScoreKind kind, Datum score);
+extern bool lq_score_equal(LqScoreKind kind, Datum a, Datum b);
+extern int	lq_numeric_cmp(Numeric a, Numeric b);
 
 /* transition_log.c */
 typedef struct LqTransition
@@ -167,6 +241,11 @@ typedef struct LqTransition
 	LqVia		via;
 } LqTransition;
 
+extern void lq_run_as_owner(LqOwnerQuery *query, Datum *values,
+							const char *nulls, long limit);
+extern void lq_execute_as_owner(const char *sql, int nargs, Oid *argtypes,
+								Datum *values, const char *nulls);
+extern void lq_connect_spi(void);
 extern void lq_require_rejection_reason(const char *reason,
 										const char *caller, const char *detail);
 extern bool lq_score_when_recycled(Oid lead_table, const char *lead_id,

@@ -7,8 +7,9 @@
  * row is written, with the decision qualify() filed for it (pending.c) when
  * the change alone doesn't tell how it happened.  The common
  * case, an UPDATE that leaves the stage alone and promotes nothing, reads
- * four columns and returns.  SPI runs only to check a rejection reason and
- * to find the score a recycled lead had when it was recycled.
+ * four columns and returns.  SPI runs only to check a rejection reason, to
+ * find the score a recycled lead had when it was recycled, and, for a table
+ * scored by a model, when a score is computed (model_score.c).
  */
 #include "postgres.h"
 
@@ -66,15 +67,31 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 	bool		moved_by_hand;
 	bool		row_may_move;
 	LqTransition transition;
+	LqModelScore score;
+	bool		scored;
 
 	lq_begin_firing(fcinfo, "leadqual.qualify", true, &firing);
 	config = firing.config;
+
+	/*
+	 * Under a model, the trigger computes the score of every inserted row and
+	 * of every row whose score or fit columns change, and the gates count
+	 * for any promotion.
+	 */
+	score.gates_met = true;
+	scored = config->model != NULL &&
+		(firing.is_insert || new_state->stage != old_state->stage ||
+		 lq_model_score_written(&firing) ||
+		 lq_fit_columns_changed(config, firing.tupdesc, firing.old_row,
+								firing.new_row));
+	if (scored)
+		lq_apply_model(&firing, &score);
 
 	facts.is_insert = firing.is_insert;
 	facts.old_stage = old_state->stage;
 	facts.new_stage = new_state->stage;
 	facts.repair = !lq_enforce_stage_rules;
-	facts.new_meets_threshold = !new_state->score_isnull &&
+	facts.new_meets_threshold = !new_state->score_isnull && score.gates_met &&
 		lq_score_meets(config->score_kind, new_state->score, &config->threshold);
 	facts.old_meets_threshold = !old_state->score_isnull &&
 		lq_score_meets(config->score_kind, old_state->score, &config->threshold);

@@ -26,31 +26,6 @@
 Oid			lq_rejecting_relid = InvalidOid;
 const char *lq_rejecting_reason = NULL;
 
-/* "id" OPERATOR(schema.=) for the id column's type */
-static char *
-qualified_equality(Oid type)
-{
-	TypeCacheEntry *typentry = lookup_type_cache(type, TYPECACHE_EQ_OPR);
-	HeapTuple	tuple;
-	Form_pg_operator operator;
-	char	   *result;
-
-	if (!OidIsValid(typentry->eq_opr))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("leadqual.reject: type %s has no equality operator to find the lead with",
-						format_type_be(type))));
-	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(typentry->eq_opr));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "leadqual.reject: no operator with OID %u", typentry->eq_opr);
-	operator = (Form_pg_operator) GETSTRUCT(tuple);
-	result = psprintf("OPERATOR(%s.%s)",
-					  quote_identifier(get_namespace_name(operator->oprnamespace)),
-					  NameStr(operator->oprname));
-	ReleaseSysCache(tuple);
-	return result;
-}
-
 static SPIPlanPtr
 reject_plan(LqTableConfig *config)
 {
@@ -67,7 +42,7 @@ reject_plan(LqTableConfig *config)
 					 lq_qualified_name(config->relid),
 					 quote_identifier(NameStr(config->stage_column)),
 					 quote_identifier(NameStr(config->id_column)),
-					 qualified_equality(config->id_type));
+					 lq_qualified_equality(config->id_type, "leadqual.reject"));
 	argtypes[0] = config->stage_type;
 	argtypes[1] = config->id_type;
 	plan = SPI_prepare(query.data, 2, argtypes);

@@ -55,6 +55,12 @@ numeric_compare(Datum a, Datum b)
 	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b));
 }
 
+int
+lq_numeric_cmp(Numeric a, Numeric b)
+{
+	return numeric_compare(NumericGetDatum(a), NumericGetDatum(b));
+}
+
 /* The exact value of a finite double, as numeric. */
 static Datum
 double_as_numeric(double value)
@@ -192,6 +198,52 @@ lq_score_to_numeric(LqScoreKind kind, Datum score)
 			return DirectFunctionCall1(float8_numeric, score);
 		case LQ_SCORE_NUMERIC:
 			return score;
+	}
+	pg_unreachable();
+}
+
+/*
+ * A computed score, as the score column's type stores it.  Integer columns
+ * get scores of scale 0 (manage() sees to it); numeric() rounds anyway.
+ */
+Datum
+lq_score_from_numeric(LqScoreKind kind, Datum score)
+{
+	switch (kind)
+	{
+		case LQ_SCORE_INT2:
+			return DirectFunctionCall1(numeric_int2, score);
+		case LQ_SCORE_INT4:
+			return DirectFunctionCall1(numeric_int4, score);
+		case LQ_SCORE_INT8:
+			return DirectFunctionCall1(numeric_int8, score);
+		case LQ_SCORE_FLOAT4:
+			return DirectFunctionCall1(numeric_float4, score);
+		case LQ_SCORE_FLOAT8:
+			return DirectFunctionCall1(numeric_float8, score);
+		case LQ_SCORE_NUMERIC:
+			return score;
+	}
+	pg_unreachable();
+}
+
+/* a = b, both non-NULL scores of the same kind; NaN equals nothing */
+bool
+lq_score_equal(LqScoreKind kind, Datum a, Datum b)
+{
+	switch (kind)
+	{
+		case LQ_SCORE_INT2:
+		case LQ_SCORE_INT4:
+		case LQ_SCORE_INT8:
+			return integer_score(kind, a) == integer_score(kind, b);
+		case LQ_SCORE_FLOAT4:
+		case LQ_SCORE_FLOAT8:
+			return float_score(kind, a) == float_score(kind, b);
+		case LQ_SCORE_NUMERIC:
+			return !numeric_is_nan(DatumGetNumeric(a)) &&
+				!numeric_is_nan(DatumGetNumeric(b)) &&
+				numeric_compare(a, b) == 0;
 	}
 	pg_unreachable();
 }

@@ -29,16 +29,7 @@
 
 static const char *const via_names[] = {"promotion", "manual", "rejection", "repair"};
 
-/* A query run as the log's owner, prepared on first use and kept. */
-typedef struct LqLogQuery
-{
-	const char *sql;
-	int			nargs;
-	Oid			argtypes[8];
-	SPIPlanPtr	plan;
-} LqLogQuery;
-
-static LqLogQuery insert_query = {
+static LqOwnerQuery insert_query = {
 	"INSERT INTO leadqual.transition "
 	"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via) "
 	"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
@@ -47,12 +38,12 @@ static LqLogQuery insert_query = {
 	NULL
 };
 
-static LqLogQuery reason_query = {
+static LqOwnerQuery reason_query = {
 	"SELECT 1 FROM leadqual.rejection_reason WHERE code OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, NULL
 };
 
-static LqLogQuery recycled_score_query = {
+static LqOwnerQuery recycled_score_query = {
 	"SELECT score FROM leadqual.transition "
 	"WHERE lead_table OPERATOR(pg_catalog.=) $1 "
 	"AND lead_id OPERATOR(pg_catalog.=) $2 "
@@ -98,12 +89,13 @@ log_owner(void)
 }
 
 /*
- * Prepares (the first time) and runs the query as the log's owner, so that
+ * Prepares (the first time) and runs the query as the owner of leadqual's
+ * tables (the owner of the log), so that
  * neither parsing nor execution depends on the caller's privileges.
  */
-static void
-run_as_log_owner(LqLogQuery *query, Datum *values, const char *nulls,
-				 long limit)
+void
+lq_run_as_owner(LqOwnerQuery *query, Datum *values, const char *nulls,
+				long limit)
 {
 	Oid			saved_user;
 	int			saved_context;
@@ -132,6 +124,30 @@ run_as_log_owner(LqLogQuery *query, Datum *values, const char *nulls,
 			 SPI_result_code_string(rc));
 }
 
+/*
+ * Runs a query planned for this call only (its text names a user's table)
+ * as the owner, like lq_run_as_owner().
+ */
+void
+lq_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
+					const char *nulls)
+{
+	Oid			saved_user;
+	int			saved_context;
+	int			rc;
+
+	GetUserIdAndSecContext(&saved_user, &saved_context);
+	SetUserIdAndSecContext(log_owner(),
+						   saved_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
+	SetUserIdAndSecContext(saved_user, saved_context);
+
+	if (rc < 0)
+		elog(ERROR, "leadqual: SPI_execute_with_args failed: %s",
+			 SPI_result_code_string(rc));
+}
+
 static bool rejection_reason_exists(const char *reason);
 
 static Datum
@@ -141,8 +157,8 @@ text_or_null(const char *value, char *null_flag)
 	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
 }
 
-static void
-connect_spi(void)
+void
+lq_connect_spi(void)
 {
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "leadqual: SPI_connect failed");
@@ -169,7 +185,7 @@ log_transition(const LqTransition *transition)
 	values[6] = text_or_null(transition->reason, &nulls[6]);
 	values[7] = text_or_null(via_names[transition->via], &nulls[7]);
 
-	run_as_log_owner(&insert_query, values, nulls, 0);
+	lq_run_as_owner(&insert_query, values, nulls, 0);
 }
 
 /*
@@ -195,8 +211,8 @@ rejection_reason_exists(const char *reason)
 	Datum		value = CStringGetTextDatum(reason);
 	bool		exists;
 
-	connect_spi();
-	run_as_log_owner(&reason_query, &value, NULL, 1);
+	lq_connect_spi();
+	lq_run_as_owner(&reason_query, &value, NULL, 1);
 	exists = SPI_processed > 0;
 	SPI_finish();
 	return exists;
@@ -215,8 +231,8 @@ lq_score_when_recycled(Oid lead_table, const char *lead_id,
 	CStringGetTextDatum(lead_id)};
 	bool		found;
 
-	connect_spi();
-	run_as_log_owner(&recycled_score_query, values, NULL, 1);
+	lq_connect_spi();
+	lq_run_as_owner(&recycled_score_query, values, NULL, 1);
 	found = SPI_processed > 0;
 	if (found)
 	{
@@ -284,7 +300,7 @@ leadqual_log_transition(PG_FUNCTION_ARGS)
 	if (transition.from_stage == transition.to_stage)
 		return PointerGetDatum(NULL);	/* moved between partitions, same stage */
 
-	connect_spi();
+	lq_connect_spi();
 	log_transition(&transition);
 	SPI_finish();
 	return PointerGetDatum(NULL);

@@ -110,8 +110,8 @@ SELECT throws_ok($$SELECT leadqual.manage(NULL)$$, '22004', NULL, 'manage(NULL):
 SELECT throws_ok($$SELECT leadqual.manage('h_leads', id_column => NULL)$$, '22004', NULL, 'manage() NULL id_column: 22004');
 SELECT throws_ok($$SELECT leadqual.manage('h_leads', score_column => NULL)$$, '22004', NULL, 'manage() NULL score_column: 22004');
 SELECT throws_ok($$SELECT leadqual.manage('h_leads', stage_column => NULL)$$, '22004', NULL, 'manage() NULL stage_column: 22004');
-SELECT throws_ok($$SELECT leadqual.manage('h_leads', threshold => NULL)$$, '22004', NULL, 'manage() NULL threshold: 22004');
-SELECT throws_ok($$SELECT leadqual.manage('h_leads', promote_to => NULL)$$, '22004', NULL, 'manage() NULL promote_to: 22004');
+SELECT throws_ok($$SELECT leadqual.manage('h_leads', model => '')$$, '42704', NULL, 'manage() empty model name: 42704');
+SELECT throws_ok($$SELECT leadqual.manage('h_leads', model => 'default; DROP TABLE h_leads')$$, '42704', NULL, 'manage() injection-shaped model name: 42704');
 SELECT throws_ok($$SELECT leadqual.manage('')$$, '42602', NULL, 'manage('''') : invalid_name from the regclass input');
 SELECT throws_ok($$SELECT leadqual.manage('h_nope')$$, '42P01', NULL, 'manage() of an unknown table: undefined_table');
 SELECT throws_ok($$SELECT leadqual.manage('leads; DROP TABLE x')$$, '42602', NULL,

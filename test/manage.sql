@@ -79,10 +79,10 @@ SELECT throws_ok($$SELECT leadqual.manage('mg_leads', score_column => NULL)$$, '
                  'NULL score_column: null_value_not_allowed');
 SELECT throws_ok($$SELECT leadqual.manage('mg_leads', stage_column => NULL)$$, '22004', NULL,
                  'NULL stage_column: null_value_not_allowed');
-SELECT throws_ok($$SELECT leadqual.manage('mg_leads', threshold => NULL)$$, '22004', NULL,
-                 'NULL threshold: null_value_not_allowed');
-SELECT throws_ok($$SELECT leadqual.manage('mg_leads', promote_to => NULL)$$, '22004', NULL,
-                 'NULL promote_to: null_value_not_allowed');
+SELECT throws_ok($$SELECT leadqual.manage('mg_leads', model => 'no_such_model')$$, '42704', NULL,
+                 'unknown model: undefined_object');
+SELECT throws_ok($$SELECT leadqual.manage('mg_leads', model => 'default', promote_to => 'sql')$$, '22023', NULL,
+                 'a model with its own promote_to: invalid_parameter_value');
 
 CREATE FUNCTION pg_temp.noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
 CREATE TRIGGER leadqual_qualify BEFORE UPDATE ON mg_plain FOR EACH ROW EXECUTE FUNCTION pg_temp.noop();

@@ -1,0 +1,355 @@
+/*
+ * model_score.c
+ *		Scores of tables managed with a model: the trigger's part, storing
+ *		subtotals for rescoring, and dropping cached models when they change.
+ *
+ * A lead's score is fit + engagement, capped by the model's max_score.  The
+ * trigger computes fit from the row itself; engagement comes from
+ * leadqual.lead_score, where leadqual._store_subtotals() puts it, set-based,
+ * before track() or rescore() write the new score into the row.  So the
+ * trigger is the one place that decides what a score is: it fills in the
+ * score of every inserted row and of every row whose fit columns change,
+ * and refuses a score written by hand that the model doesn't give.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "compat.h"
+#include "leadqual.h"
+
+static LqOwnerQuery stored_query = {
+	"SELECT fit, engagement, score FROM leadqual.lead_score "
+	"WHERE lead_table OPERATOR(pg_catalog.=) $1 AND lead_id OPERATOR(pg_catalog.=) $2",
+	2, {REGCLASSOID, TEXTOID}, NULL
+};
+
+static LqOwnerQuery save_query = {
+	"INSERT INTO leadqual.lead_score (lead_table, lead_id, fit, engagement, score, scored_at) "
+	"VALUES ($1, $2, $3, $4, $5, pg_catalog.clock_timestamp()) "
+	"ON CONFLICT (lead_table, lead_id) DO UPDATE "
+	"SET fit = excluded.fit, score = excluded.score, scored_at = excluded.scored_at",
+	5, {REGCLASSOID, TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID}, NULL
+};
+
+static LqOwnerQuery history_query = {
+	"INSERT INTO leadqual.score_change "
+	"(lead_table, lead_id, previous_score, score, fit, engagement, changed_by) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	7, {REGCLASSOID, TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, TEXTOID}, NULL
+};
+
+/* What leadqual.lead_score holds for a lead. */
+typedef struct LqStoredScore
+{
+	bool		found;
+	Numeric		fit;
+	Numeric		engagement;
+	Numeric		score;			/* NULL when none was written */
+} LqStoredScore;
+
+static Numeric
+copied_numeric(int column, bool *isnull)
+{
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									  column, isnull);
+
+	if (*isnull)
+		return NULL;
+	/* detoasted first: a short header would be expanded in SPI's memory */
+	return DatumGetNumeric(SPI_datumTransfer(NumericGetDatum(DatumGetNumeric(value)),
+											 false, -1));
+}
+
+static void
+read_stored_score(Oid lead_table, const char *lead_id, LqStoredScore *stored)
+{
+	Datum		values[2] = {ObjectIdGetDatum(lead_table), CStringGetTextDatum(lead_id)};
+	bool		isnull;
+
+	lq_connect_spi();
+	lq_run_as_owner(&stored_query, values, NULL, 1);
+	stored->found = SPI_processed > 0;
+	if (stored->found)
+	{
+		stored->fit = copied_numeric(1, &isnull);
+		stored->engagement = copied_numeric(2, &isnull);
+		stored->score = copied_numeric(3, &isnull);
+	}
+	SPI_finish();
+	if (!stored->found)
+	{
+		stored->fit = NULL;
+		stored->engagement = DatumGetNumeric(lq_int64_to_numeric(0));
+		stored->score = NULL;
+	}
+}
+
+static bool
+numeric_equal(Numeric a, Numeric b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return lq_numeric_cmp(a, b) == 0;
+}
+
+static bool
+meets_gate(Numeric value, Numeric gate)
+{
+	return gate == NULL || lq_numeric_cmp(value, gate) >= 0;
+}
+
+static char *
+numeric_text(Numeric value)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(value)));
+}
+
+/* Did the statement itself change the score column? */
+bool
+lq_model_score_written(const LqFiring *firing)
+{
+	const LqRowState *old_state = &firing->old_state;
+	const LqRowState *new_state = &firing->new_state;
+
+	if (firing->is_insert)
+		return false;
+	if (old_state->score_isnull || new_state->score_isnull)
+		return old_state->score_isnull != new_state->score_isnull;
+	return !lq_score_equal(firing->config->score_kind, old_state->score,
+						   new_state->score);
+}
+
+static void
+save_score(const LqFiring *firing, const char *lead_id, Numeric fit,
+		   Numeric engagement, Numeric total, bool score_changed)
+{
+	Oid			lead_table = firing->config->log_relid;
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+	/* the role making the change, before lq_run_as_owner switches it */
+	values[6] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+
+	lq_connect_spi();
+	values[0] = ObjectIdGetDatum(lead_table);
+	values[1] = CStringGetTextDatum(lead_id);
+	values[2] = NumericGetDatum(fit);
+	values[3] = NumericGetDatum(engagement);
+	values[4] = NumericGetDatum(total);
+	lq_run_as_owner(&save_query, values, nulls, 0);
+	if (score_changed)
+	{
+		values[2] = firing->old_state.score_isnull ? (Datum) 0
+			: lq_score_to_numeric(firing->config->score_kind, firing->old_state.score);
+		nulls[2] = firing->old_state.score_isnull ? 'n' : ' ';
+		values[3] = NumericGetDatum(total);
+		values[4] = NumericGetDatum(fit);
+		values[5] = NumericGetDatum(engagement);
+		lq_run_as_owner(&history_query, values, nulls, 0);
+	}
+	SPI_finish();
+}
+
+/*
+ * Scores the row about to be written under the table's model: sets its
+ * score column, stores the subtotals, keeps the history, and tells whether
+ * the model's gates are met.  Errors if the statement wrote a score the
+ * model doesn't give.
+ */
+void
+lq_apply_model(LqFiring *firing, LqModelScore *result)
+{
+	LqTableConfig *config = firing->config;
+	LqModel    *model = config->model;
+	char	   *lead_id = lq_row_lead_id(config, firing->tupdesc, firing->new_row);
+	Numeric		fit = lq_fit_points(config, firing->tupdesc, firing->new_row);
+	LqStoredScore stored;
+	Numeric		total;
+	Datum		score;
+	bool		score_changed;
+
+	read_stored_score(config->log_relid, lead_id, &stored);
+	total = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(fit),
+												NumericGetDatum(stored.engagement)));
+	if (model->max_score != NULL && lq_numeric_cmp(total, model->max_score) > 0)
+		total = model->max_score;
+	score = lq_score_from_numeric(config->score_kind, NumericGetDatum(total));
+
+	if (lq_model_score_written(firing) &&
+		(firing->new_state.score_isnull ||
+		 !lq_score_equal(config->score_kind, firing->new_state.score, score)))
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("leadqual: the score of lead \"%s\" of table %s is computed by model \"%s\"",
+						lead_id, config->display_name, model->name),
+				 errdetail("The statement set column \"%s\" to %s; the model gives %s.",
+						   NameStr(config->score_column),
+						   firing->new_state.score_isnull ? "NULL"
+						   : numeric_text(DatumGetNumeric(lq_score_to_numeric(config->score_kind,
+																			  firing->new_state.score))),
+						   numeric_text(total)),
+				 errhint("Record what the lead did with leadqual.track(), or change the model's rules; "
+						 "leadqual.explain('%s', '%s') shows how the score is made up.",
+						 config->display_name, lead_id)));
+
+	score_changed = firing->is_insert || firing->old_state.score_isnull ||
+		!lq_score_equal(config->score_kind, firing->old_state.score, score);
+	if (firing->new_state.score_isnull ||
+		!lq_score_equal(config->score_kind, firing->new_state.score, score))
+	{
+		int			attnum = config->score_attnum;
+		bool		isnull = false;
+
+		firing->new_row = heap_modify_tuple_by_cols(firing->new_row, firing->tupdesc,
+													1, &attnum, &score, &isnull);
+		firing->new_state.score = heap_getattr(firing->new_row, attnum,
+											   firing->tupdesc, &isnull);
+		firing->new_state.score_isnull = false;
+	}
+
+	if (!stored.found || !numeric_equal(stored.fit, fit) ||
+		!numeric_equal(stored.score, total) || score_changed)
+		save_score(firing, lead_id, fit, stored.engagement, total, score_changed);
+
+	result->gates_met = meets_gate(fit, model->min_fit) &&
+		meets_gate(stored.engagement, model->min_engagement);
+}
+
+/* "OPERATOR(schema.=)" for a type's default equality, for dynamic SQL */
+char *
+lq_qualified_equality(Oid type, const char *caller)
+{
+	TypeCacheEntry *typentry = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+	HeapTuple	tuple;
+	Form_pg_operator operator;
+	char	   *result;
+
+	if (!OidIsValid(typentry->eq_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("%s: type %s has no equality operator to find the lead with",
+						caller, format_type_be(type)),
+				 errhint("Manage the table with an id column of a type with a default btree operator class, such as bigint, text or uuid.")));
+	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(typentry->eq_opr));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "%s: no operator with OID %u", caller, typentry->eq_opr);
+	operator = (Form_pg_operator) GETSTRUCT(tuple);
+	result = psprintf("OPERATOR(%s.%s)",
+					  quote_identifier(get_namespace_name(operator->oprnamespace)),
+					  NameStr(operator->oprname));
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
+ * leadqual._equality_operator(type regtype): the type's equality operator,
+ * schema-qualified, for the queries the SQL functions build.
+ */
+PG_FUNCTION_INFO_V1(leadqual_equality_operator);
+Datum
+leadqual_equality_operator(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(lq_qualified_equality(PG_GETARG_OID(0),
+														   "leadqual")));
+}
+
+/*
+ * leadqual._store_subtotals(leads regclass, as_of timestamptz, lead_ids
+ * text[]): stores the fit and engagement of the given leads (NULL: every
+ * row) as of a time in leadqual.lead_score.  The caller must hold UPDATE on
+ * the table; the table's triggers then write the new scores into the rows.
+ */
+PG_FUNCTION_INFO_V1(leadqual_store_subtotals);
+Datum
+leadqual_store_subtotals(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	LqTableConfig *config;
+	StringInfoData sql;
+	const char *id;
+	Oid			argtypes[3] = {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("leadqual._store_subtotals: leads and as_of must not be NULL"),
+				 errhint("Call leadqual.rescore() instead.")));
+	relid = PG_GETARG_OID(0);
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("leadqual: permission denied to score the leads of table %s",
+						lq_qualified_name(relid)),
+				 errhint("Scoring writes the score column, so it needs UPDATE on the table.")));
+	config = lq_config_for_table(relid, "leadqual");
+	id = quote_identifier(NameStr(config->id_column));
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "INSERT INTO leadqual.lead_score AS s "
+					 "(lead_table, lead_id, fit, engagement, engagement_as_of, scored_at) "
+					 "SELECT $1, l.%s::pg_catalog.text, leadqual._fit($1, l), "
+					 "       COALESCE(e.points, 0), $2, pg_catalog.clock_timestamp() "
+					 "FROM %s AS l ",
+					 id, lq_qualified_name(config->log_relid));
+	if (!PG_ARGISNULL(2))
+		appendStringInfo(&sql,
+						 "JOIN pg_catalog.unnest($3) AS u(id) ON l.%s %s u.id::%s ",
+						 id, lq_qualified_equality(config->id_type, "leadqual"),
+						 format_type_be_qualified(config->id_type));
+	appendStringInfo(&sql,
+					 "LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points "
+					 "           FROM leadqual._engagement_points($1, $2, $3) AS p "
+					 "           GROUP BY p.lead_id) AS e "
+					 "       ON e.lead_id OPERATOR(pg_catalog.=) l.%s::pg_catalog.text "
+					 "ON CONFLICT (lead_table, lead_id) DO UPDATE "
+					 "SET fit = excluded.fit, engagement = excluded.engagement, "
+					 "    engagement_as_of = excluded.engagement_as_of, scored_at = excluded.scored_at",
+					 id);
+
+	values[0] = ObjectIdGetDatum(config->log_relid);
+	values[1] = PG_GETARG_DATUM(1);
+	values[2] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
+	nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
+	lq_connect_spi();
+	lq_execute_as_owner(sql.data, 3, argtypes, values, nulls);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * leadqual._models_changed(): statement trigger on leadqual.model and
+ * leadqual.fit_rule.  The relcache
+ * invalidation it sends reaches every backend at commit, and this one at
+ * the end of the statement, and drops their cached models.
+ */
+PG_FUNCTION_INFO_V1(leadqual_models_changed);
+Datum
+leadqual_models_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("leadqual._models_changed: must be called as a trigger"),
+				 errhint("leadqual attaches it to its model and rule tables; don't call it.")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
+}
