@@ -28,7 +28,7 @@ DATA = $(wildcard sql/leadqual--*.sql)
 REGRESS = stages manage trigger_misuse stage_rules reject history log
 REGRESS_OPTS = --load-extension=leadqual
 # isolation tester: specs/NAME.spec against expected/NAME.out
-ISOLATION = concurrent_promotion concurrent_manage
+ISOLATION = concurrent_promotion concurrent_manage concurrent_scoring
 ISOLATION_OPTS = --load-extension=leadqual
 
 # Our code builds warning-free under -Wextra; the server headers don't, so

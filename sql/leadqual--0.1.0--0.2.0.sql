@@ -539,22 +539,25 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_equality_operator';
 
 -- Each event that counts for an engagement rule of the table's model, as of
--- a time, with its decayed weight.  No SET search_path, so that it inlines
--- into the queries that aggregate it; every name is qualified.
+-- a time, with its decayed weight and the rule's terms.  No SET
+-- search_path, so that it inlines into the queries that aggregate it; every
+-- name is qualified.
 CREATE FUNCTION @extschema@._engagement_events(leads regclass, as_of timestamptz, lead_ids text[])
 RETURNS TABLE (lead_id text, rule text, event_id bigint, kind text,
-               occurred_at timestamptz, session text, weight double precision)
+               occurred_at timestamptz, session text, weight double precision,
+               points numeric, min_count integer, cap numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT e.lead_id, r.name, e.id, e.kind, e.occurred_at,
        CASE WHEN r.group_by IS NULL THEN ''
             ELSE e.properties OPERATOR(pg_catalog.->>) r.group_by END,
-       @extschema@.decay(as_of OPERATOR(pg_catalog.-) e.occurred_at, r.half_life)
+       @extschema@.decay(as_of OPERATOR(pg_catalog.-) e.occurred_at, r.half_life),
+       r.points, r.min_count, r.cap
 FROM @extschema@.engagement_rule AS r
 JOIN @extschema@.event AS e
   ON e.kind OPERATOR(pg_catalog.=) r.event_kind
  AND e.properties OPERATOR(pg_catalog.@>) r.match
-WHERE r.model OPERATOR(pg_catalog.=) @extschema@._model_of(leads)
+WHERE r.model OPERATOR(pg_catalog.=) (SELECT @extschema@._model_of(leads))
   AND e.lead_table OPERATOR(pg_catalog.=) leads
   AND (lead_ids IS NULL OR e.lead_id OPERATOR(pg_catalog.=) ANY (lead_ids))
   AND e.occurred_at OPERATOR(pg_catalog.<=) as_of
@@ -573,36 +576,29 @@ RETURNS TABLE (lead_id text, rule text, points numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT w.lead_id, w.rule,
-       pg_catalog.round(CASE WHEN r.cap IS NULL THEN r.points OPERATOR(pg_catalog.*) w.weight
-                             ELSE pg_catalog.sign(r.points OPERATOR(pg_catalog.*) w.weight)
+       pg_catalog.round(CASE WHEN w.cap IS NULL THEN w.points OPERATOR(pg_catalog.*) w.weight
+                             ELSE pg_catalog.sign(w.points OPERATOR(pg_catalog.*) w.weight)
                                   OPERATOR(pg_catalog.*)
-                                  LEAST(pg_catalog.abs(r.points OPERATOR(pg_catalog.*) w.weight), r.cap) END,
-                        m.scale)
+                                  LEAST(pg_catalog.abs(w.points OPERATOR(pg_catalog.*) w.weight), w.cap) END,
+                        (SELECT m.scale FROM @extschema@.model AS m
+                         WHERE m.name OPERATOR(pg_catalog.=) @extschema@._model_of(leads)))
 FROM (
-    SELECT e.lead_id, e.rule, pg_catalog.sum(e.weight::numeric) AS weight
+    SELECT e.lead_id, e.rule, pg_catalog.max(e.points) AS points, pg_catalog.max(e.cap) AS cap,
+           pg_catalog.sum(e.weight::numeric) AS weight
     FROM @extschema@._engagement_events(leads, as_of, lead_ids) AS e
-    JOIN @extschema@.engagement_rule AS r
-      ON r.model OPERATOR(pg_catalog.=) @extschema@._model_of(leads)
-     AND r.name OPERATOR(pg_catalog.=) e.rule
-    WHERE r.min_count IS NULL
+    WHERE e.min_count IS NULL
     GROUP BY e.lead_id, e.rule
     UNION ALL
-    SELECT c.lead_id, c.rule, pg_catalog.max(c.weight::numeric)
-    FROM (SELECT e.lead_id, e.rule, e.weight, r.min_count,
+    SELECT c.lead_id, c.rule, pg_catalog.max(c.points), pg_catalog.max(c.cap),
+           pg_catalog.max(c.weight::numeric)
+    FROM (SELECT e.lead_id, e.rule, e.weight, e.points, e.cap, e.min_count,
                  pg_catalog.row_number() OVER (PARTITION BY e.lead_id, e.rule, e.session
                                                ORDER BY e.occurred_at DESC, e.event_id DESC) AS newest
           FROM @extschema@._engagement_events(leads, as_of, lead_ids) AS e
-          JOIN @extschema@.engagement_rule AS r
-            ON r.model OPERATOR(pg_catalog.=) @extschema@._model_of(leads)
-           AND r.name OPERATOR(pg_catalog.=) e.rule
-          WHERE r.min_count IS NOT NULL AND e.session IS NOT NULL) AS c
+          WHERE e.min_count IS NOT NULL AND e.session IS NOT NULL) AS c
     WHERE c.newest OPERATOR(pg_catalog.=) c.min_count
     GROUP BY c.lead_id, c.rule
 ) AS w
-JOIN @extschema@.engagement_rule AS r
-  ON r.model OPERATOR(pg_catalog.=) @extschema@._model_of(leads)
- AND r.name OPERATOR(pg_catalog.=) w.rule
-JOIN @extschema@.model AS m ON m.name OPERATOR(pg_catalog.=) r.model
 $$;
 
 -- Stores the fit and engagement subtotals of the given leads (NULL: every
@@ -670,7 +666,8 @@ BEGIN
                    'FOR NO KEY UPDATE OF l %4$s) AS s',
                    settings.id_column, leads,
                    CASE WHEN lead_ids IS NOT NULL
-                        THEN format('WHERE l.%I %s ANY ($1::%s[])', settings.id_column, equals, id_type) END,
+                        THEN format('JOIN pg_catalog.unnest($1::%s[]) AS u(id) ON l.%I %s u.id',
+                                    id_type, settings.id_column, equals) END,
                    CASE WHEN skip_locked THEN 'SKIP LOCKED' END)
     INTO locked USING lead_ids;
 
@@ -705,6 +702,9 @@ END
 $score$;
 
 -- After events are inserted, by track() or in bulk: rescore their leads.
+-- Events of a table not managed with a model are only stored (manage()
+-- scores them when it attaches a model); that is also what lets pg_restore
+-- load the events before it re-creates the leads tables' triggers.
 CREATE FUNCTION @extschema@._score_new_events()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -715,7 +715,9 @@ DECLARE
 BEGIN
     FOR batch IN
         SELECT n.lead_table, array_agg(DISTINCT n.lead_id ORDER BY n.lead_id) AS lead_ids
-        FROM new_events AS n GROUP BY n.lead_table ORDER BY n.lead_table::oid
+        FROM new_events AS n
+        WHERE n.lead_table IN (SELECT m.leads FROM @extschema@.managed AS m WHERE m.model IS NOT NULL)
+        GROUP BY n.lead_table ORDER BY n.lead_table::oid
     LOOP
         PERFORM @extschema@._score_leads(batch.lead_table, batch.lead_ids, now(), false);
     END LOOP;

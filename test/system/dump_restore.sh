@@ -46,6 +46,21 @@ same "the partitioned leads are the same, in the same partitions" \
 same "the stage history is the same" \
     "SELECT string_agg(format('%s|%s|%s|%s|%s|%s', lead_table, lead_id, stage, entered_at, left_at, visit), ',' ORDER BY transition_id) FROM leadqual.stage_history"
 
+same "models: the seeded one once, the user's kept" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s', name, threshold, scale, promote_to, builtin), ',' ORDER BY name) FROM leadqual.model"
+same "fit rules: seeded ones once, the user's kept" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s', model, name, operator, points, builtin), ',' ORDER BY model, name) FROM leadqual.fit_rule"
+same "engagement rules: seeded ones once, the user's kept" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s', model, name, points, half_life, builtin), ',' ORDER BY model, name) FROM leadqual.engagement_rule"
+same "the events are the same, row for row" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s|%s', id, lead_table, lead_id, kind, occurred_at, properties), ',' ORDER BY id) FROM leadqual.event"
+same "the score subtotals are the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s|%s', lead_table, lead_id, fit, engagement, score, engagement_as_of), ',' ORDER BY lead_table::text, lead_id) FROM leadqual.lead_score"
+same "the score history is the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s', id, lead_id, previous_score, score, fit, engagement, changed_at), ',' ORDER BY id) FROM leadqual.score_change"
+same "the scored leads are the same" \
+    "SELECT string_agg(format('%s|%s|%s', id, score, lifecycle_stage), ',' ORDER BY id) FROM crm.scored"
+
 # Behaviour after the restore.
 q "$dst" "UPDATE crm.leads SET score = 90 WHERE id = 5" >/dev/null
 [ "$(q "$dst" "SELECT lifecycle_stage FROM crm.leads WHERE id = 5")" = mql ]
@@ -62,5 +77,13 @@ q "$dst" "INSERT INTO crm.regional VALUES (9, 'us', 70)" >/dev/null
 ok $? "a restored partitioned table still logs under its own name"
 [ "$(q "$dst" "SELECT count(*) FROM leadqual.transition")" = "$(( $(q "$src" "SELECT count(*) FROM leadqual.transition") + 3 ))" ]
 ok $? "the restore itself logged nothing: only the three new changes were added"
+
+q "$dst" "SELECT leadqual.track('crm.scored', '1', 'demo_request')" >/dev/null
+[ "$(q "$dst" "SELECT score || ' ' || lifecycle_stage FROM crm.scored WHERE id = 1")" = "110.00 mql" ]
+ok $? "the restored model still scores a tracked event and promotes"
+[ "$(q "$dst" "SELECT count(*) FROM leadqual.score_change WHERE lead_id = '1'")" = "$(( $(q "$src" "SELECT count(*) FROM leadqual.score_change WHERE lead_id = '1'") + 1 ))" ]
+ok $? "and its score history continues"
+[ "$(q "$dst" "SELECT sum(points) FROM leadqual.explain('crm.scored', '2')")" = "$(q "$dst" "SELECT score FROM crm.scored WHERE id = 2")" ]
+ok $? "explain() adds up to the restored score"
 
 echo "1..$count"

@@ -23,3 +23,18 @@ CREATE TABLE crm.regional_us PARTITION OF crm.regional FOR VALUES IN ('us');
 SELECT leadqual.manage('crm.regional');
 INSERT INTO crm.regional VALUES (1, 'eu', 10), (2, 'us', 80);
 UPDATE crm.regional SET region = 'us', score = 60 WHERE id = 1;
+
+-- A table scored by a user's model, with events and score history.
+CREATE TABLE crm.scored (id bigint PRIMARY KEY, title text, company_size int, industry text,
+                         score numeric NOT NULL DEFAULT 0,
+                         lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.copy_model('default', 'crm_model');
+UPDATE leadqual.model SET threshold = 45, scale = 2 WHERE name = 'crm_model';
+INSERT INTO leadqual.engagement_rule (model, name, event_kind, points, half_life)
+VALUES ('crm_model', 'fading_webinar', 'webinar_attended', 8, '14 days');
+SELECT leadqual.manage('crm.scored', model => 'crm_model');
+INSERT INTO crm.scored (id, title, company_size, industry) VALUES
+    (1, 'VP Marketing', 200, 'software'), (2, 'Engineer', 5, 'retail'), (3, 'CEO', 80, 'saas');
+SELECT leadqual.track('crm.scored', '2', 'webinar_attended', '2026-01-05 10:00+00');
+SELECT leadqual.track('crm.scored', '1', 'pricing_page_view');
+SELECT leadqual.track('crm.scored', '3', 'demo_request');
