@@ -44,15 +44,17 @@ include $(PGXS)
 $(OBJS): src/leadqual.h src/stage.h src/compat.h src/decay.h src/seniority.h
 
 # Unit tests of the plain-C core, without a server.
-UNIT_TESTS = test/unit/stage_test test/unit/seniority_test
+UNIT_TESTS = test/unit/stage_test test/unit/seniority_test test/unit/decay_test
 test/unit/stage_test: test/unit/stage_test.c src/stage.c src/stage.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/stage_test.c src/stage.c
 test/unit/seniority_test: test/unit/seniority_test.c src/seniority.c src/seniority.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/seniority_test.c src/seniority.c
+test/unit/decay_test: test/unit/decay_test.c src/decay.c src/decay.h
+	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/decay_test.c src/decay.c -lm
 
 .PHONY: unitcheck tapcheck
 # prove passes the arguments after :: to every test: seniority_test reads its
-# corpus from them, stage_test ignores them.
+# corpus from them, the others ignore them.
 unitcheck: $(UNIT_TESTS)
 	prove -v $(UNIT_TESTS) :: test/unit/seniority_corpus.tsv
 

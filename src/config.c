@@ -359,10 +359,16 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 LqTableConfig *
 lq_config_for_table(Oid relid, const char *caller)
 {
-	Relation	rel = relation_open(relid, AccessShareLock);
-	Trigger    *trigger = lq_find_qualify_trigger(rel);
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	Trigger    *trigger;
 	LqTableConfig *config;
 
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("%s: relation with OID %u does not exist", caller, relid),
+				 errhint("Name the table, for example 'crm.leads'.")));
+	trigger = lq_find_qualify_trigger(rel);
 	if (trigger == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # TAP: a soak.  pgbench runs 4 clients for SOAK_SECONDS (default 60) against
-# a managed table, mixing score changes, upserts of new and known leads,
-# forward moves by hand and reject(); afterwards every lead's stage must be
-# the to_stage of its last logged change, and every lead's log must be an
-# unbroken chain.  Runs against the server the PG* variables point at.
+# two managed tables: one whose application writes scores (score changes,
+# upserts of new and known leads, forward moves by hand, reject()) and one
+# scored by a decaying model (track(), rescore(), title changes, reject()).
+# Afterwards every lead's stage must be the to_stage of its last logged
+# change, every lead's log must be an unbroken chain, no event may be lost
+# and every stored score must be what its subtotals give.  Runs against the
+# server the PG* variables point at.
 set -uo pipefail
 seconds=${SOAK_SECONDS:-60}
 db=leadqual_soak
@@ -26,6 +29,17 @@ CREATE TABLE soak.leads (id int PRIMARY KEY, score int NOT NULL DEFAULT 0,
                          lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
 SELECT leadqual.manage('soak.leads');
 INSERT INTO soak.leads (id, score) SELECT g, g % 50 FROM generate_series(1, 500) AS g;
+
+CREATE TABLE soak.scored (id int PRIMARY KEY, title text, company_size int, industry text,
+                          score numeric NOT NULL DEFAULT 0,
+                          lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.copy_model('default', 'soak');
+UPDATE leadqual.model SET scale = 2, threshold = 60 WHERE name = 'soak';
+UPDATE leadqual.engagement_rule SET half_life = '10 minutes' WHERE model = 'soak';
+SELECT leadqual.manage('soak.scored', model => 'soak');
+INSERT INTO soak.scored (id, title, company_size, industry)
+SELECT g, (ARRAY['CEO', 'VP Sales', 'Engineer', 'Head of IT'])[1 + g % 4], g, 'software'
+FROM generate_series(1, 300) AS g;
 SQL
 ok $? "the soak table is set up"
 
@@ -53,9 +67,30 @@ cat > "$work/disqualify.sql" <<'SQL'
 SELECT leadqual.reject('soak.leads', ':id', 'disqualified', 'not_icp');
 SQL
 
+cat > "$work/track.sql" <<'SQL'
+\set id random(1, 300)
+\set kind random(1, 4)
+SELECT leadqual.track('soak.scored', ':id',
+                      (ARRAY['pricing_page_view', 'webinar_attended', 'whitepaper_download', 'email_open'])[:kind]);
+SQL
+cat > "$work/rescore.sql" <<'SQL'
+SELECT leadqual.rescore('soak.scored');
+SQL
+cat > "$work/retitle.sql" <<'SQL'
+\set id random(1, 300)
+\set title random(1, 4)
+UPDATE soak.scored SET title = (ARRAY['CEO', 'Director of Sales', 'Student', 'Manager'])[:title] WHERE id = :id;
+SQL
+cat > "$work/reject_scored.sql" <<'SQL'
+\set id random(1, 300)
+SELECT leadqual.reject('soak.scored', ':id', 'recycled', 'no_budget');
+SQL
+
 pgbench -n -c 4 -j 2 -T "$seconds" -d "$db" \
     -f "$work/score.sql@10" -f "$work/upsert.sql@4" -f "$work/accept.sql@2" \
-    -f "$work/reject.sql@2" -f "$work/disqualify.sql@1" > "$work/pgbench.out" 2>&1
+    -f "$work/reject.sql@2" -f "$work/disqualify.sql@1" \
+    -f "$work/track.sql@10" -f "$work/rescore.sql@1" -f "$work/retitle.sql@2" \
+    -f "$work/reject_scored.sql@1" > "$work/pgbench.out" 2>&1
 status=$?
 grep -E "^number of transactions actually processed|aborted|ERROR" "$work/pgbench.out" | sed 's/^/# /'
 ok $status "pgbench ran $seconds s with 4 clients and no client aborted"
@@ -64,21 +99,25 @@ transactions=$(awk -F': ' '/^number of transactions actually processed/ { split(
 [ "${transactions:-0}" -gt 0 ]
 ok $? "the soak did work (${transactions:-0} transactions)"
 
-[ "$(q "SELECT count(*) FROM soak.leads AS l
+for t in soak.leads soak.scored; do
+[ "$(q "SELECT count(*) FROM $t AS l
          LEFT JOIN LATERAL (SELECT t.to_stage FROM leadqual.transition AS t
-                            WHERE t.lead_table = 'soak.leads'::regclass AND t.lead_id = l.id::text
+                            WHERE t.lead_table = '$t'::regclass AND t.lead_id = l.id::text
                             ORDER BY t.id DESC LIMIT 1) AS last ON true
          WHERE last.to_stage IS DISTINCT FROM l.lifecycle_stage")" = 0 ]
-ok $? "every lead's stage is the to_stage of its last logged change"
+ok $? "$t: every lead's stage is the to_stage of its last logged change"
+done
 
+for t in soak.leads soak.scored; do
 [ "$(q "SELECT count(*) FROM (
            SELECT t.from_stage,
                   lag(t.to_stage) OVER (PARTITION BY t.lead_id ORDER BY t.id) AS previous,
                   row_number() OVER (PARTITION BY t.lead_id ORDER BY t.id) AS n
-           FROM leadqual.transition AS t WHERE t.lead_table = 'soak.leads'::regclass) AS c
+           FROM leadqual.transition AS t WHERE t.lead_table = '$t'::regclass) AS c
          WHERE (c.n = 1 AND c.from_stage IS NOT NULL)
             OR (c.n > 1 AND c.from_stage IS DISTINCT FROM c.previous)")" = 0 ]
-ok $? "every lead's log is an unbroken chain from its insert"
+ok $? "$t: every lead's log is an unbroken chain from its insert"
+done
 
 [ "$(q "SELECT count(*) FROM soak.leads AS l WHERE NOT EXISTS (
            SELECT FROM leadqual.transition AS t
@@ -100,5 +139,25 @@ ok $? "every move into a detour carries its reason"
 [ "$(q "SELECT count(*) > 0 FROM leadqual.transition
          WHERE lead_table = 'soak.leads'::regclass AND from_stage = 'recycled' AND via = 'promotion'")" = t ]
 ok $? "the soak made promotions, manual moves and rejections, and re-qualified recycled leads"
+
+tracked=$(awk '/^SQL script 6:/ { want = 1 } want && /- [0-9]+ transactions/ { print $2; exit }' "$work/pgbench.out")
+[ -n "$tracked" ] && [ "$(q "SELECT count(*) FROM leadqual.event WHERE lead_table = 'soak.scored'::regclass")" = "$tracked" ]
+ok $? "every tracked event is stored (${tracked:-?} track() calls)"
+
+[ "$(q "SELECT count(*) FROM leadqual.lead_score AS s
+         WHERE s.lead_table = 'soak.scored'::regclass
+           AND s.engagement <> (SELECT coalesce(sum(p.points), 0)
+                                FROM leadqual._engagement_points(s.lead_table, s.engagement_as_of, ARRAY[s.lead_id]) AS p)")" = 0 ]
+ok $? "every stored engagement counts every event up to the time it was computed: none lost"
+
+[ "$(q "SELECT count(*) FROM soak.scored AS l
+         JOIN leadqual.lead_score AS s ON s.lead_table = 'soak.scored'::regclass AND s.lead_id = l.id::text
+         WHERE l.score <> s.fit + s.engagement OR s.score <> l.score
+            OR s.fit <> leadqual._fit('soak.scored', l)")" = 0 ]
+ok $? "every scored lead's score is its fit plus its engagement, and its fit matches its row"
+
+[ "$(q "SELECT count(*) FROM leadqual.score_change AS c WHERE c.lead_table = 'soak.scored'::regclass
+         AND c.previous_score IS NOT DISTINCT FROM c.score")" = 0 ]
+ok $? "the score history holds only real changes"
 
 echo "1..$count"
