@@ -88,23 +88,43 @@ log_owner(void)
 	return cached_log_owner;
 }
 
+/* Who runs a query as the owner, and who to switch back to. */
+typedef struct LqSavedUser
+{
+	Oid			user;
+	int			context;
+} LqSavedUser;
+
+static void
+become_owner(LqSavedUser *saved)
+{
+	GetUserIdAndSecContext(&saved->user, &saved->context);
+	SetUserIdAndSecContext(log_owner(),
+						   saved->context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+}
+
+/* An error on the way is fine: aborting restores the user. */
+static void
+stop_being_owner(const LqSavedUser *saved, int rc, const char *what)
+{
+	SetUserIdAndSecContext(saved->user, saved->context);
+	if (rc < 0)
+		elog(ERROR, "leadqual: %s failed: %s", what, SPI_result_code_string(rc));
+}
+
 /*
  * Prepares (the first time) and runs the query as the owner of leadqual's
- * tables (the owner of the log), so that
- * neither parsing nor execution depends on the caller's privileges.
+ * tables (the owner of the log), so that neither parsing nor execution
+ * depends on the caller's privileges.
  */
 void
 lq_run_as_owner(LqOwnerQuery *query, Datum *values, const char *nulls,
 				long limit)
 {
-	Oid			saved_user;
-	int			saved_context;
-	int			rc;
+	LqSavedUser saved;
 
-	GetUserIdAndSecContext(&saved_user, &saved_context);
-	SetUserIdAndSecContext(log_owner(),
-						   saved_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_NOFORCE_RLS);
+	become_owner(&saved);
 	if (query->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
@@ -116,12 +136,8 @@ lq_run_as_owner(LqOwnerQuery *query, Datum *values, const char *nulls,
 			elog(ERROR, "leadqual: SPI_keepplan failed");
 		query->plan = plan;
 	}
-	rc = SPI_execute_plan(query->plan, values, nulls, false, limit);
-	SetUserIdAndSecContext(saved_user, saved_context);
-
-	if (rc < 0)
-		elog(ERROR, "leadqual: SPI_execute_plan failed: %s",
-			 SPI_result_code_string(rc));
+	stop_being_owner(&saved, SPI_execute_plan(query->plan, values, nulls, false, limit),
+					 "SPI_execute_plan");
 }
 
 /*
@@ -132,20 +148,12 @@ void
 lq_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 					const char *nulls)
 {
-	Oid			saved_user;
-	int			saved_context;
-	int			rc;
+	LqSavedUser saved;
 
-	GetUserIdAndSecContext(&saved_user, &saved_context);
-	SetUserIdAndSecContext(log_owner(),
-						   saved_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_NOFORCE_RLS);
-	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
-	SetUserIdAndSecContext(saved_user, saved_context);
-
-	if (rc < 0)
-		elog(ERROR, "leadqual: SPI_execute_with_args failed: %s",
-			 SPI_result_code_string(rc));
+	become_owner(&saved);
+	stop_being_owner(&saved, SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
+												   false, 0),
+					 "SPI_execute_with_args");
 }
 
 static bool rejection_reason_exists(const char *reason);
