@@ -338,6 +338,11 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Only the rules leadqual ships are built in; leave builtin false.';
     END IF;
+    IF (SELECT m.builtin FROM @extschema@.model AS m WHERE m.name = NEW.model) THEN
+        RAISE EXCEPTION 'leadqual: model "%" is built in; its rules cannot be added to or changed', NEW.model
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('Copy it and change the copy: SELECT leadqual.copy_model(%L, ''my_model'');', NEW.model);
+    END IF;
     IF NOT EXISTS (SELECT FROM @extschema@.model AS m WHERE m.name = NEW.model) THEN
         RAISE EXCEPTION 'leadqual: model "%" does not exist', NEW.model
             USING ERRCODE = 'undefined_object',
@@ -634,6 +639,32 @@ BEGIN
 END
 $scored$;
 
+-- Errors with no_data_found, naming the first id that the id column's type
+-- cannot even hold (such as 'x' for an integer id): no such lead exists.
+CREATE FUNCTION @extschema@._require_castable_ids(leads regclass, lead_ids text[], id_type text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $ids$
+DECLARE
+    lead_id text;
+BEGIN
+    EXECUTE format('SELECT $1::%s[]', id_type) USING lead_ids;
+EXCEPTION WHEN data_exception THEN
+    FOREACH lead_id IN ARRAY lead_ids LOOP
+        BEGIN
+            EXECUTE format('SELECT $1::%s', id_type) USING lead_id;
+        EXCEPTION WHEN data_exception THEN
+            RAISE EXCEPTION 'leadqual: lead "%" of table % does not exist', lead_id, leads
+                USING ERRCODE = 'no_data_found',
+                      DETAIL = format('Its ids are of type %s, and "%s" is not one.', id_type, lead_id),
+                      HINT = 'Pass the id of an existing lead, as text.';
+        END;
+    END LOOP;
+    RAISE;
+END
+$ids$;
+
 -- Rescores the given leads (NULL: every row) as of a time and returns how
 -- many scores changed.  It locks the rows first, then computes in a new
 -- statement, so events committed while it waited are counted.  With
@@ -660,6 +691,9 @@ BEGIN
     SELECT format_type(a.atttypid, a.atttypmod) INTO score_type
     FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.score_column;
 
+    IF lead_ids IS NOT NULL THEN
+        PERFORM @extschema@._require_castable_ids(leads, lead_ids, id_type);
+    END IF;
     -- in id order, so two writers lock the same leads in the same order
     EXECUTE format('SELECT pg_catalog.array_agg(s.id) FROM ('
                    'SELECT l.%1$I::text AS id FROM %2$s AS l %3$s ORDER BY l.%1$I '
@@ -834,6 +868,7 @@ DECLARE
     fit      numeric := 0;
     engagement numeric := 0;
     computed numeric;
+    found_rows bigint;
 BEGIN
     IF leads IS NULL OR lead_id IS NULL THEN
         RAISE EXCEPTION 'leadqual.explain: leads and lead_id must not be NULL'
@@ -851,10 +886,12 @@ BEGIN
       INTO id_type, equals
     FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.id_column;
 
+    PERFORM @extschema@._require_castable_ids(leads, ARRAY[lead_id], id_type);
     EXECUTE format('SELECT l.%I::numeric FROM %s AS l WHERE l.%I %s $1::%s',
                    settings.score_column, leads, settings.id_column, equals, id_type)
     INTO row_score USING lead_id;
-    IF NOT FOUND THEN
+    GET DIAGNOSTICS found_rows = ROW_COUNT;
+    IF found_rows = 0 THEN
         RAISE EXCEPTION 'leadqual.explain: lead "%" of table % does not exist', lead_id, leads
             USING ERRCODE = 'no_data_found',
                   HINT = format('Check the id against column "%s".', settings.id_column);

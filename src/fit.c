@@ -16,9 +16,6 @@
 #include "postgres.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
-#include <stdlib.h>
 
 #include "access/htup_details.h"
 #include "access/relation.h"
@@ -111,13 +108,6 @@ text_or_null(int row, int column, MemoryContext cxt)
 	return MemoryContextStrdup(cxt, TextDatumGetCString(value));
 }
 
-static double
-numeric_as_double(Numeric value)
-{
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-											  NumericGetDatum(value)));
-}
-
 /* Trimmed, lower-case ASCII: how "in" compares values. */
 static char *
 normalized(const char *value, size_t length, MemoryContext cxt)
@@ -196,7 +186,6 @@ load_rule(LqTableConfig *entry, Relation rel, int row, LqFitRule *rule,
 	bool		is_varlena;
 	bool		isnull;
 	Datum		value;
-	Numeric		bound;
 
 	rule->name = text_or_null(row, 1, cxt);
 	attnum = SPI_fnumber(tupdesc, column);
@@ -216,12 +205,8 @@ load_rule(LqTableConfig *entry, Relation rel, int row, LqFitRule *rule,
 	if (!isnull)
 		load_values(rule, value, cxt);
 
-	bound = numeric_or_null(row, 5, cxt);
-	rule->has_low = bound != NULL;
-	rule->low = bound ? numeric_as_double(bound) : 0;
-	bound = numeric_or_null(row, 6, cxt);
-	rule->has_high = bound != NULL;
-	rule->high = bound ? numeric_as_double(bound) : 0;
+	rule->low = numeric_or_null(row, 5, cxt);
+	rule->high = numeric_or_null(row, 6, cxt);
 
 	value = result_value(row, 7, &isnull);
 	if (!isnull)
@@ -282,19 +267,57 @@ lq_load_model(LqTableConfig *entry, Relation rel, const char *name)
 	SPI_finish();
 }
 
-/* The column's value parsed as a number, if all of it is one. */
+/*
+ * Is the text a plain decimal number: optional sign, digits with an optional
+ * point, an optional exponent of at most four digits, surrounding spaces?
+ * What numeric's input accepts, less NaN, infinities and huge exponents.
+ */
 static bool
-parse_number(const char *text, double *number)
+is_decimal(const char *text)
 {
-	char	   *end;
+	const char *p = text;
+	int			digits = 0;
 
-	errno = 0;
-	*number = strtod(text, &end);
-	if (end == text || errno == ERANGE || isnan(*number))
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; isdigit((unsigned char) *p); p++)
+		digits++;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char) *p); p++)
+			digits++;
+	if (digits == 0)
 		return false;
-	while (isspace((unsigned char) *end))
-		end++;
-	return *end == '\0';
+	if (*p == 'e' || *p == 'E')
+	{
+		int			exponent_digits = 0;
+
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		for (; isdigit((unsigned char) *p); p++)
+			exponent_digits++;
+		if (exponent_digits == 0 || exponent_digits > 4)
+			return false;
+	}
+	while (isspace((unsigned char) *p))
+		p++;
+	return *p == '\0';
+}
+
+/* Is the text a number within the rule's bounds, compared exactly? */
+static bool
+in_range(const LqFitRule *rule, const char *text)
+{
+	Datum		value;
+
+	if (!is_decimal(text))
+		return false;
+	value = DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+								ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	return (rule->low == NULL || lq_numeric_cmp(DatumGetNumeric(value), rule->low) >= 0) &&
+		(rule->high == NULL || lq_numeric_cmp(DatumGetNumeric(value), rule->high) <= 0);
 }
 
 static bool
@@ -304,7 +327,6 @@ rule_matches(const LqFitRule *rule, TupleDesc tupdesc, HeapTuple row,
 	bool		isnull;
 	Datum		value = heap_getattr(row, rule->attnum, tupdesc, &isnull);
 	char	   *text;
-	double		number;
 
 	*shown = NULL;
 	if (isnull)
@@ -326,9 +348,7 @@ rule_matches(const LqFitRule *rule, TupleDesc tupdesc, HeapTuple row,
 				return false;
 			}
 		case LQ_FIT_BETWEEN:
-			return parse_number(text, &number) &&
-				(!rule->has_low || number >= rule->low) &&
-				(!rule->has_high || number <= rule->high);
+			return in_range(rule, text);
 		case LQ_FIT_MATCHES:
 			return RE_compile_and_execute(rule->pattern, text, strlen(text),
 										  REG_ADVANCED | REG_ICASE,

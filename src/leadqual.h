@@ -68,10 +68,8 @@ typedef struct LqFitRule
 	int			nvalues;		/* LQ_FIT_IN: trimmed, lower-case ASCII */
 	char	  **values;
 	unsigned	seniority_mask; /* LQ_FIT_SENIORITY: 1 << LqSeniority */
-	bool		has_low;		/* LQ_FIT_BETWEEN, as double precision */
-	bool		has_high;
-	double		low;
-	double		high;
+	Numeric		low;			/* LQ_FIT_BETWEEN; NULL: unbounded */
+	Numeric		high;
 	text	   *pattern;		/* LQ_FIT_MATCHES, case-insensitive */
 	Numeric		points;			/* capped and rounded to the model's scale */
 } LqFitRule;
