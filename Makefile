@@ -25,7 +25,7 @@ OBJS = \
 DATA = $(wildcard sql/leadqual--*.sql)
 
 # pg_regress: sql/NAME.sql against expected/NAME.out
-REGRESS = stages manage trigger_misuse stage_rules reject history log
+REGRESS = stages manage trigger_misuse stage_rules reject history log scoring
 REGRESS_OPTS = --load-extension=leadqual
 # isolation tester: specs/NAME.spec against expected/NAME.out
 ISOLATION = concurrent_promotion concurrent_manage concurrent_scoring

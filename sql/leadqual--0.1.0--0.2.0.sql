@@ -721,7 +721,7 @@ BEGIN
 
     -- leadqual_qualify checks each score written here against the model
     EXECUTE format('UPDATE %1$s AS l SET %2$I = s.total::%3$s '
-                   'FROM (SELECT u.id, LEAST(ls.fit OPERATOR(pg_catalog.+) ls.engagement, $3) AS total '
+                   'FROM (SELECT u.id, pg_catalog.round(LEAST(ls.fit OPERATOR(pg_catalog.+) ls.engagement, $3), $4) AS total '
                    '      FROM pg_catalog.unnest($2::%4$s[]) AS u(id) '
                    '      JOIN @extschema@.lead_score AS ls '
                    '        ON ls.lead_table OPERATOR(pg_catalog.=) $1 '
@@ -729,7 +729,9 @@ BEGIN
                    'WHERE l.%5$I %6$s s.id '
                    '  AND l.%2$I::numeric IS DISTINCT FROM s.total',
                    leads, settings.score_column, score_type, id_type, settings.id_column, equals)
-    USING leads, locked, (SELECT m.max_score FROM @extschema@.model AS m WHERE m.name = settings.model);
+    USING leads, locked,
+          (SELECT m.max_score FROM @extschema@.model AS m WHERE m.name = settings.model),
+          (SELECT m.scale FROM @extschema@.model AS m WHERE m.name = settings.model);
     GET DIAGNOSTICS changed = ROW_COUNT;
     RETURN changed;
 END

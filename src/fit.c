@@ -37,7 +37,7 @@
 #include "seniority.h"
 
 static LqOwnerQuery model_query = {
-	"SELECT threshold, promote_to::pg_catalog.text, min_fit, min_engagement, max_score "
+	"SELECT threshold, promote_to::pg_catalog.text, min_fit, min_engagement, max_score, scale "
 	"FROM leadqual.model WHERE name OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, NULL
 };
@@ -258,6 +258,7 @@ lq_load_model(LqTableConfig *entry, Relation rel, const char *name)
 	model->min_fit = numeric_or_null(0, 3, cxt);
 	model->min_engagement = numeric_or_null(0, 4, cxt);
 	model->max_score = numeric_or_null(0, 5, cxt);
+	model->scale = DatumGetInt32(result_value(0, 6, &isnull));
 
 	lq_run_as_owner(&rules_query, &model_name, NULL, 0);
 	model->nrules = (int) SPI_processed;

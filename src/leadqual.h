@@ -81,6 +81,7 @@ typedef struct LqModel
 	Numeric		min_fit;		/* NULL: no gate */
 	Numeric		min_engagement;
 	Numeric		max_score;		/* NULL: no cap */
+	int			scale;			/* decimal places scores keep */
 	int			nrules;
 	LqFitRule  *rules;
 } LqModel;

@@ -187,6 +187,9 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 												NumericGetDatum(stored.engagement)));
 	if (model->max_score != NULL && lq_numeric_cmp(total, model->max_score) > 0)
 		total = model->max_score;
+	/* the parts are rounded already; this gives the total their scale */
+	total = DatumGetNumeric(DirectFunctionCall2(numeric_round, NumericGetDatum(total),
+												Int32GetDatum(model->scale)));
 	score = lq_score_from_numeric(config->score_kind, NumericGetDatum(total));
 
 	if (lq_model_score_written(firing) &&
