@@ -52,7 +52,16 @@ test/unit/seniority_test: test/unit/seniority_test.c src/seniority.c src/seniori
 test/unit/decay_test: test/unit/decay_test.c src/decay.c src/decay.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/decay_test.c src/decay.c -lm
 
-.PHONY: unitcheck tapcheck
+# libFuzzer harnesses of the plain-C cores (clang); see tools/fuzz.
+FUZZERS = test/fuzz/seniority_fuzz test/fuzz/decay_fuzz
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc
+test/fuzz/%_fuzz: test/fuzz/%_fuzz.c src/%.c src/%.h
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ test/fuzz/$*_fuzz.c src/$*.c -lm
+
+.PHONY: unitcheck tapcheck fuzzcheck
+fuzzcheck: $(FUZZERS)
+	tools/fuzz
+
 # prove passes the arguments after :: to every test: seniority_test reads its
 # corpus from them, the others ignore them.
 unitcheck: $(UNIT_TESTS)
@@ -72,4 +81,4 @@ bench-quick:
 bench-check:
 	bench/check
 
-EXTRA_CLEAN = $(UNIT_TESTS) results/ output_iso/ regression.diffs regression.out bench/results/
+EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZERS) results/ output_iso/ regression.diffs regression.out bench/results/

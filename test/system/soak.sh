@@ -141,8 +141,11 @@ ok $? "every move into a detour carries its reason"
 ok $? "the soak made promotions, manual moves and rejections, and re-qualified recycled leads"
 
 tracked=$(awk '/^SQL script 6:/ { want = 1 } want && /- [0-9]+ transactions/ { print $2; exit }' "$work/pgbench.out")
-[ -n "$tracked" ] && [ "$(q "SELECT count(*) FROM leadqual.event WHERE lead_table = 'soak.scored'::regclass")" = "$tracked" ]
-ok $? "every tracked event is stored (${tracked:-?} track() calls)"
+# pgbench does not count a transaction still running when time is up, but
+# the server may commit it: one more event per client at most.
+events=$(q "SELECT count(*) FROM leadqual.event WHERE lead_table = 'soak.scored'::regclass")
+[ -n "$tracked" ] && [ "$events" -ge "$tracked" ] && [ "$events" -le $((tracked + 4)) ]
+ok $? "every tracked event is stored (${tracked:-?} track() calls counted by pgbench, $events events)"
 
 [ "$(q "SELECT count(*) FROM leadqual.lead_score AS s
          WHERE s.lead_table = 'soak.scored'::regclass

@@ -45,6 +45,7 @@ main(void)
 	ok(near(lq_decay_weight(3.5 * DAY, 7 * DAY), sqrt(0.5)), "half a half-life: sqrt(0.5)");
 	ok(near(lq_decay_weight(1, 1e-6), 0.0), "a million half-lives underflows to 0");
 	ok(lq_decay_weight(INFINITY, DAY) == 0.0, "an infinite age weighs 0");
+	ok(lq_decay_weight(INFINITY, INFINITY) == 0.0, "an infinite age weighs 0 even over an infinite half-life");
 	ok(lq_decay_weight(DBL_MAX, DBL_MIN) == 0.0, "the largest age over the smallest half-life weighs 0");
 	ok(near(lq_decay_weight(DAY, DBL_MAX), 1.0), "an enormous half-life barely decays");
 
