@@ -129,3 +129,64 @@ SELECT count(*) FILTER (WHERE was_mql) AS mqls,
        round(100.0 * count(*) FILTER (WHERE was_mql AND was_sql)
              / nullif(count(*) FILTER (WHERE was_mql), 0), 1) AS conversion_pct
 FROM ever;
+
+\echo
+\echo '== 8. Let leadqual compute the scores: the published default model'
+CREATE TABLE crm.contacts (
+    id              bigint PRIMARY KEY,
+    email           text NOT NULL,
+    title           text,
+    company_size    integer,
+    industry        text,
+    score           integer NOT NULL DEFAULT 0,
+    lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead'
+);
+SELECT leadqual.manage('crm.contacts', model => 'default') \g /dev/null
+INSERT INTO crm.contacts (id, email, title, company_size, industry) VALUES
+    (1, 'ceo@hooli.example',     'Co-Founder & CEO',          80,   'SaaS'),
+    (2, 'vp@acme.example',       'VP, Sales',                 120,  'Software'),
+    (3, 'dev@initech.example',   'Software Engineer',         10,   'Retail'),
+    (4, 'ea@globex.example',     'Executive Assistant to the CFO', 900, 'Software'),
+    (5, 'student@uni.example',   'Student',                   NULL, 'Education');
+\echo 'Fit, scored as the rows were inserted (title seniority, company size 50-500, target industry):'
+SELECT c.id, c.title, leadqual.seniority(c.title) AS seniority, s.fit, c.score, c.lifecycle_stage
+FROM crm.contacts AS c JOIN leadqual.lead_score AS s
+  ON s.lead_table = 'crm.contacts'::regclass AND s.lead_id = c.id::text
+ORDER BY c.id;
+
+\echo
+\echo 'Engagement arrives with leadqual.track(); each call rescores its lead in the same transaction:'
+SELECT leadqual.track('crm.contacts', '2', 'pricing_page_view', now() - interval '2 days') \g /dev/null
+SELECT leadqual.track('crm.contacts', '2', 'pricing_page_view', now() - interval '1 day') \g /dev/null
+SELECT leadqual.track('crm.contacts', '3', 'whitepaper_download') \g /dev/null
+SELECT leadqual.track('crm.contacts', '5', 'demo_request') \g /dev/null
+INSERT INTO leadqual.event (lead_table, lead_id, kind, occurred_at, properties)   -- a bulk load works too
+SELECT 'crm.contacts', '1', 'page_view', now() - g * interval '1 minute', '{"session_id": "s-77"}'
+FROM generate_series(1, 6) AS g;
+SELECT c.id, c.title, s.fit, s.engagement, c.score, c.lifecycle_stage
+FROM crm.contacts AS c JOIN leadqual.lead_score AS s
+  ON s.lead_table = 'crm.contacts'::regclass AND s.lead_id = c.id::text
+ORDER BY c.id;
+
+\echo
+\echo 'Why does the VP score what it scores? leadqual.explain() adds up to the stored score:'
+SELECT rule, category, points, evidence - 'events' AS evidence
+FROM leadqual.explain('crm.contacts', '2');
+
+\echo
+\echo 'A score written by hand is refused, because the model computes it:'
+\set ON_ERROR_STOP 0
+UPDATE crm.contacts SET score = 100 WHERE id = 3;
+\set ON_ERROR_STOP 1
+
+\echo
+\echo '== 9. Engagement goes stale: a copy of the model with a 14-day half-life, rescored 30 days on'
+SELECT leadqual.copy_model('default', 'decaying') \g /dev/null
+UPDATE leadqual.engagement_rule SET half_life = '14 days' WHERE model = 'decaying';
+SELECT leadqual.manage('crm.contacts', model => 'decaying') \g /dev/null
+SELECT leadqual.rescore('crm.contacts', now() + interval '30 days') AS scores_changed;
+SELECT id, title, score, lifecycle_stage AS stage_kept FROM crm.contacts ORDER BY id;
+\echo 'The score history of the VP: when and why it moved'
+SELECT changed_at::time(0) AS at, previous_score, score, fit, engagement
+FROM leadqual.score_change
+WHERE lead_table = 'crm.contacts'::regclass AND lead_id = '2' ORDER BY id;
