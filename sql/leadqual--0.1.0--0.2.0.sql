@@ -727,7 +727,7 @@ BEGIN
                    '        ON ls.lead_table OPERATOR(pg_catalog.=) $1 '
                    '       AND ls.lead_id OPERATOR(pg_catalog.=) u.id::text) AS s '
                    'WHERE l.%5$I %6$s s.id '
-                   '  AND l.%2$I::numeric IS DISTINCT FROM s.total',
+                   '  AND l.%2$I IS DISTINCT FROM s.total::%3$s',
                    leads, settings.score_column, score_type, id_type, settings.id_column, equals)
     USING leads, locked,
           (SELECT m.max_score FROM @extschema@.model AS m WHERE m.name = settings.model),
@@ -748,7 +748,17 @@ SET search_path = pg_catalog, pg_temp
 AS $events$
 DECLARE
     batch record;
+    user_table regclass;
 BEGIN
+    -- events count towards scores: only a role that may write the scores
+    -- may record them, whether or not the table is scored yet
+    FOR user_table IN SELECT DISTINCT n.lead_table FROM new_events AS n LOOP
+        IF NOT has_table_privilege(user_table, 'UPDATE') THEN
+            RAISE EXCEPTION 'leadqual: permission denied to record events of table %', user_table
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Events change the leads'' scores, so recording them needs UPDATE on the table.';
+        END IF;
+    END LOOP;
     FOR batch IN
         SELECT n.lead_table, array_agg(DISTINCT n.lead_id ORDER BY n.lead_id) AS lead_ids
         FROM new_events AS n
@@ -814,8 +824,9 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $rescore$
 DECLARE
-    settings @extschema@.managed;
-    stale    text[];
+    settings   @extschema@.managed;
+    score_type text;
+    stale      text[];
 BEGIN
     IF leads IS NULL OR as_of IS NULL THEN
         RAISE EXCEPTION 'leadqual.rescore: arguments must not be NULL'
@@ -831,10 +842,12 @@ BEGIN
 
     -- First find the leads whose subtotals or score would change, without
     -- locking anything; _score_leads() then locks and recomputes just those.
+    SELECT format_type(a.atttypid, a.atttypmod) INTO score_type
+    FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.score_column;
     EXECUTE format(
         'SELECT pg_catalog.array_agg(c.lead_id) FROM ('
         '  SELECT l.%1$I::text AS lead_id, @extschema@._fit($1, l) AS fit,'
-        '         COALESCE(e.points, 0) AS engagement, l.%2$I::numeric AS score'
+        '         COALESCE(e.points, 0) AS engagement, l.%2$I AS score'
         '  FROM %3$s AS l'
         '  LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points'
         '             FROM @extschema@._engagement_points($1, $2, NULL) AS p'
@@ -842,10 +855,13 @@ BEGIN
         ' LEFT JOIN @extschema@.lead_score AS s'
         '   ON s.lead_table OPERATOR(pg_catalog.=) $1 AND s.lead_id OPERATOR(pg_catalog.=) c.lead_id'
         ' WHERE (c.fit, c.engagement) IS DISTINCT FROM (s.fit, s.engagement)'
-        '    OR c.score IS DISTINCT FROM LEAST(c.fit OPERATOR(pg_catalog.+) c.engagement, $3)',
-        settings.id_column, settings.score_column, leads)
+        '    OR c.score IS DISTINCT FROM'
+        '       pg_catalog.round(LEAST(c.fit OPERATOR(pg_catalog.+) c.engagement, $3), $4)::%4$s',
+        settings.id_column, settings.score_column, leads, score_type)
     INTO stale
-    USING leads, as_of, (SELECT m.max_score FROM @extschema@.model AS m WHERE m.name = settings.model);
+    USING leads, as_of,
+          (SELECT m.max_score FROM @extschema@.model AS m WHERE m.name = settings.model),
+          (SELECT m.scale FROM @extschema@.model AS m WHERE m.name = settings.model);
     IF stale IS NULL THEN
         RETURN 0;
     END IF;
@@ -939,7 +955,8 @@ BEGIN
                                  THEN jsonb_build_object(r.group_by, e.session) ELSE '{}' END
                          ORDER BY e.occurred_at, e.event_id) AS events
         FROM @extschema@._engagement_events(explain.leads, explain.as_of, ARRAY[explain.lead_id]) AS e
-        WHERE e.rule = p.rule
+        -- events without the group_by property don't count
+        WHERE e.rule = p.rule AND e.session IS NOT NULL
     ) AS ev
     ORDER BY p.points DESC, p.rule;
 
@@ -1159,12 +1176,17 @@ BEGIN
     EXECUTE format('CREATE TRIGGER leadqual_log_insert AFTER INSERT ON %s '
                    'FOR EACH ROW EXECUTE FUNCTION @extschema@.log_transition(%s)',
                    leads, settings);
-    -- The casts let a domain over lifecycle_stage compare.
+    -- The casts let a domain over lifecycle_stage compare.  Under a model
+    -- the trigger also records new scores, so it fires on every UPDATE.
     EXECUTE format('CREATE TRIGGER leadqual_log_update AFTER UPDATE ON %s '
-                   'FOR EACH ROW WHEN (OLD.%I::@extschema@.lifecycle_stage '
-                   'IS DISTINCT FROM NEW.%I::@extschema@.lifecycle_stage) '
+                   'FOR EACH ROW %s '
                    'EXECUTE FUNCTION @extschema@.log_transition(%s)',
-                   leads, stage_column, stage_column, settings);
+                   leads,
+                   CASE WHEN model IS NULL
+                        THEN format('WHEN (OLD.%I::@extschema@.lifecycle_stage '
+                                    'IS DISTINCT FROM NEW.%I::@extschema@.lifecycle_stage)',
+                                    stage_column, stage_column) END,
+                   settings);
     -- A model computes every score from now on, starting with the rows
     -- already there.
     IF model IS NOT NULL THEN

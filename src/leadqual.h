@@ -214,6 +214,7 @@ typedef struct LqModelScore
 
 extern void lq_apply_model(LqFiring *firing, LqModelScore *result);
 extern bool lq_model_score_written(const LqFiring *firing);
+extern void lq_record_model_score(const LqFiring *firing);
 
 /* score.c */
 extern bool lq_score_kind_for_type(Oid type, LqScoreKind *kind);

@@ -4,12 +4,16 @@
  *		subtotals for rescoring, and dropping cached models when they change.
  *
  * A lead's score is fit + engagement, capped by the model's max_score.  The
- * trigger computes fit from the row itself; engagement comes from
+ * BEFORE trigger computes fit from the row itself; engagement comes from
  * leadqual.lead_score, where leadqual._store_subtotals() puts it, set-based,
  * before track() or rescore() write the new score into the row.  So the
  * trigger is the one place that decides what a score is: it fills in the
  * score of every inserted row and of every row whose fit columns change,
  * and refuses a score written by hand that the model doesn't give.
+ *
+ * The AFTER trigger then records the new fit and score, and the score's
+ * history, for the rows that were really written: not for a row that
+ * INSERT ... ON CONFLICT skipped or another BEFORE trigger cancelled.
  */
 #include "postgres.h"
 
@@ -32,78 +36,56 @@
 #include "leadqual.h"
 
 static LqOwnerQuery stored_query = {
-	"SELECT fit, engagement, score FROM leadqual.lead_score "
+	"SELECT engagement FROM leadqual.lead_score "
 	"WHERE lead_table OPERATOR(pg_catalog.=) $1 AND lead_id OPERATOR(pg_catalog.=) $2",
 	2, {REGCLASSOID, TEXTOID}, NULL
 };
 
-static LqOwnerQuery save_query = {
-	"INSERT INTO leadqual.lead_score (lead_table, lead_id, fit, engagement, score, scored_at) "
-	"VALUES ($1, $2, $3, $4, $5, pg_catalog.clock_timestamp()) "
-	"ON CONFLICT (lead_table, lead_id) DO UPDATE "
-	"SET fit = excluded.fit, score = excluded.score, scored_at = excluded.scored_at",
-	5, {REGCLASSOID, TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID}, NULL
+/*
+ * Stores a written row's fit and score, and a history row when the score
+ * differs from the one last stored.  All parts of the statement see the
+ * table as it was before it, so "previous" is the old score.
+ */
+static LqOwnerQuery record_query = {
+	"WITH previous AS ("
+	"    SELECT s.score FROM leadqual.lead_score AS s"
+	"    WHERE s.lead_table OPERATOR(pg_catalog.=) $1 AND s.lead_id OPERATOR(pg_catalog.=) $2), "
+	"saved AS ("
+	"    INSERT INTO leadqual.lead_score AS s (lead_table, lead_id, fit, score, scored_at)"
+	"    VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp())"
+	"    ON CONFLICT (lead_table, lead_id) DO UPDATE"
+	"    SET fit = excluded.fit, score = excluded.score, scored_at = excluded.scored_at"
+	"    RETURNING s.engagement) "
+	"INSERT INTO leadqual.score_change"
+	"    (lead_table, lead_id, previous_score, score, fit, engagement, changed_by) "
+	"SELECT $1, $2, (SELECT p.score FROM previous AS p), $4, $3, saved.engagement, $5 "
+	"FROM saved "
+	"WHERE (SELECT p.score FROM previous AS p) IS DISTINCT FROM $4",
+	5, {REGCLASSOID, TEXTOID, NUMERICOID, NUMERICOID, TEXTOID}, NULL
 };
 
-static LqOwnerQuery history_query = {
-	"INSERT INTO leadqual.score_change "
-	"(lead_table, lead_id, previous_score, score, fit, engagement, changed_by) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7)",
-	7, {REGCLASSOID, TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, TEXTOID}, NULL
-};
-
-/* What leadqual.lead_score holds for a lead. */
-typedef struct LqStoredScore
-{
-	bool		found;
-	Numeric		fit;
-	Numeric		engagement;
-	Numeric		score;			/* NULL when none was written */
-} LqStoredScore;
-
+/* The lead's stored engagement; 0 for a lead never scored. */
 static Numeric
-copied_numeric(int column, bool *isnull)
-{
-	Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-									  column, isnull);
-
-	if (*isnull)
-		return NULL;
-	/* detoasted first: a short header would be expanded in SPI's memory */
-	return DatumGetNumeric(SPI_datumTransfer(NumericGetDatum(DatumGetNumeric(value)),
-											 false, -1));
-}
-
-static void
-read_stored_score(Oid lead_table, const char *lead_id, LqStoredScore *stored)
+stored_engagement(Oid lead_table, const char *lead_id)
 {
 	Datum		values[2] = {ObjectIdGetDatum(lead_table), CStringGetTextDatum(lead_id)};
-	bool		isnull;
+	Numeric		engagement = NULL;
 
 	lq_connect_spi();
 	lq_run_as_owner(&stored_query, values, NULL, 1);
-	stored->found = SPI_processed > 0;
-	if (stored->found)
+	if (SPI_processed > 0)
 	{
-		stored->fit = copied_numeric(1, &isnull);
-		stored->engagement = copied_numeric(2, &isnull);
-		stored->score = copied_numeric(3, &isnull);
+		bool		isnull;
+		Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										  1, &isnull);
+
+		/* detoasted first: a short header would be expanded in SPI's memory */
+		if (!isnull)
+			engagement = DatumGetNumeric(SPI_datumTransfer(NumericGetDatum(DatumGetNumeric(value)),
+														   false, -1));
 	}
 	SPI_finish();
-	if (!stored->found)
-	{
-		stored->fit = NULL;
-		stored->engagement = DatumGetNumeric(lq_int64_to_numeric(0));
-		stored->score = NULL;
-	}
-}
-
-static bool
-numeric_equal(Numeric a, Numeric b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return lq_numeric_cmp(a, b) == 0;
+	return engagement ? engagement : DatumGetNumeric(lq_int64_to_numeric(0));
 }
 
 static bool
@@ -118,57 +100,57 @@ numeric_text(Numeric value)
 	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(value)));
 }
 
+/* Do two versions of a score column differ (NULL counts as a value)? */
+static bool
+scores_differ(LqScoreKind kind, const LqRowState *a, const LqRowState *b)
+{
+	if (a->score_isnull || b->score_isnull)
+		return a->score_isnull != b->score_isnull;
+	return !lq_score_equal(kind, a->score, b->score);
+}
+
 /* Did the statement itself change the score column? */
 bool
 lq_model_score_written(const LqFiring *firing)
 {
-	const LqRowState *old_state = &firing->old_state;
-	const LqRowState *new_state = &firing->new_state;
-
-	if (firing->is_insert)
-		return false;
-	if (old_state->score_isnull || new_state->score_isnull)
-		return old_state->score_isnull != new_state->score_isnull;
-	return !lq_score_equal(firing->config->score_kind, old_state->score,
-						   new_state->score);
+	return !firing->is_insert &&
+		scores_differ(firing->config->score_kind, &firing->old_state, &firing->new_state);
 }
 
-static void
-save_score(const LqFiring *firing, const char *lead_id, Numeric fit,
-		   Numeric engagement, Numeric total, bool score_changed)
+/*
+ * The AFTER trigger's part: records the fit and score of a row that was
+ * written, and its history, when either may have changed.
+ */
+void
+lq_record_model_score(const LqFiring *firing)
 {
-	Oid			lead_table = firing->config->log_relid;
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	LqTableConfig *config = firing->config;
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 
+	if (!firing->is_insert &&
+		!scores_differ(config->score_kind, &firing->old_state, &firing->new_state) &&
+		!lq_fit_columns_changed(config, firing->tupdesc, firing->old_row, firing->new_row))
+		return;
+
+	values[0] = ObjectIdGetDatum(config->log_relid);
+	values[1] = CStringGetTextDatum(lq_row_lead_id(config, firing->tupdesc, firing->new_row));
+	values[2] = NumericGetDatum(lq_fit_points(config, firing->tupdesc, firing->new_row));
+	values[3] = firing->new_state.score_isnull ? (Datum) 0
+		: lq_score_to_numeric(config->score_kind, firing->new_state.score);
+	nulls[3] = firing->new_state.score_isnull ? 'n' : ' ';
 	/* the role making the change, before lq_run_as_owner switches it */
-	values[6] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	values[4] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
 
 	lq_connect_spi();
-	values[0] = ObjectIdGetDatum(lead_table);
-	values[1] = CStringGetTextDatum(lead_id);
-	values[2] = NumericGetDatum(fit);
-	values[3] = NumericGetDatum(engagement);
-	values[4] = NumericGetDatum(total);
-	lq_run_as_owner(&save_query, values, nulls, 0);
-	if (score_changed)
-	{
-		values[2] = firing->old_state.score_isnull ? (Datum) 0
-			: lq_score_to_numeric(firing->config->score_kind, firing->old_state.score);
-		nulls[2] = firing->old_state.score_isnull ? 'n' : ' ';
-		values[3] = NumericGetDatum(total);
-		values[4] = NumericGetDatum(fit);
-		values[5] = NumericGetDatum(engagement);
-		lq_run_as_owner(&history_query, values, nulls, 0);
-	}
+	lq_run_as_owner(&record_query, values, nulls, 0);
 	SPI_finish();
 }
 
 /*
  * Scores the row about to be written under the table's model: sets its
- * score column, stores the subtotals, keeps the history, and tells whether
- * the model's gates are met.  Errors if the statement wrote a score the
- * model doesn't give.
+ * score column and tells whether the model's gates are met.  Errors if the
+ * statement wrote a score the model doesn't give.
  */
 void
 lq_apply_model(LqFiring *firing, LqModelScore *result)
@@ -177,14 +159,12 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 	LqModel    *model = config->model;
 	char	   *lead_id = lq_row_lead_id(config, firing->tupdesc, firing->new_row);
 	Numeric		fit = lq_fit_points(config, firing->tupdesc, firing->new_row);
-	LqStoredScore stored;
+	Numeric		engagement = stored_engagement(config->log_relid, lead_id);
 	Numeric		total;
 	Datum		score;
-	bool		score_changed;
 
-	read_stored_score(config->log_relid, lead_id, &stored);
 	total = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(fit),
-												NumericGetDatum(stored.engagement)));
+												NumericGetDatum(engagement)));
 	if (model->max_score != NULL && lq_numeric_cmp(total, model->max_score) > 0)
 		total = model->max_score;
 	/* the parts are rounded already; this gives the total their scale */
@@ -209,8 +189,6 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 						 "leadqual.explain('%s', '%s') shows how the score is made up.",
 						 config->display_name, lead_id)));
 
-	score_changed = firing->is_insert || firing->old_state.score_isnull ||
-		!lq_score_equal(config->score_kind, firing->old_state.score, score);
 	if (firing->new_state.score_isnull ||
 		!lq_score_equal(config->score_kind, firing->new_state.score, score))
 	{
@@ -224,12 +202,8 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 		firing->new_state.score_isnull = false;
 	}
 
-	if (!stored.found || !numeric_equal(stored.fit, fit) ||
-		!numeric_equal(stored.score, total) || score_changed)
-		save_score(firing, lead_id, fit, stored.engagement, total, score_changed);
-
 	result->gates_met = meets_gate(fit, model->min_fit) &&
-		meets_gate(stored.engagement, model->min_engagement);
+		meets_gate(engagement, model->min_engagement);
 }
 
 /* "OPERATOR(schema.=)" for a type's default equality, for dynamic SQL */

@@ -38,6 +38,21 @@ above_recycled_score(LqTableConfig *config, const char *lead_id,
 							recycled_score);
 }
 
+/*
+ * Could the row be promoted by its score alone?  Under a model that only
+ * happens to a lead the gates held back, which must be checked again.
+ */
+static bool
+held_back_by_gates(const LqFiring *firing)
+{
+	const LqRowState *state = &firing->new_state;
+
+	return !state->score_isnull &&
+		lq_promotion_rule(state->stage) != LQ_PROMOTE_NEVER &&
+		lq_score_meets(firing->config->score_kind, state->score,
+					   &firing->config->threshold);
+}
+
 /* Would log_transition() infer this change's via and reason unaided? */
 static bool
 log_can_infer(const LqFiring *firing, const LqTransition *transition)
@@ -74,16 +89,18 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 	config = firing.config;
 
 	/*
-	 * Under a model, the trigger computes the score of every inserted row and
-	 * of every row whose score or fit columns change, and the gates count
-	 * for any promotion.
+	 * Under a model, the trigger computes the score of every inserted row,
+	 * of every row whose stage, score or fit columns change, and of every
+	 * row its score alone could promote, so the gates count for every
+	 * promotion.
 	 */
 	score.gates_met = true;
 	scored = config->model != NULL &&
 		(firing.is_insert || new_state->stage != old_state->stage ||
 		 lq_model_score_written(&firing) ||
 		 lq_fit_columns_changed(config, firing.tupdesc, firing.old_row,
-								firing.new_row));
+								firing.new_row) ||
+		 held_back_by_gates(&firing));
 	if (scored)
 		lq_apply_model(&firing, &score);
 

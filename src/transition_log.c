@@ -272,8 +272,9 @@ undecided_change(LqTableConfig *config, LqTransition *transition,
 
 /*
  * leadqual.log_transition(): AFTER INSERT and AFTER UPDATE row trigger that
- * manage() attaches (the UPDATE one only WHEN the stage changed).  It logs
- * the row's stage change, and how it happened.
+ * manage() attaches (for a fixed threshold, the UPDATE one only WHEN the
+ * stage changed).  It logs the row's stage change, and how it happened, and
+ * for a table scored by a model records the row's new score.
  */
 PG_FUNCTION_INFO_V1(leadqual_log_transition);
 Datum
@@ -283,6 +284,8 @@ leadqual_log_transition(PG_FUNCTION_ARGS)
 	LqTransition transition;
 
 	lq_begin_firing(fcinfo, "leadqual.log_transition", false, &firing);
+	if (firing.config->model != NULL)
+		lq_record_model_score(&firing);
 	if (firing.old_state.stage == firing.new_state.stage)
 		return PointerGetDatum(NULL);
 
