@@ -546,8 +546,10 @@ AS 'MODULE_PATHNAME', 'leadqual_equality_operator';
 -- Each event that counts for an engagement rule of the table's model, as of
 -- a time, with its decayed weight and the rule's terms.  No SET
 -- search_path, so that it inlines into the queries that aggregate it; every
--- name is qualified.
-CREATE FUNCTION @extschema@._engagement_events(leads regclass, as_of timestamptz, lead_ids text[])
+-- name is qualified.  It covers every lead: a caller's condition on lead_id
+-- is pushed down to the index on events, in generic plans too, which a
+-- "lead_ids IS NULL OR ..." parameter would prevent.
+CREATE FUNCTION @extschema@._engagement_events(leads regclass, as_of timestamptz)
 RETURNS TABLE (lead_id text, rule text, event_id bigint, kind text,
                occurred_at timestamptz, session text, weight double precision,
                points numeric, min_count integer, cap numeric)
@@ -564,7 +566,6 @@ JOIN @extschema@.event AS e
  AND e.properties OPERATOR(pg_catalog.@>) r.match
 WHERE r.model OPERATOR(pg_catalog.=) (SELECT @extschema@._model_of(leads))
   AND e.lead_table OPERATOR(pg_catalog.=) leads
-  AND (lead_ids IS NULL OR e.lead_id OPERATOR(pg_catalog.=) ANY (lead_ids))
   AND e.occurred_at OPERATOR(pg_catalog.<=) as_of
   AND (r.within IS NULL
        OR e.occurred_at OPERATOR(pg_catalog.>) (as_of OPERATOR(pg_catalog.-) r.within))
@@ -576,7 +577,7 @@ $$;
 -- recent run of min_count events (per group_by value).  Weights are summed
 -- as numeric so the result does not depend on the order events are read in;
 -- a cap limits the size, then points round to the model's scale.
-CREATE FUNCTION @extschema@._engagement_points(leads regclass, as_of timestamptz, lead_ids text[])
+CREATE FUNCTION @extschema@._engagement_points(leads regclass, as_of timestamptz)
 RETURNS TABLE (lead_id text, rule text, points numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -590,7 +591,7 @@ SELECT w.lead_id, w.rule,
 FROM (
     SELECT e.lead_id, e.rule, pg_catalog.max(e.points) AS points, pg_catalog.max(e.cap) AS cap,
            pg_catalog.sum(e.weight::numeric) AS weight
-    FROM @extschema@._engagement_events(leads, as_of, lead_ids) AS e
+    FROM @extschema@._engagement_events(leads, as_of) AS e
     WHERE e.min_count IS NULL
     GROUP BY e.lead_id, e.rule
     UNION ALL
@@ -599,7 +600,7 @@ FROM (
     FROM (SELECT e.lead_id, e.rule, e.weight, e.points, e.cap, e.min_count,
                  pg_catalog.row_number() OVER (PARTITION BY e.lead_id, e.rule, e.session
                                                ORDER BY e.occurred_at DESC, e.event_id DESC) AS newest
-          FROM @extschema@._engagement_events(leads, as_of, lead_ids) AS e
+          FROM @extschema@._engagement_events(leads, as_of) AS e
           WHERE e.min_count IS NOT NULL AND e.session IS NOT NULL) AS c
     WHERE c.newest OPERATOR(pg_catalog.=) c.min_count
     GROUP BY c.lead_id, c.rule
@@ -850,7 +851,7 @@ BEGIN
         '         COALESCE(e.points, 0) AS engagement, l.%2$I AS score'
         '  FROM %3$s AS l'
         '  LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points'
-        '             FROM @extschema@._engagement_points($1, $2, NULL) AS p'
+        '             FROM @extschema@._engagement_points($1, $2) AS p'
         '             GROUP BY p.lead_id) AS e ON e.lead_id OPERATOR(pg_catalog.=) l.%1$I::text) AS c'
         ' LEFT JOIN @extschema@.lead_score AS s'
         '   ON s.lead_table OPERATOR(pg_catalog.=) $1 AND s.lead_id OPERATOR(pg_catalog.=) c.lead_id'
@@ -923,7 +924,8 @@ BEGIN
                    leads, settings.id_column, equals, id_type)
     INTO fit USING leads, lead_id;
     SELECT COALESCE(sum(p.points), 0) INTO engagement
-    FROM @extschema@._engagement_points(explain.leads, explain.as_of, ARRAY[explain.lead_id]) AS p;
+    FROM @extschema@._engagement_points(explain.leads, explain.as_of) AS p
+    WHERE p.lead_id = explain.lead_id;
 
     RETURN QUERY EXECUTE format(
         'SELECT f.rule, ''fit''::text, f.points, '
@@ -944,7 +946,7 @@ BEGIN
            || CASE WHEN r.min_count IS NOT NULL THEN jsonb_build_object('min_count', r.min_count) ELSE '{}' END
            || CASE WHEN r.half_life IS NOT NULL THEN jsonb_build_object('half_life', r.half_life) ELSE '{}' END
            || CASE WHEN r.within IS NOT NULL THEN jsonb_build_object('within', r.within) ELSE '{}' END
-    FROM @extschema@._engagement_points(explain.leads, explain.as_of, ARRAY[explain.lead_id]) AS p
+    FROM @extschema@._engagement_points(explain.leads, explain.as_of) AS p
     JOIN @extschema@.engagement_rule AS r ON r.model = m.name AND r.name = p.rule
     CROSS JOIN LATERAL (
         SELECT count(*) AS n,
@@ -954,10 +956,11 @@ BEGIN
                          || CASE WHEN r.group_by IS NOT NULL
                                  THEN jsonb_build_object(r.group_by, e.session) ELSE '{}' END
                          ORDER BY e.occurred_at, e.event_id) AS events
-        FROM @extschema@._engagement_events(explain.leads, explain.as_of, ARRAY[explain.lead_id]) AS e
+        FROM @extschema@._engagement_events(explain.leads, explain.as_of) AS e
         -- events without the group_by property don't count
-        WHERE e.rule = p.rule AND e.session IS NOT NULL
+        WHERE e.lead_id = explain.lead_id AND e.rule = p.rule AND e.session IS NOT NULL
     ) AS ev
+    WHERE p.lead_id = explain.lead_id
     ORDER BY p.points DESC, p.rule;
 
     computed := fit + engagement;

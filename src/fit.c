@@ -39,7 +39,7 @@
 static LqOwnerQuery model_query = {
 	"SELECT threshold, promote_to::pg_catalog.text, min_fit, min_engagement, max_score, scale "
 	"FROM leadqual.model WHERE name OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}, NULL
+	1, {TEXTOID}, NULL, 0
 };
 
 static LqOwnerQuery rules_query = {
@@ -51,7 +51,7 @@ static LqOwnerQuery rules_query = {
 	"JOIN leadqual.model AS m ON m.name OPERATOR(pg_catalog.=) r.model "
 	"WHERE r.model OPERATOR(pg_catalog.=) $1 "
 	"ORDER BY r.name",
-	1, {TEXTOID}, NULL
+	1, {TEXTOID}, NULL, 0
 };
 
 /* leadqual.model and leadqual.fit_rule, once a model has been loaded */

@@ -49,6 +49,17 @@ typedef struct LqThreshold
 	bool		int_never;		/* no integer meets it */
 } LqThreshold;
 
+/* A query run as the extension's owner, prepared on first use and kept. */
+typedef struct LqOwnerQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[8];
+	SPIPlanPtr	plan;
+	int			cursor_options; /* for SPI_prepare_cursor(), such as
+								 * CURSOR_OPT_GENERIC_PLAN */
+} LqOwnerQuery;
+
 /* How a fit rule matches its column; leadqual.fit_rule.operator in SQL. */
 typedef enum LqFitOperator
 {
@@ -136,6 +147,9 @@ typedef struct LqTableConfig
 
 	/* leadqual.reject()'s UPDATE, prepared on first use */
 	SPIPlanPtr	reject_plan;
+
+	/* leadqual._store_subtotals() for a few leads; kept across rebuilds */
+	struct LqOwnerQuery few_leads_query;
 } LqTableConfig;
 
 /* The stage and score of one version of a row. */
@@ -149,15 +163,6 @@ typedef struct LqRowState
 /* GUCs, defined in leadqual.c */
 extern char *lq_reason_guc;
 extern bool lq_enforce_stage_rules;
-
-/* A query run as the extension's owner, prepared on first use and kept. */
-typedef struct LqOwnerQuery
-{
-	const char *sql;
-	int			nargs;
-	Oid			argtypes[8];
-	SPIPlanPtr	plan;
-} LqOwnerQuery;
 
 /* config.c */
 extern void lq_config_init(void);

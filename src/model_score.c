@@ -23,11 +23,14 @@
 #include "commands/trigger.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
@@ -38,7 +41,7 @@
 static LqOwnerQuery stored_query = {
 	"SELECT engagement FROM leadqual.lead_score "
 	"WHERE lead_table OPERATOR(pg_catalog.=) $1 AND lead_id OPERATOR(pg_catalog.=) $2",
-	2, {REGCLASSOID, TEXTOID}, NULL
+	2, {REGCLASSOID, TEXTOID}, NULL, 0
 };
 
 /*
@@ -61,7 +64,7 @@ static LqOwnerQuery record_query = {
 	"SELECT $1, $2, (SELECT p.score FROM previous AS p), $4, $3, saved.engagement, $5 "
 	"FROM saved "
 	"WHERE (SELECT p.score FROM previous AS p) IS DISTINCT FROM $4",
-	5, {REGCLASSOID, TEXTOID, NUMERICOID, NUMERICOID, TEXTOID}, NULL
+	5, {REGCLASSOID, TEXTOID, NUMERICOID, NUMERICOID, TEXTOID}, NULL, 0
 };
 
 /* The lead's stored engagement; 0 for a lead never scored. */
@@ -245,6 +248,41 @@ leadqual_equality_operator(PG_FUNCTION_ARGS)
 }
 
 /*
+ * track() scores a lead or a few at a time: planning the query each time
+ * would cost more than running it, so a generic plan for few leads is kept
+ * per table, one that looks them up by index.  A query over many leads is
+ * planned for its call, to get the hash joins and hashed id lists that
+ * suit it.
+ */
+#define LQ_FEW_LEADS 64
+
+static LqOwnerQuery *
+few_leads_query(LqTableConfig *config, const char *sql)
+{
+	LqOwnerQuery *query = &config->few_leads_query;
+
+	/*
+	 * A plan made for other column names is left behind rather than freed:
+	 * a query running it may be what rebuilt the settings.
+	 */
+	if (query->sql == NULL || strcmp(query->sql, sql) != 0)
+	{
+		query->sql = MemoryContextStrdup(TopMemoryContext, sql);
+		query->nargs = 3;
+		query->argtypes[0] = REGCLASSOID;
+		query->argtypes[1] = TIMESTAMPTZOID;
+		query->argtypes[2] = TEXTARRAYOID;
+		query->plan = NULL;
+		/*
+		 * Planned for few leads, the generic plan reads them by index; the
+		 * plan cache would keep re-planning, as custom plans look cheaper.
+		 */
+		query->cursor_options = CURSOR_OPT_GENERIC_PLAN;
+	}
+	return query;
+}
+
+/*
  * leadqual._store_subtotals(leads regclass, as_of timestamptz, lead_ids
  * text[]): stores the fit and engagement of the given leads (NULL: every
  * row) as of a time in leadqual.lead_score.  The caller must hold UPDATE on
@@ -292,12 +330,14 @@ leadqual_store_subtotals(PG_FUNCTION_ARGS)
 						 format_type_be_qualified(config->id_type));
 	appendStringInfo(&sql,
 					 "LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points "
-					 "           FROM leadqual._engagement_points($1, $2, $3) AS p "
+					 "           FROM leadqual._engagement_points($1, $2) AS p "
+					 "           %s"
 					 "           GROUP BY p.lead_id) AS e "
 					 "       ON e.lead_id OPERATOR(pg_catalog.=) l.%s::pg_catalog.text "
 					 "ON CONFLICT (lead_table, lead_id) DO UPDATE "
 					 "SET fit = excluded.fit, engagement = excluded.engagement, "
 					 "    engagement_as_of = excluded.engagement_as_of, scored_at = excluded.scored_at",
+					 PG_ARGISNULL(2) ? "" : "WHERE p.lead_id OPERATOR(pg_catalog.=) ANY ($3) ",
 					 id);
 
 	values[0] = ObjectIdGetDatum(config->log_relid);
@@ -305,7 +345,12 @@ leadqual_store_subtotals(PG_FUNCTION_ARGS)
 	values[2] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
 	nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
 	lq_connect_spi();
-	lq_execute_as_owner(sql.data, 3, argtypes, values, nulls);
+	if (!PG_ARGISNULL(2) &&
+		ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(2)),
+					   ARR_DIMS(PG_GETARG_ARRAYTYPE_P(2))) <= LQ_FEW_LEADS)
+		lq_run_as_owner(few_leads_query(config, sql.data), values, nulls, 0);
+	else
+		lq_execute_as_owner(sql.data, 3, argtypes, values, nulls);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

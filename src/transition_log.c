@@ -35,12 +35,12 @@ static LqOwnerQuery insert_query = {
 	"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
 	"$5, $6, $7, $8::leadqual.transition_via)",
 	8, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID},
-	NULL
+	NULL, 0
 };
 
 static LqOwnerQuery reason_query = {
 	"SELECT 1 FROM leadqual.rejection_reason WHERE code OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}, NULL
+	1, {TEXTOID}, NULL, 0
 };
 
 static LqOwnerQuery recycled_score_query = {
@@ -49,7 +49,7 @@ static LqOwnerQuery recycled_score_query = {
 	"AND lead_id OPERATOR(pg_catalog.=) $2 "
 	"AND to_stage OPERATOR(pg_catalog.=) 'recycled'::leadqual.lifecycle_stage "
 	"ORDER BY id DESC LIMIT 1",
-	2, {REGCLASSOID, TEXTOID}, NULL
+	2, {REGCLASSOID, TEXTOID}, NULL, 0
 };
 
 /* The owner of leadqual.transition, until a relcache invalidation. */
@@ -127,7 +127,8 @@ lq_run_as_owner(LqOwnerQuery *query, Datum *values, const char *nulls,
 	become_owner(&saved);
 	if (query->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
+											  query->cursor_options);
 
 		if (plan == NULL)
 			elog(ERROR, "leadqual: SPI_prepare failed for \"%s\": %s",

@@ -150,7 +150,8 @@ ok $? "every tracked event is stored (${tracked:-?} track() calls counted by pgb
 [ "$(q "SELECT count(*) FROM leadqual.lead_score AS s
          WHERE s.lead_table = 'soak.scored'::regclass
            AND s.engagement <> (SELECT coalesce(sum(p.points), 0)
-                                FROM leadqual._engagement_points(s.lead_table, s.engagement_as_of, ARRAY[s.lead_id]) AS p)")" = 0 ]
+                                FROM leadqual._engagement_points(s.lead_table, s.engagement_as_of) AS p
+                                WHERE p.lead_id = s.lead_id)")" = 0 ]
 ok $? "every stored engagement counts every event up to the time it was computed: none lost"
 
 [ "$(q "SELECT count(*) FROM soak.scored AS l

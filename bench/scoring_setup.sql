@@ -1,0 +1,44 @@
+-- Case d: scoring.  The same leads scored by a model whose engagement
+-- decays (half-life 30 days), with :events_per_lead events each over the
+-- last 90 days, and a baseline pair of plain tables that an application
+-- would write by hand: an events table and a score it bumps itself.
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+
+CREATE TABLE bench.scored (
+    id              bigint PRIMARY KEY,
+    email           text NOT NULL,
+    title           text,
+    company_size    integer,
+    industry        text,
+    score           integer NOT NULL DEFAULT 0,
+    lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead'
+);
+SELECT leadqual.copy_model('default', 'bench');
+-- promotions would make the runs unequal; this measures scoring
+UPDATE leadqual.model SET threshold = 100000 WHERE name = 'bench';
+UPDATE leadqual.engagement_rule SET half_life = '30 days' WHERE model = 'bench';
+INSERT INTO bench.scored (id, email, title, company_size, industry)
+SELECT g, 'lead' || g || '@example.com',
+       (ARRAY['CEO', 'VP Sales', 'Director of IT', 'Marketing Manager', 'Engineer', 'Student'])[1 + g % 6],
+       (g * 37) % 2000,
+       (ARRAY['software', 'retail', 'saas', 'finance'])[1 + g % 4]
+FROM generate_series(1, :scale) AS g;
+
+-- loaded before the table is managed, so stored unscored; manage() then
+-- scores everything in one set-based pass
+INSERT INTO leadqual.event (lead_table, lead_id, kind, occurred_at, properties)
+SELECT 'bench.scored', (1 + (g * 7919) % :scale)::text,
+       (ARRAY['pricing_page_view', 'webinar_attended', 'email_open', 'page_view',
+              'site_visit', 'whitepaper_download', 'case_study_download'])[1 + g % 7],
+       now() - (g % 129600) * interval '1 minute',
+       jsonb_build_object('session_id', g % 5000)
+FROM generate_series(1::bigint, :scale::bigint * :events_per_lead) AS g;
+SELECT leadqual.manage('bench.scored', model => 'bench');
+
+CREATE TABLE bench.plain_events (LIKE leadqual.event INCLUDING DEFAULTS);
+ALTER TABLE bench.plain_events ALTER COLUMN id SET DEFAULT nextval('leadqual.event_id_seq');
+CREATE INDEX ON bench.plain_events (lead_table, lead_id, kind, occurred_at);
+CREATE TABLE bench.plain_leads AS SELECT * FROM bench.scored;
+ALTER TABLE bench.plain_leads ADD PRIMARY KEY (id);
+VACUUM ANALYZE bench.scored, bench.plain_leads, leadqual.event, leadqual.lead_score;
