@@ -840,6 +840,12 @@ BEGIN
                   HINT = 'Leave it out to rescore as of now.';
     END IF;
     settings := @extschema@._scored_table(leads, 'leadqual.rescore');
+    -- checked first: with nothing to change, nothing else would check it
+    IF NOT has_table_privilege(leads, 'UPDATE') THEN
+        RAISE EXCEPTION 'leadqual.rescore: permission denied for table %', leads
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'rescore() writes the score column, so it needs UPDATE on the table.';
+    END IF;
 
     -- First find the leads whose subtotals or score would change, without
     -- locking anything; _score_leads() then locks and recomputes just those.

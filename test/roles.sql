@@ -1,0 +1,100 @@
+-- The roles of docs/security.md, each proved: a reporting role reads every
+-- view and log and changes nothing; an application role updates leads,
+-- records events and rejects leads, all of it logged, but changes no
+-- configuration and no history; only the owner (here the superuser that
+-- created the extension) changes models, rules and reasons, and even it
+-- keeps the history as leadqual wrote it unless it means to.
+\ir helpers/setup.psql
+
+SELECT plan(37);
+
+CREATE SCHEMA ro;
+CREATE TABLE ro.leads (id int PRIMARY KEY, title text, company_size int, industry text,
+                       score integer NOT NULL DEFAULT 0,
+                       lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.manage('ro.leads', model => 'default');
+INSERT INTO ro.leads (id, title, company_size, industry) VALUES (1, 'VP Sales', 100, 'saas'), (2, 'Engineer', 5, 'retail');
+
+CREATE ROLE lq_tap_ro_reporting;
+CREATE ROLE lq_tap_ro_app;
+GRANT USAGE ON SCHEMA ro TO lq_tap_ro_reporting, lq_tap_ro_app;
+GRANT SELECT ON ro.leads TO lq_tap_ro_reporting;
+GRANT SELECT, INSERT, UPDATE ON ro.leads TO lq_tap_ro_app;
+
+------------------------------------------------------------------------------
+-- The reporting role: reads everything, changes nothing
+------------------------------------------------------------------------------
+
+SET LOCAL ROLE lq_tap_ro_reporting;
+SELECT lives_ok($$SELECT count(*) FROM leadqual.stages, leadqual.managed$$, 'reporting: reads the stages and managed views');
+SELECT lives_ok($$SELECT count(*) FROM leadqual.transition, leadqual.stage_history$$, 'reporting: reads the transition log and stage history');
+SELECT lives_ok($$SELECT count(*) FROM leadqual.lead_score, leadqual.score_change, leadqual.event$$,
+                'reporting: reads subtotals, score history and events');
+SELECT lives_ok($$SELECT count(*) FROM leadqual.model, leadqual.fit_rule, leadqual.engagement_rule, leadqual.rejection_reason$$,
+                'reporting: reads the models, rules and reasons');
+SELECT lives_ok($$SELECT * FROM leadqual.explain('ro.leads', '1')$$, 'reporting: explains a score');
+SELECT throws_ok($$SELECT leadqual.track('ro.leads', '1', 'demo_request')$$, '42501', NULL,
+                 'reporting: cannot record an event');
+SELECT throws_ok($$SELECT leadqual.reject('ro.leads', '1', 'recycled', 'bad_timing')$$, '42501', NULL,
+                 'reporting: cannot reject a lead');
+SELECT throws_ok($$SELECT leadqual.rescore('ro.leads')$$, '42501', NULL, 'reporting: cannot rescore');
+SELECT throws_ok($$SELECT leadqual._store_subtotals('ro.leads', now(), NULL)$$, '42501', NULL,
+                 'reporting: cannot call the internal subtotal writer either');
+SELECT throws_ok($$UPDATE ro.leads SET title = 'CEO'$$, '42501', NULL, 'reporting: cannot update leads');
+RESET ROLE;
+
+------------------------------------------------------------------------------
+-- The application role: works leads, records events; logged as itself
+------------------------------------------------------------------------------
+
+SET LOCAL ROLE lq_tap_ro_app;
+SELECT lives_ok($$SELECT leadqual.track('ro.leads', '1', 'pricing_page_view')$$, 'app: records an event with track()');
+SELECT lives_ok($$INSERT INTO leadqual.event (lead_table, lead_id, kind) VALUES ('ro.leads', '2', 'demo_request')$$,
+                'app: records an event with INSERT');
+SELECT lives_ok($$INSERT INTO ro.leads (id, title) VALUES (3, 'CFO')$$, 'app: inserts a lead');
+SELECT lives_ok($$UPDATE ro.leads SET lifecycle_stage = 'sal' WHERE id = 1$$, 'app: moves a lead forward');
+SELECT lives_ok($$SELECT leadqual.reject('ro.leads', '2', 'recycled', 'bad_timing')$$, 'app: rejects a lead');
+SELECT lives_ok($$SELECT leadqual.rescore('ro.leads')$$, 'app: rescores its table');
+
+-- configuration is the owner's
+SELECT throws_ok($$SELECT leadqual.manage('ro.leads', threshold => 10)$$, '42501', NULL,
+                 'app: cannot change how its table is managed');
+SELECT throws_ok($$SELECT leadqual.unmanage('ro.leads')$$, '42501', NULL, 'app: cannot unmanage its table');
+SELECT throws_ok($$UPDATE leadqual.model SET threshold = 10$$, '42501', NULL, 'app: cannot change a model');
+SELECT throws_ok($$INSERT INTO leadqual.model (name) VALUES ('mine')$$, '42501', NULL, 'app: cannot add a model');
+SELECT throws_ok($$SELECT leadqual.copy_model('default', 'mine')$$, '42501', NULL, 'app: cannot copy a model');
+SELECT throws_ok($$INSERT INTO leadqual.fit_rule (model, name, column_name, operator, value, points)
+                   VALUES ('default', 'x', 'title', 'in', '{x}', 100)$$, '42501', NULL, 'app: cannot add a fit rule');
+SELECT throws_ok($$DELETE FROM leadqual.engagement_rule$$, '42501', NULL, 'app: cannot delete engagement rules');
+SELECT throws_ok($$INSERT INTO leadqual.rejection_reason (code, description) VALUES ('x', 'x')$$, '42501', NULL,
+                 'app: cannot add a rejection reason');
+
+-- history is leadqual's
+SELECT throws_ok($$UPDATE leadqual.transition SET to_stage = 'customer'$$, '42501', NULL, 'app: cannot rewrite the log');
+SELECT throws_ok($$DELETE FROM leadqual.transition$$, '42501', NULL, 'app: cannot delete from the log');
+SELECT throws_ok($$INSERT INTO leadqual.transition (lead_table, lead_id, to_stage, via)
+                   VALUES ('ro.leads', '1', 'customer', 'manual')$$, '42501', NULL, 'app: cannot forge a log row');
+SELECT throws_ok($$UPDATE leadqual.event SET occurred_at = now()$$, '42501', NULL, 'app: cannot rewrite events');
+SELECT throws_ok($$DELETE FROM leadqual.event$$, '42501', NULL, 'app: cannot delete events');
+SELECT throws_ok($$UPDATE leadqual.lead_score SET engagement = 1000$$, '42501', NULL, 'app: cannot plant subtotals');
+SELECT throws_ok($$DELETE FROM leadqual.score_change$$, '42501', NULL, 'app: cannot delete score history');
+RESET ROLE;
+
+-- what the application did is logged, as the application
+SELECT is((SELECT count(*) FROM leadqual.transition WHERE lead_table = 'ro.leads'::regclass AND changed_by = 'lq_tap_ro_app'),
+          5::bigint, 'its two promotions, insert, move and rejection are logged under its name');
+SELECT is((SELECT count(*) FROM leadqual.score_change WHERE lead_table = 'ro.leads'::regclass AND changed_by = 'lq_tap_ro_app'),
+          3::bigint, 'so are its score changes');
+SELECT is((SELECT recorded_by::text FROM leadqual.event WHERE lead_table = 'ro.leads'::regclass AND lead_id = '2'),
+          'lq_tap_ro_app', 'and its events');
+
+------------------------------------------------------------------------------
+-- The owner
+------------------------------------------------------------------------------
+
+SELECT lives_ok($$SELECT leadqual.copy_model('default', 'ro_owned')$$, 'owner: copies a model');
+SELECT lives_ok($$UPDATE leadqual.model SET threshold = 60 WHERE name = 'ro_owned'$$, 'owner: changes it');
+SELECT lives_ok($$SELECT leadqual.manage('ro.leads', model => 'ro_owned')$$, 'owner: manages the table with it');
+
+SELECT * FROM finish();
+ROLLBACK;
