@@ -44,16 +44,19 @@ include $(PGXS)
 $(OBJS): src/leadqual.h src/stage.h src/compat.h src/decay.h src/seniority.h
 
 # Unit tests of the plain-C core, without a server.
-UNIT_TESTS = test/unit/stage_test test/unit/seniority_test test/unit/decay_test
+UNIT_TESTS = test/unit/stage_test test/unit/seniority_test test/unit/decay_test \
+	test/unit/business_time_test
 test/unit/stage_test: test/unit/stage_test.c src/stage.c src/stage.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/stage_test.c src/stage.c
 test/unit/seniority_test: test/unit/seniority_test.c src/seniority.c src/seniority.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/seniority_test.c src/seniority.c
 test/unit/decay_test: test/unit/decay_test.c src/decay.c src/decay.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/decay_test.c src/decay.c -lm
+test/unit/business_time_test: test/unit/business_time_test.c src/business_time.c src/business_time.h
+	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc -o $@ test/unit/business_time_test.c src/business_time.c -lm
 
 # libFuzzer harnesses of the plain-C cores (clang); see tools/fuzz.
-FUZZERS = test/fuzz/seniority_fuzz test/fuzz/decay_fuzz
+FUZZERS = test/fuzz/seniority_fuzz test/fuzz/decay_fuzz test/fuzz/business_time_fuzz
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc
 test/fuzz/%_fuzz: test/fuzz/%_fuzz.c src/%.c src/%.h
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ test/fuzz/$*_fuzz.c src/$*.c -lm

@@ -25,14 +25,15 @@
  * Between two offset changes, f(u) = u + o: the span is cut at the zone's
  * transitions (LqZoneOps.next_transition) and each piece is handled in
  * local time x = u + o.  P, the highest reading before the piece, and N, the
- * lowest after it, give g = max(x, P) and h = min(x, N), so the piece falls
- * into at most three parts:
- *		x < P, x <= N:	smear [x, P]: business iff x > lastH(P) and
- *						x <= lastW(P), a single interval;
- *		x > N, x >= P:	smear [N, x]: business iff firstW(N) <= x < firstH(N);
- *		N < x < P:		smear [N, P]: all or nothing;
- *		P <= x <= N:	a plain shift: business iff x is in a window and in no
- *						holiday.
+ * lowest after it, give g = max(x, P) and h = min(x, N).  Cut at P and
+ * N + 1, the piece has at most three parts:
+ *		first:	x < P, x <= N: smear [x, P]: business iff lastH(P) < x <=
+ *				lastW(P), a single interval;
+ *		middle:	P <= x <= N: a plain shift: business iff x is in a window
+ *				and in no holiday;
+ *			or	N < x < P: smear [N, P]: all or nothing;
+ *		last:	x > N, x >= P: smear [N, x]: business iff firstW(N) <= x <
+ *				firstH(N), a single interval.
  * (lastW(P) is the last local instant <= P in a window, firstH(N) the first
  * >= N in a holiday, and so on.)  Readings further than two maximal offsets
  * away cannot matter, so P and N come from looking two days back at the
@@ -64,6 +65,8 @@
 #define MAX_OFFSET	((int64_t) LQ_ZONE_OFFSET_MAX * LQ_USECS_PER_SEC)
 /* the look around a transition within which a reading can matter */
 #define REACH		(2 * MAX_OFFSET)
+#define STRINGIFY2(x) #x
+#define STRINGIFY(x) STRINGIFY2(x)
 /* 1970-01-05, a Monday: C(x) counts from here, in local time */
 #define WEEK_ORIGIN (4 * DAY)
 
@@ -749,7 +752,7 @@ lq_calendar_valid(const LqCalendar *cal, const char **problem)
 	}
 	if (cal->nwindows < 0 || cal->nwindows > LQ_MAX_WINDOWS)
 	{
-		*problem = "the calendar has a negative number of windows or more than LQ_MAX_WINDOWS";
+		*problem = "the calendar has more than " STRINGIFY(LQ_MAX_WINDOWS) " windows, or a negative number of them";
 		return false;
 	}
 	if (cal->nwindows > 0 && cal->windows == NULL)

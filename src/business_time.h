@@ -18,8 +18,9 @@
  * any int64_t instant may be passed to any function, but instants outside
  * that range are never business time, so that no computation can overflow.
  * PostgreSQL's timestamps start at 4713 BC, well inside; its last 30 years
- * (294247 to 294276 AD) do not fit in an int64_t since 1970 at all, and the
- * last 40 are past LQ_TIME_MAX: the wrapper must refuse them (or infinity).
+ * (from 294247-01-10) do not fit in an int64_t counted from 1970 at all, and
+ * LQ_TIME_MAX stops a month earlier still: the wrapper must refuse
+ * timestamps past LQ_TIME_MAX, and the infinities.
  *
  * The calendar
  * ------------
@@ -60,15 +61,17 @@
  * -------------
  * All of them are pure and thread-safe, keep no state and allocate nothing
  * (about 2 kB of stack).  They need a calendar that lq_calendar_valid()
- * accepted; on any other one, their results are unspecified (but they
- * read no memory outside the calendar's arrays and do not crash).  Their
- * cost does not depend on the length of the span: whole runs of weeks
- * between two offset changes are counted arithmetically, so they take
- * O(windows * log windows + log holidays) plus O(1) per holiday and per
- * offset change of the zone in the span.  A zone with daylight saving time
- * changes offset twice a year, so a span of a thousand years in New York
- * makes about 4000 calls of the zone's callbacks (two per transition),
- * one in Kolkata makes about four.
+ * accepted; on any other one with its ops in place, their results are
+ * unspecified, but they read no memory outside its arrays, overflow nothing
+ * and return.  Their cost does not depend on the length of the span as
+ * such: the time between two offset changes is counted arithmetically,
+ * whole weeks at a time, never day by day.  A call merges the windows
+ * (quadratic in their number, at most LQ_MAX_WINDOWS), then does O(windows)
+ * work per holiday and per offset change of the zone in the span, plus
+ * O(log holidays).  A zone with
+ * daylight saving time changes offset twice a year, forever: a span of a
+ * thousand years in New York makes about 4000 calls of the zone's callbacks
+ * (two per transition), the same span in Kolkata two.
  */
 #ifndef LEADQUAL_BUSINESS_TIME_H
 #define LEADQUAL_BUSINESS_TIME_H
@@ -77,7 +80,6 @@
 #include <stdint.h>
 
 #define LQ_USECS_PER_SEC	INT64_C(1000000)
-#define LQ_USECS_PER_HOUR	INT64_C(3600000000)
 #define LQ_USECS_PER_DAY	INT64_C(86400000000)
 
 /*
@@ -159,9 +161,9 @@ typedef struct LqCalendar
  * callbacks present, windows and holidays in range, holidays sorted and not
  * overlapping, dates within LQ_DATE_MIN .. LQ_DATE_MAX).  When it does not,
  * *problem (if problem is not NULL) is set to a static English sentence
- * saying what is wrong, naming the first offending window or holiday by its
- * place in the array (counting from 0) when there is one.  The SQL layer
- * calls this when a calendar is loaded.  O(windows + holidays).
+ * saying what is wrong with the first offending window or holiday (not
+ * which one it is); when it does, to NULL.  The SQL layer calls this when a
+ * calendar is loaded.  O(windows + holidays).
  */
 extern bool lq_calendar_valid(const LqCalendar *cal, const char **problem);
 
