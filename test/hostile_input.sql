@@ -39,30 +39,6 @@ LANGUAGE sql STABLE AS $$
                    WHERE tgfoid IN ('leadqual.qualify()'::regprocedure, 'leadqual.log_transition()'::regprocedure)))
 $$;
 
--- Everything a bad call could touch: the log, every user trigger and its
--- arguments, and the contents of every table in public (x included).
-CREATE FUNCTION pg_temp.fingerprint() RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    acc text;
-    part text;
-    rel regclass;
-BEGIN
-    SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), 'no log') INTO acc FROM leadqual.transition AS t;
-    SELECT acc || coalesce(md5(string_agg(format('%s %s %s %s', tgrelid::regclass, tgname, tgargs, tgenabled), '|'
-                                          ORDER BY tgrelid, tgname)), 'no triggers')
-    INTO acc FROM pg_trigger WHERE NOT tgisinternal;
-    FOR rel IN SELECT c.oid FROM pg_class AS c
-               WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.oid
-    LOOP
-        EXECUTE format('SELECT coalesce(md5(string_agg(t::text, %L ORDER BY t::text)), %L) FROM %s AS t', '|', 'empty', rel)
-            INTO part;
-        acc := acc || rel::text || part;
-    END LOOP;
-    RETURN md5(acc);
-END
-$$;
-
 CREATE FUNCTION pg_temp.canary_alive() RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT EXISTS (SELECT FROM pg_class WHERE oid = to_regclass('public.x'))

@@ -14,37 +14,6 @@ INSERT INTO x VALUES ('alive');
 CREATE FUNCTION pg_temp.canary_alive() RETURNS boolean
 LANGUAGE sql STABLE AS $$ SELECT to_regclass('public.x') IS NOT NULL AND EXISTS (SELECT FROM x WHERE canary = 'alive') $$;
 
--- Everything a failed call could touch: models, rules, events, subtotals,
--- score history, the transition log, leadqual's triggers and every table in
--- public.
-CREATE FUNCTION pg_temp.er_fingerprint() RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    acc text := '';
-    part text;
-    rel regclass;
-BEGIN
-    FOR rel IN SELECT unnest('{leadqual.model,leadqual.fit_rule,leadqual.engagement_rule,leadqual.event,
-                               leadqual.lead_score,leadqual.score_change,leadqual.transition}'::regclass[])
-    LOOP
-        EXECUTE format('SELECT coalesce(md5(string_agg(t::text, %L ORDER BY t::text)), %L) FROM %s AS t', '|', 'empty', rel)
-            INTO part;
-        acc := acc || rel::text || part;
-    END LOOP;
-    SELECT acc || coalesce(md5(string_agg(format('%s %s %s', tgrelid::regclass, tgname, tgargs), '|'
-                                          ORDER BY tgrelid, tgname)), 'no triggers')
-    INTO acc FROM pg_trigger WHERE NOT tgisinternal;
-    FOR rel IN SELECT c.oid FROM pg_class AS c
-               WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.oid
-    LOOP
-        EXECUTE format('SELECT coalesce(md5(string_agg(t::text, %L ORDER BY t::text)), %L) FROM %s AS t', '|', 'empty', rel)
-            INTO part;
-        acc := acc || rel::text || part;
-    END LOOP;
-    RETURN md5(acc);
-END
-$$;
-
 CREATE FUNCTION pg_temp.er_events() RETURNS bigint
 LANGUAGE sql STABLE AS $$ SELECT count(*) FROM leadqual.event $$;
 
@@ -74,7 +43,7 @@ SELECT FROM leadqual.track('er_text', 'a', 'demo_request');
 -- Models
 ------------------------------------------------------------------------------
 
-SELECT pg_temp.er_fingerprint() AS fp \gset
+SELECT pg_temp.fingerprint() AS fp \gset
 
 SELECT throws_ok($$INSERT INTO leadqual.model (name) VALUES ('Bad')$$, '22023', NULL, 'model name with a capital: 22023');
 SELECT throws_ok($$INSERT INTO leadqual.model (name) VALUES ('1model')$$, '22023', NULL, 'model name starting with a digit: 22023');
@@ -121,7 +90,7 @@ SELECT throws_ok($$UPDATE leadqual.model SET scale = 2 WHERE name = 'er_model'$$
                  'scale above 0 for a model an integer-score table uses: datatype_mismatch');
 SELECT throws_ok($$DELETE FROM leadqual.model WHERE name LIKE 'er_%'$$, '55006', NULL,
                  'deleting several models, some in use: object_in_use, none deleted');
-SELECT is(pg_temp.er_fingerprint(), :'fp', 'the refused model changes left models, rules, events and scores alone');
+SELECT is(pg_temp.fingerprint(), :'fp', 'the refused model changes left models, rules, events and scores alone');
 SELECT lives_ok($$UPDATE leadqual.model SET scale = 6, promote_to = 'pql', threshold = -5.5 WHERE name = 'er_spare'$$,
                 'scale 6, promote_to pql and a negative fractional threshold are accepted');
 SELECT lives_ok($$UPDATE leadqual.model SET scale = 3 WHERE name = 'er_bare'$$,
@@ -131,7 +100,7 @@ SELECT lives_ok($$UPDATE leadqual.model SET scale = 3 WHERE name = 'er_bare'$$,
 -- Fit rules
 ------------------------------------------------------------------------------
 
-SELECT pg_temp.er_fingerprint() AS fp \gset
+SELECT pg_temp.fingerprint() AS fp \gset
 
 SELECT throws_ok($$INSERT INTO leadqual.fit_rule (model, name, column_name, operator, value, points)
                    VALUES ('er_nope', 'r', 'title', 'in', '{a}', 1)$$, '42704', NULL, 'fit rule of an unknown model: 42704');
@@ -230,7 +199,7 @@ SELECT throws_ok($$UPDATE leadqual.fit_rule SET points = 1 WHERE model = 'defaul
                  'changing a builtin fit rule: 42501');
 SELECT throws_ok($$DELETE FROM leadqual.fit_rule WHERE model = 'default' AND name = 'vp_title'$$, '42501', NULL,
                  'deleting a builtin fit rule: 42501');
-SELECT is(pg_temp.er_fingerprint(), :'fp', 'the refused fit rule changes left everything alone');
+SELECT is(pg_temp.fingerprint(), :'fp', 'the refused fit rule changes left everything alone');
 -- The builtin model is not to be changed: adding rules to it changes it too.
 SELECT throws_ok($$INSERT INTO leadqual.fit_rule (model, name, column_name, operator, value, points)
                    VALUES ('default', 'er_added', 'title', 'in', '{a}', 1)$$, '42501', NULL,
@@ -246,7 +215,7 @@ DELETE FROM leadqual.engagement_rule WHERE model = 'default' AND name = 'er_adde
 -- Engagement rules
 ------------------------------------------------------------------------------
 
-SELECT pg_temp.er_fingerprint() AS fp \gset
+SELECT pg_temp.fingerprint() AS fp \gset
 
 SELECT throws_ok($$INSERT INTO leadqual.engagement_rule (model, name, event_kind, points) VALUES ('er_nope', 'r', 'k', 1)$$,
                  '42704', NULL, 'engagement rule of an unknown model: 42704');
@@ -308,15 +277,15 @@ SELECT throws_ok($$UPDATE leadqual.engagement_rule SET match = '[1]' WHERE model
                  '22023', NULL, 'UPDATE of match to an array: 22023');
 SELECT throws_ok($$INSERT INTO leadqual.engagement_rule (model, name, event_kind, points) VALUES ('er_model', 'pricing_page', 'k', 1)$$,
                  '23505', NULL, 'an engagement rule name taken in the model: unique_violation');
-SELECT is(pg_temp.er_fingerprint(), :'fp', 'the refused engagement rule changes left everything alone');
+SELECT is(pg_temp.fingerprint(), :'fp', 'the refused engagement rule changes left everything alone');
 
 ------------------------------------------------------------------------------
 -- manage() with a model; copy_model()
 ------------------------------------------------------------------------------
 
-SELECT pg_temp.er_fingerprint() AS fp \gset
+SELECT pg_temp.fingerprint() AS fp \gset
 INSERT INTO leadqual.model (name, scale) VALUES ('er_scaled', 2);
-SELECT pg_temp.er_fingerprint() AS fp \gset
+SELECT pg_temp.fingerprint() AS fp \gset
 
 SELECT throws_ok($$SELECT leadqual.manage('er_unmanaged', model => 'er_bare', threshold => 50)$$, '22023', NULL,
                  'manage() with a model and a threshold: 22023');
@@ -341,7 +310,7 @@ SELECT throws_ok($$SELECT leadqual.copy_model('default', 'Er New')$$, '22023', N
 SELECT throws_ok($$SELECT leadqual.copy_model('default', 'er; DROP TABLE x')$$, '22023', NULL,
                  'copy_model() to an injection-shaped name: 22023');
 SELECT is(leadqual.copy_model(NULL, 'er_new')::text, NULL, 'copy_model(NULL, ...) is NULL (STRICT) and copies nothing');
-SELECT is(pg_temp.er_fingerprint(), :'fp', 'the refused manage() and copy_model() calls left everything alone');
+SELECT is(pg_temp.fingerprint(), :'fp', 'the refused manage() and copy_model() calls left everything alone');
 SELECT is((SELECT model FROM leadqual.managed WHERE leads = 'er_leads'::regclass), 'er_model',
           'er_leads is still managed with er_model');
 SELECT is((SELECT count(*) FROM leadqual.managed WHERE leads IN ('er_unmanaged'::regclass, 'er_no_title'::regclass)), 0::bigint,
@@ -351,7 +320,7 @@ SELECT is((SELECT count(*) FROM leadqual.managed WHERE leads IN ('er_unmanaged':
 -- track()
 ------------------------------------------------------------------------------
 
-SELECT pg_temp.er_fingerprint() AS fp \gset
+SELECT pg_temp.fingerprint() AS fp \gset
 SELECT pg_temp.er_events() AS events \gset
 
 SELECT throws_ok($$SELECT leadqual.track(NULL, '1', 'demo_request')$$, '22004', NULL, 'track() NULL leads: 22004');
@@ -394,7 +363,7 @@ SELECT throws_ok($$SELECT leadqual.track('er_leads', '1', 'demo_request', now(),
 SELECT throws_ok($$SELECT leadqual.track('er_text', repeat('a', 1001), 'demo_request')$$, '23514', NULL,
                  'track() of a lead id over 1000 bytes: check_violation');
 SELECT is(pg_temp.er_events(), :events::bigint, 'the failed track() calls recorded no event');
-SELECT is(pg_temp.er_fingerprint(), :'fp', 'the failed track() calls changed no score, lead or log');
+SELECT is(pg_temp.fingerprint(), :'fp', 'the failed track() calls changed no score, lead or log');
 SELECT ok(pg_temp.canary_alive(), 'track(): nothing injected ran (x is alive)');
 
 ------------------------------------------------------------------------------
@@ -414,7 +383,7 @@ SELECT throws_ok($$INSERT INTO leadqual.event (lead_table, lead_id, kind) VALUES
 SELECT throws_ok($$INSERT INTO leadqual.event (lead_table, lead_id, kind) VALUES ('er_leads', 'leads; DROP TABLE x', 'k')$$,
                  'P0002', NULL, 'event of an injection-shaped id on an integer-id table: not found, P0002');
 SELECT is(pg_temp.er_events(), :events::bigint, 'the failed inserts recorded no event');
-SELECT is(pg_temp.er_fingerprint(), :'fp', 'the failed inserts changed nothing');
+SELECT is(pg_temp.fingerprint(), :'fp', 'the failed inserts changed nothing');
 
 -- Events of a table not managed with a model are only stored (so that
 -- pg_restore can load them before the leads tables' triggers exist);
@@ -438,7 +407,7 @@ SELECT FROM leadqual.unmanage('er_unmanaged');
 -- rescore()
 ------------------------------------------------------------------------------
 
-SELECT pg_temp.er_fingerprint() AS fp \gset
+SELECT pg_temp.fingerprint() AS fp \gset
 
 SELECT throws_ok($$SELECT leadqual.rescore(NULL)$$, '22004', NULL, 'rescore(NULL): 22004');
 SELECT throws_ok($$SELECT leadqual.rescore('er_leads', NULL)$$, '22004', NULL, 'rescore() NULL as_of: 22004');
@@ -449,13 +418,13 @@ SELECT throws_ok($$SELECT leadqual.rescore('er_leads; DROP TABLE x')$$, '42602',
 SELECT throws_ok($$SELECT leadqual.rescore('er_unmanaged')$$, '55000', NULL, 'rescore() of an unmanaged table: 55000');
 SELECT throws_ok($$SELECT leadqual.rescore('er_plain')$$, '55000', NULL, 'rescore() of a table managed with a threshold: 55000');
 SELECT throws_ok($$SELECT leadqual.rescore('x')$$, '55000', NULL, 'rescore() of the canary table: 55000');
-SELECT is(pg_temp.er_fingerprint(), :'fp', 'the failed rescore() calls changed nothing');
+SELECT is(pg_temp.fingerprint(), :'fp', 'the failed rescore() calls changed nothing');
 
 ------------------------------------------------------------------------------
 -- explain()
 ------------------------------------------------------------------------------
 
-SELECT pg_temp.er_fingerprint() AS fp \gset
+SELECT pg_temp.fingerprint() AS fp \gset
 
 SELECT throws_ok($$SELECT * FROM leadqual.explain(NULL, '1')$$, '22004', NULL, 'explain() NULL leads: 22004');
 SELECT throws_ok($$SELECT * FROM leadqual.explain('er_leads', NULL)$$, '22004', NULL, 'explain() NULL lead_id: 22004');
@@ -471,7 +440,7 @@ SELECT throws_ok($$SELECT * FROM leadqual.explain('er_text', 'leads; DROP TABLE 
 SELECT throws_ok($$SELECT * FROM leadqual.explain('er_leads', 'leads; DROP TABLE x')$$, 'P0002', NULL,
                  'explain() of an injection-shaped id on an integer-id table: not found, P0002');
 SELECT lives_ok($$SELECT * FROM leadqual.explain('er_text', 'leads')$$, 'explain() of the lead whose id is "leads" works');
-SELECT is(pg_temp.er_fingerprint(), :'fp', 'the failed explain() calls changed nothing');
+SELECT is(pg_temp.fingerprint(), :'fp', 'the failed explain() calls changed nothing');
 SELECT ok(pg_temp.canary_alive(), 'nothing injected ran anywhere (x is alive)');
 
 SELECT * FROM finish();

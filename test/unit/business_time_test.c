@@ -1162,6 +1162,33 @@ make_calendars(void)
 	tc_init(&empty, "an empty calendar", &z_ny);
 }
 
+/*
+ * Adds random holidays to the calendar the way the core wants them: sorted
+ * by date and start, dropping any that overlaps the one kept before it.
+ */
+static void
+add_holidays_sorted(TestCal *tc, LqHoliday *hs, int count)
+{
+	for (int i = 1; i < count; i++)
+		for (int j = i; j > 0 && (hs[j].date < hs[j - 1].date ||
+								  (hs[j].date == hs[j - 1].date && hs[j].start_us < hs[j - 1].start_us)); j--)
+		{
+			LqHoliday	t = hs[j];
+
+			hs[j] = hs[j - 1];
+			hs[j - 1] = t;
+		}
+	for (int i = 0; i < count; i++)
+	{
+		int			n = tc->cal.nholidays;
+
+		if (n > 0 && tc->holidays[n - 1].date == hs[i].date &&
+			hs[i].start_us < tc->holidays[n - 1].end_us)
+			continue;
+		tc->holidays[tc->cal.nholidays++] = hs[i];
+	}
+}
+
 /* A random calendar: minute-aligned windows and holidays, many near the
  * DST change hours and days and the year ends. */
 static void
@@ -1242,25 +1269,7 @@ random_calendar(TestCal *tc, const char *name, const LqZone *zone)
 		hs[count].end_us = e;
 		count++;
 	}
-	/* sort, then drop the ones that overlap the one kept before */
-	for (int i = 1; i < count; i++)
-		for (int j = i; j > 0 && (hs[j].date < hs[j - 1].date ||
-								  (hs[j].date == hs[j - 1].date && hs[j].start_us < hs[j - 1].start_us)); j--)
-		{
-			LqHoliday	t = hs[j];
-
-			hs[j] = hs[j - 1];
-			hs[j - 1] = t;
-		}
-	for (int i = 0; i < count; i++)
-	{
-		int			n = tc->cal.nholidays;
-
-		if (n > 0 && tc->holidays[n - 1].date == hs[i].date &&
-			hs[i].start_us < tc->holidays[n - 1].end_us)
-			continue;
-		tc->holidays[tc->cal.nholidays++] = hs[i];
-	}
+	add_holidays_sorted(tc, hs, count);
 	if (!lq_calendar_valid(&tc->cal, &problem))
 	{
 		printf("# random calendar invalid: %s\n", problem);
@@ -1352,25 +1361,7 @@ random_wild_calendar(TestCal *tc, const char *name, const LqZone *zone)
 		hs[i].start_us = s;
 		hs[i].end_us = e > s ? e : s + 1;
 	}
-	/* sort, then drop the ones that overlap the one kept before */
-	for (int i = 1; i < nh; i++)
-		for (int j = i; j > 0 && (hs[j].date < hs[j - 1].date ||
-								  (hs[j].date == hs[j - 1].date && hs[j].start_us < hs[j - 1].start_us)); j--)
-		{
-			LqHoliday	t = hs[j];
-
-			hs[j] = hs[j - 1];
-			hs[j - 1] = t;
-		}
-	for (int i = 0; i < nh; i++)
-	{
-		int			n = tc->cal.nholidays;
-
-		if (n > 0 && tc->holidays[n - 1].date == hs[i].date &&
-			hs[i].start_us < tc->holidays[n - 1].end_us)
-			continue;
-		tc->holidays[tc->cal.nholidays++] = hs[i];
-	}
+	add_holidays_sorted(tc, hs, nh);
 	if (!lq_calendar_valid(&tc->cal, &problem))
 	{
 		printf("# wild calendar invalid: %s\n", problem);
