@@ -523,16 +523,18 @@ COMMENT ON FUNCTION @extschema@.copy_model(text, text) IS
 
 -- The fit part of a lead's score: the sum of the points of its table's
 -- model's fit rules that its row matches.  rescore() and explain() call
--- these; the trigger runs the same C code on each written row.
+-- these; the trigger runs the same C code on each written row.  Parallel
+-- restricted: loading a model runs queries as the owner, which only the
+-- leader should do.
 CREATE FUNCTION @extschema@._fit(leads regclass, lead record)
 RETURNS numeric
-LANGUAGE c STABLE PARALLEL SAFE
+LANGUAGE c STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_fit';
 
 CREATE FUNCTION @extschema@._fit_rules(leads regclass, lead record)
 RETURNS TABLE (rule text, column_name name, value text, points numeric)
-LANGUAGE c STABLE PARALLEL SAFE
+LANGUAGE c STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_fit_rules';
 
@@ -642,9 +644,10 @@ $scored$;
 
 -- Errors with no_data_found, naming the first id that the id column's type
 -- cannot even hold (such as 'x' for an integer id): no such lead exists.
+-- Parallel unsafe, like anything with an exception block.
 CREATE FUNCTION @extschema@._require_castable_ids(leads regclass, lead_ids text[], id_type text)
 RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $ids$
 DECLARE
@@ -880,7 +883,7 @@ COMMENT ON FUNCTION @extschema@.rescore(regclass, timestamptz) IS
 
 CREATE FUNCTION @extschema@.explain(leads regclass, lead_id text, as_of timestamptz DEFAULT NULL)
 RETURNS TABLE (rule text, category text, points numeric, evidence jsonb)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $explain$
 DECLARE
