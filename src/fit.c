@@ -401,26 +401,63 @@ lq_fit_columns_changed(LqTableConfig *config, TupleDesc tupdesc,
 	return false;
 }
 
-/* The row a record argument holds, checked to be a row of the table. */
-static HeapTuple
-record_row(HeapTupleHeader record, LqTableConfig *config, Relation rel,
-		   const char *caller)
+/*
+ * What _fit() and _fit_rules() keep between the rows of one query, in
+ * fn_extra: rescore() calls _fit() for every lead, and looking the table up
+ * each time would cost more than the rules.
+ */
+typedef struct LqFitCall
 {
-	HeapTuple	row = palloc(sizeof(HeapTupleData));
+	Oid			relid;
+	Oid			reltype;
+	TupleDesc	tupdesc;		/* a copy, in fn_mcxt */
+	LqTableConfig *config;		/* entries are never freed, only rebuilt */
+} LqFitCall;
 
-	if (HeapTupleHeaderGetTypeId(record) != rel->rd_rel->reltype)
+/*
+ * The settings of the table the call names, and the record argument as a
+ * row of it (checked to be one).
+ */
+static LqFitCall *
+begin_fit_call(FunctionCallInfo fcinfo, const char *caller, HeapTuple row)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	HeapTupleHeader record = PG_GETARG_HEAPTUPLEHEADER(1);
+	LqFitCall  *call = fcinfo->flinfo->fn_extra;
+
+	if (call == NULL)
+		call = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LqFitCall));
+	if (call->relid != relid || call->config == NULL || !call->config->valid)
+	{
+		Relation	rel;
+		MemoryContext old;
+
+		call->config = lq_config_for_table(relid, caller);
+		rel = relation_open(relid, NoLock);
+		if (call->tupdesc != NULL)
+			FreeTupleDesc(call->tupdesc);
+		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		call->tupdesc = CreateTupleDescCopy(RelationGetDescr(rel));
+		MemoryContextSwitchTo(old);
+		call->reltype = rel->rd_rel->reltype;
+		call->relid = relid;
+		relation_close(rel, NoLock);
+	}
+
+	if (HeapTupleHeaderGetTypeId(record) != call->reltype)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("%s: the row is of type %s, not a row of table %s",
 						caller, format_type_be(HeapTupleHeaderGetTypeId(record)),
-						config->display_name),
+						call->config->display_name),
 				 errhint("Pass the table's own rows, for example FROM crm.leads AS l ... %s('crm.leads', l).",
 						 caller)));
 	row->t_len = HeapTupleHeaderGetDatumLength(record);
 	ItemPointerSetInvalid(&row->t_self);
 	row->t_tableOid = InvalidOid;
 	row->t_data = record;
-	return row;
+	return call;
 }
 
 /*
@@ -431,21 +468,13 @@ PG_FUNCTION_INFO_V1(leadqual_fit);
 Datum
 leadqual_fit(PG_FUNCTION_ARGS)
 {
-	Oid			relid;
-	LqTableConfig *config;
-	Relation	rel;
-	Numeric		fit;
+	HeapTupleData row;
+	LqFitCall  *call;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	relid = PG_GETARG_OID(0);
-	config = lq_config_for_table(relid, "leadqual._fit");
-	rel = relation_open(relid, NoLock);
-	fit = lq_fit_points(config, RelationGetDescr(rel),
-						record_row(PG_GETARG_HEAPTUPLEHEADER(1), config, rel,
-								   "leadqual._fit"));
-	relation_close(rel, NoLock);
-	PG_RETURN_NUMERIC(fit);
+	call = begin_fit_call(fcinfo, "leadqual._fit", &row);
+	PG_RETURN_NUMERIC(lq_fit_points(call->config, call->tupdesc, &row));
 }
 
 /*
@@ -457,34 +486,28 @@ Datum
 leadqual_fit_rules(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			relid;
-	LqTableConfig *config;
-	Relation	rel;
-	HeapTuple	row;
+	HeapTupleData row;
+	LqFitCall  *call;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
-	relid = PG_GETARG_OID(0);
-	config = lq_config_for_table(relid, "leadqual._fit_rules");
-	rel = relation_open(relid, NoLock);
-	row = record_row(PG_GETARG_HEAPTUPLEHEADER(1), config, rel, "leadqual._fit_rules");
-	for (int i = 0; i < config->model->nrules; i++)
+	call = begin_fit_call(fcinfo, "leadqual._fit_rules", &row);
+	for (int i = 0; i < call->config->model->nrules; i++)
 	{
-		const LqFitRule *rule = &config->model->rules[i];
+		const LqFitRule *rule = &call->config->model->rules[i];
 		char	   *shown;
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 
-		if (!rule_matches(rule, RelationGetDescr(rel), row, &shown))
+		if (!rule_matches(rule, call->tupdesc, &row, &shown))
 			continue;
 		values[0] = CStringGetTextDatum(rule->name);
-		values[1] = NameGetDatum(&TupleDescAttr(RelationGetDescr(rel), rule->attnum - 1)->attname);
+		values[1] = NameGetDatum(&TupleDescAttr(call->tupdesc, rule->attnum - 1)->attname);
 		values[2] = shown ? CStringGetTextDatum(shown) : (Datum) 0;
 		nulls[2] = shown == NULL;
 		values[3] = NumericGetDatum(rule->points);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	relation_close(rel, NoLock);
 	return (Datum) 0;
 }
