@@ -1,10 +1,11 @@
 -- Scoring at the edges: gates hold on every later write, rows that are not
 -- really written leave no scores or history behind, floating-point score
 -- columns rescore idempotently, explain() counts only the events that count,
--- and recording events needs the right to change the scores.
+-- rows moving between partitions keep their scores, and recording events
+-- needs the right to change the scores.
 \ir helpers/setup.psql
 
-SELECT plan(16);
+SELECT plan(21);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE ed_leads (id int PRIMARY KEY, email text, title text, company_size int, industry text,
@@ -79,6 +80,34 @@ INSERT INTO leadqual.event (lead_table, lead_id, kind, properties) VALUES
     ('ed_sessions', '1', 'page_view', '{}');
 SELECT is((SELECT (evidence ->> 'count')::int FROM leadqual.explain('ed_sessions', '1') WHERE rule = 'pages_in_session'),
           2, 'explain() counts the two events of the session, not the one without a session');
+
+-- a partitioned table: rows moving between partitions keep their scores
+-- and record no change that did not happen
+CREATE TABLE ed_regional (id int, region text, title text, company_size int, industry text,
+                          score integer NOT NULL DEFAULT 0,
+                          lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead',
+                          PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE ed_regional_eu PARTITION OF ed_regional FOR VALUES IN ('eu');
+CREATE TABLE ed_regional_us PARTITION OF ed_regional FOR VALUES IN ('us');
+SELECT leadqual.manage('ed_regional', model => 'default');
+INSERT INTO ed_regional (id, region, title, company_size, industry)
+VALUES (1, 'eu', 'VP Sales', 100, 'saas'), (2, 'us', 'Engineer', 5, 'retail');
+SELECT leadqual.track('ed_regional', '1', 'pricing_page_view');
+SELECT leadqual.track('ed_regional', '2', 'demo_request');
+UPDATE ed_regional SET region = 'us' WHERE id = 1;
+UPDATE ed_regional SET region = 'eu', title = 'CEO' WHERE id = 2;
+SELECT is((SELECT string_agg(format('%s|%s|%s|%s', tableoid::regclass, id, score, lifecycle_stage), ',' ORDER BY id) FROM ed_regional),
+          'ed_regional_us|1|60|mql,ed_regional_eu|2|70|mql',
+          'partitioned: scored, promoted, moved; the move with a new title rescored');
+SELECT is((SELECT string_agg(format('%s|%s|%s', lead_id, fit, engagement), ',' ORDER BY lead_id)
+           FROM leadqual.lead_score WHERE lead_table = 'ed_regional'::regclass),
+          '1|40|20,2|20|50', 'partitioned: subtotals are kept under the managed table');
+SELECT is((SELECT count(*) FROM leadqual.score_change WHERE lead_table = 'ed_regional'::regclass AND lead_id = '1'),
+          2::bigint, 'partitioned: moving a row between partitions records no score change');
+SELECT is((SELECT string_agg(format('%s>%s', previous_score, score), ',' ORDER BY id)
+           FROM leadqual.score_change WHERE lead_table = 'ed_regional'::regclass AND lead_id = '2'),
+          '>0,0>50,50>70', 'partitioned: the move that changed the title records that change once');
+SELECT is(leadqual.rescore('ed_regional'), 0::bigint, 'partitioned: a rescore finds every score current');
 
 -- recording events needs UPDATE on the leads table, scored or not
 CREATE TABLE ed_unscored (id int PRIMARY KEY);
