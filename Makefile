@@ -6,10 +6,13 @@
 EXTENSION  = leadqual
 MODULE_big = leadqual
 OBJS = \
+	src/business_time.o \
+	src/calendar.o \
 	src/config.o \
 	src/core_functions.o \
 	src/decay.o \
 	src/fit.o \
+	src/handoff.o \
 	src/leadqual.o \
 	src/managed_row.o \
 	src/model_score.o \
@@ -25,10 +28,10 @@ OBJS = \
 DATA = $(wildcard sql/leadqual--*.sql)
 
 # pg_regress: sql/NAME.sql against expected/NAME.out
-REGRESS = stages manage trigger_misuse stage_rules reject history log scoring
+REGRESS = stages manage trigger_misuse stage_rules reject history log scoring sla
 REGRESS_OPTS = --load-extension=leadqual
 # isolation tester: specs/NAME.spec against expected/NAME.out
-ISOLATION = concurrent_promotion concurrent_manage concurrent_scoring
+ISOLATION = concurrent_promotion concurrent_manage concurrent_scoring concurrent_assignment notify
 ISOLATION_OPTS = --load-extension=leadqual
 
 # Our code builds warning-free under -Wextra; the server headers don't, so
@@ -41,7 +44,8 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 include $(PGXS)
 
 # PGXS tracks no header dependencies; every object includes these.
-$(OBJS): src/leadqual.h src/stage.h src/compat.h src/decay.h src/seniority.h
+$(OBJS): src/leadqual.h src/stage.h src/compat.h src/decay.h src/seniority.h \
+	src/business_time.h
 
 # Unit tests of the plain-C core, without a server.
 UNIT_TESTS = test/unit/stage_test test/unit/seniority_test test/unit/decay_test \

@@ -1,6 +1,7 @@
 -- The trigger a user would write by hand instead of leadqual: promote at a
--- threshold, refuse backward moves and detours without a reason, and log
--- every stage change.  For the benchmark only; never installed.
+-- threshold, refuse backward moves and detours without a reason, log every
+-- stage change, and announce each promotion with a NOTIFY (as leadqual does
+-- since 0.3.0).  For the benchmark only; never installed.
 CREATE SCHEMA IF NOT EXISTS bench;
 
 CREATE TABLE bench.plpgsql_transition (
@@ -48,6 +49,13 @@ BEGIN
     VALUES (TG_RELID, NEW.id::text,
             CASE WHEN TG_OP = 'UPDATE' THEN OLD.lifecycle_stage END,
             NEW.lifecycle_stage, NEW.score, reason, via);
+    IF via = 'promotion' THEN
+        PERFORM pg_notify('bench_plpgsql',
+                          json_build_object('table', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 'lead_id', NEW.id::text,
+                                            'from', CASE WHEN TG_OP = 'UPDATE' THEN OLD.lifecycle_stage END,
+                                            'to', NEW.lifecycle_stage, 'score', NEW.score,
+                                            'owner', NULL, 'at', clock_timestamp())::text);
+    END IF;
     RETURN NEW;
 END
 $$;

@@ -26,6 +26,11 @@ CREATE TABLE bench.leads_bare (
 CREATE TABLE bench.leads_leadqual (LIKE bench.leads_bare INCLUDING ALL);
 CREATE TABLE bench.leads_plpgsql (LIKE bench.leads_bare INCLUDING ALL);
 
+-- Cases a and b compare like with like: the PL/pgSQL trigger promotes and
+-- logs, so leadqual's SLA clocks are switched off (a policy of one's own,
+-- inactive, replaces the built-in one).  leadqual still sends its NOTIFY.
+INSERT INTO leadqual.sla_policy (name, stage, target, calendar, active)
+VALUES ('bench_off', 'mql', '4 hours', '24x7', false);
 SELECT leadqual.manage('bench.leads_leadqual');
 CREATE TRIGGER plpgsql_qualify BEFORE INSERT OR UPDATE ON bench.leads_plpgsql
     FOR EACH ROW EXECUTE FUNCTION bench.plpgsql_qualify();

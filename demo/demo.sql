@@ -190,3 +190,52 @@ SELECT id, title, score, lifecycle_stage AS stage_kept FROM crm.contacts ORDER B
 SELECT changed_at::time(0) AS at, previous_score, score, fit, engagement
 FROM leadqual.score_change
 WHERE lead_table = 'crm.contacts'::regclass AND lead_id = '2' ORDER BY id;
+
+\echo
+\echo '== 10. Business hours: a New York office calendar with a holiday'
+SELECT leadqual.copy_calendar('weekdays_9_17', 'new_york', time_zone => 'America/New_York') \g /dev/null
+INSERT INTO leadqual.holiday (calendar, day, description) VALUES ('new_york', '2026-12-25', 'Christmas');
+SET TimeZone = 'America/New_York';
+\echo '4 business hours from Thursday 24 December, 3 pm: 2 that day, then the holiday and the weekend pass'
+SELECT leadqual.business_time_add('new_york', '2026-12-24 15:00', '4 hours') AS due;
+\echo 'Friday 4 pm to Monday 10 am, the weekend New York springs forward: 2 business hours'
+SELECT leadqual.business_time_between('new_york', '2026-03-06 16:00', '2026-03-09 10:00') AS business,
+       timestamptz '2026-03-09 10:00' - timestamptz '2026-03-06 16:00' AS wall_clock;
+RESET TimeZone;
+
+\echo
+\echo '== 11. The handoff: owners assigned round-robin at promotion, a NOTIFY, SLA clocks, touches'
+INSERT INTO leadqual.owner (name, weight) VALUES ('ana', 1), ('bo', 1), ('cy', 2);
+-- a 24x7 clock of 4 hours that only a touch stops (the built-in policy
+-- watches weekdays 9-17 UTC; a policy of one's own replaces it)
+INSERT INTO leadqual.sla_policy (name, stage, target, calendar, stops_on)
+VALUES ('mql_4h', 'mql', '4 hours', '24x7', 'first_touch');
+CREATE TABLE crm.inbound (id int PRIMARY KEY, email text, owner text,
+                          score int NOT NULL DEFAULT 0,
+                          lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.manage('crm.inbound', owner_column => 'owner') \g /dev/null
+INSERT INTO crm.inbound (id, email) SELECT g, format('inbound%s@example.com', g) FROM generate_series(1, 8) AS g;
+LISTEN leadqual;
+\echo 'Eight leads cross the threshold; each promotion is announced on channel leadqual (psql prints them):'
+UPDATE crm.inbound SET score = 60;
+UNLISTEN leadqual;
+\echo 'cy has weight 2, so gets twice the turns:'
+SELECT owner, count(*) AS leads FROM crm.inbound GROUP BY owner ORDER BY owner;
+\echo 'Reps touch some of them, one of them after the 4 hours ran out:'
+SELECT leadqual.touch('crm.inbound', '1', 'call', now() + interval '3 minutes') \g /dev/null
+SELECT leadqual.touch('crm.inbound', '2', 'email', now() + interval '2 hours') \g /dev/null
+SELECT leadqual.touch('crm.inbound', '3', 'call', now() + interval '5 hours') \g /dev/null
+SELECT lead_id, owner, state, business_time::interval(0) AS business_time, stopped_by
+FROM leadqual.sla_status
+WHERE lead_table = 'crm.inbound'::regclass AND policy = 'mql_4h'
+ORDER BY lead_id::int;
+\echo 'The breaches, and compliance per owner this week:'
+SELECT lead_id, owner, state, late_by::interval(0) AS late_by
+FROM leadqual.sla_breaches WHERE lead_table = 'crm.inbound'::regclass ORDER BY lead_id::int;
+SELECT owner, clocks, met, breached, open, pct_met, pct_touched_within_5_minutes
+FROM leadqual.sla_compliance WHERE owner IS NOT NULL ORDER BY owner;
+\echo
+\echo 'The funnel of the first table, this month, counting skipped stages as reached (in_order):'
+SELECT stage, reached, conversion FROM leadqual.funnel
+WHERE lead_table = 'crm.leads'::regclass AND mode = 'in_order' AND reached > 0
+ORDER BY cohort, reached DESC;

@@ -614,8 +614,8 @@ walk(Ctx *ctx, int64_t a, int64_t b, uint64_t *amount, int64_t *found)
 		{
 			int64_t		xa = parts[i].xa;
 			int64_t		xb = parts[i].xb;
-			int64_t		lo,
-						hi;
+			int64_t		lo = 0,
+						hi = 0; /* part_interval sets both */
 			uint64_t	m;
 
 			if (xa >= xb)

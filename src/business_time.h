@@ -47,7 +47,10 @@
  *     first occurrence for a start and at its second for an end, so a window
  *     or a holiday always includes the repeated hour: 01:30-03:00 on the
  *     night New York falls back from 02:00 to 01:00 runs 2.5 hours, from
- *     01:30 EDT to 03:00 EST, and so does 00:00-01:30.
+ *     01:30 EDT to 03:00 EST, and so does 00:00-01:30.  The repeated hour
+ *     is 01:00-02:00 exclusive of its first instant for an end: an end at
+ *     exactly 01:00 is the first 01:00 (the clock never reads earlier than
+ *     01:00 after it), so 00:00-01:00 that night lasts 1 hour.
  * So windows last what they really last on the clock: an overnight window
  * 22:00-06:00 lasts 7 hours over the spring-forward night and 9 over the
  * fall-back one; a whole day lasts 23 or 25 hours; a whole-day holiday

@@ -249,6 +249,29 @@ lifecycle_stage_type(void)
 						   ObjectIdGetDatum(get_namespace_oid("leadqual", false)));
 }
 
+/* The optional owner column, and how to read and write it as text. */
+static void
+resolve_owner_column(LqTableConfig *entry, Relation rel, Trigger *trigger)
+{
+	const char *name = optional_trigger_setting(rel, trigger, "owner_column");
+	Form_pg_attribute attr;
+	Oid			function;
+	bool		is_varlena;
+
+	entry->owner_attnum = InvalidAttrNumber;
+	memset(&entry->owner_column, 0, sizeof(NameData));
+	if (name == NULL)
+		return;
+	namestrcpy(&entry->owner_column, name);
+	entry->owner_attnum = resolve_column(entry, rel, &entry->owner_column, "owner");
+	attr = TupleDescAttr(RelationGetDescr(rel), entry->owner_attnum - 1);
+	getTypeOutputInfo(attr->atttypid, &function, &is_varlena);
+	fmgr_info_cxt(function, &entry->owner_output, config_cxt);
+	getTypeInputInfo(attr->atttypid, &function, &entry->owner_typioparam);
+	fmgr_info_cxt(function, &entry->owner_input, config_cxt);
+	entry->owner_typmod = attr->atttypmod;
+}
+
 static void
 resolve_columns(LqTableConfig *entry, Relation rel, Trigger *trigger)
 {
@@ -276,6 +299,8 @@ resolve_columns(LqTableConfig *entry, Relation rel, Trigger *trigger)
 						NameStr(entry->score_column), entry->display_name,
 						format_type_be(TupleDescAttr(tupdesc, entry->score_attnum - 1)->atttypid)),
 				 errhint("Change the column back to smallint, integer, bigint, numeric, real or double precision.")));
+
+	resolve_owner_column(entry, rel, trigger);
 
 	entry->stage_type = getBaseType(TupleDescAttr(tupdesc, entry->stage_attnum - 1)->atttypid);
 	if (entry->stage_type != lifecycle_stage_type())

@@ -13,6 +13,7 @@
 PG_MODULE_MAGIC;
 
 char	   *lq_reason_guc = NULL;
+char	   *lq_report_calendar = NULL;
 bool		lq_enforce_stage_rules = true;
 
 void		_PG_init(void);
@@ -42,6 +43,15 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("leadqual.report_calendar",
+							   "Calendar whose business time leadqual.stage_velocity reports.",
+							   "A name in leadqual.calendar.",
+							   &lq_report_calendar,
+							   "weekdays_9_17",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
 
 	lq_reserve_guc_prefix("leadqual");
 

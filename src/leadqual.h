@@ -11,6 +11,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "datatype/timestamp.h"
 #include "utils/numeric.h"
 #include "utils/relcache.h"
 
@@ -54,7 +55,7 @@ typedef struct LqOwnerQuery
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[8];
+	Oid			argtypes[10];
 	SPIPlanPtr	plan;
 	int			cursor_options; /* for SPI_prepare_cursor(), such as
 								 * CURSOR_OPT_GENERIC_PLAN */
@@ -121,9 +122,15 @@ typedef struct LqTableConfig
 	NameData	id_column;
 	NameData	score_column;
 	NameData	stage_column;
+	NameData	owner_column;	/* empty without owner_column= */
 	AttrNumber	id_attnum;
 	AttrNumber	score_attnum;
 	AttrNumber	stage_attnum;
+	AttrNumber	owner_attnum;	/* InvalidAttrNumber: no owner column */
+	FmgrInfo	owner_output;
+	FmgrInfo	owner_input;	/* writes the owner round-robin picked */
+	Oid			owner_typioparam;
+	int32		owner_typmod;
 	Oid			id_type;
 	FmgrInfo	id_output;
 	LqScoreKind score_kind;
@@ -162,6 +169,7 @@ typedef struct LqRowState
 
 /* GUCs, defined in leadqual.c */
 extern char *lq_reason_guc;
+extern char *lq_report_calendar;
 extern bool lq_enforce_stage_rules;
 
 /* config.c */
@@ -244,6 +252,10 @@ typedef struct LqTransition
 	bool		score_isnull;
 	const char *reason;			/* NULL when none */
 	LqVia		via;
+	bool		owner_assigned; /* qualify() picked the owner round-robin */
+	int64		owner_turn;		/* the turn it took (0: none) */
+	bool		arrived_by_move;	/* the INSERT half of a row moving
+									 * between partitions */
 } LqTransition;
 
 extern void lq_run_as_owner(LqOwnerQuery *query, Datum *values,
@@ -251,10 +263,24 @@ extern void lq_run_as_owner(LqOwnerQuery *query, Datum *values,
 extern void lq_execute_as_owner(const char *sql, int nargs, Oid *argtypes,
 								Datum *values, const char *nulls);
 extern void lq_connect_spi(void);
+extern bool lq_handoff_installed(void);
+extern const char *lq_via_name(LqVia via);
 extern void lq_require_rejection_reason(const char *reason,
 										const char *caller, const char *detail);
 extern bool lq_score_when_recycled(Oid lead_table, const char *lead_id,
 								   Datum *score, bool *isnull);
+
+/* handoff.c */
+extern char *lq_row_owner(LqTableConfig *config, TupleDesc tupdesc,
+						  HeapTuple row);
+extern bool lq_assign_owner(LqFiring *firing, const char *lead_id,
+							int64 *turn_id);
+extern void lq_stage_changed(const LqTransition *transition,
+							 LqTableConfig *config, int64 transition_id,
+							 TimestampTz at, const char *owner);
+extern void lq_owner_changed(Oid lead_table, const char *lead_id,
+							 const char *owner, bool by_round_robin,
+							 int64 turn_id);
 
 /* pending.c */
 typedef enum LqPendingMatch

@@ -46,6 +46,8 @@ typedef struct LqDecision
 	LqVia		via;
 	char	   *reason;
 	bool		row_moving;
+	bool		owner_assigned;
+	int64		owner_turn;
 	SubTransactionId subxact;	/* filed in */
 	TimestampTz statement;		/* start of the top-level statement */
 } LqDecision;
@@ -163,6 +165,8 @@ lq_pending_push(Oid relid, const LqTransition *transition, bool row_moving)
 	decision->to_stage = transition->to_stage;
 	decision->via = transition->via;
 	decision->row_moving = row_moving;
+	decision->owner_assigned = transition->owner_assigned;
+	decision->owner_turn = transition->owner_turn;
 	decision->subxact = GetCurrentSubTransactionId();
 	decision->statement = GetCurrentStatementStartTimestamp();
 	decision->reason = transition->reason == NULL ? NULL
@@ -219,6 +223,9 @@ lq_pending_take(Oid relid, LqTransition *transition, LqPendingMatch match)
 		transition->to_stage = decision->to_stage;
 		transition->via = decision->via;
 		transition->reason = decision->reason;	/* lives until xact end */
+		transition->owner_assigned = decision->owner_assigned;
+		transition->owner_turn = decision->owner_turn;
+		transition->arrived_by_move = decision->row_moving;
 		if (previous == NULL)
 			entry->newest = decision->next;
 		else

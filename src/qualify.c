@@ -169,13 +169,21 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 		transition.via = LQ_VIA_PROMOTION;
 	}
 
+	/* a lead handed to sales needs an owner: see handoff.c */
+	if ((moved_by_hand || promotion == LQ_PROMOTE) &&
+		transition.to_stage == config->promote_to &&
+		transition.from_stage != config->promote_to)
+		transition.owner_assigned = lq_assign_owner(&firing, transition.lead_id,
+													&transition.owner_turn);
+
 	/*
 	 * leadqual.log_transition() logs the change once the row is written.  It
 	 * tells promotions and plain moves apart by itself; only a change it
-	 * would get wrong needs the decision filed.
+	 * would get wrong, or an owner it must log as assigned, needs the
+	 * decision filed.
 	 */
 	if ((moved_by_hand || promotion == LQ_PROMOTE) &&
-		!log_can_infer(&firing, &transition))
+		(!log_can_infer(&firing, &transition) || transition.owner_assigned))
 		lq_pending_push(RelationGetRelid(firing.rel), &transition, false);
 	if (row_may_move)
 		lq_pending_push(config->log_relid, &transition, true);

@@ -31,10 +31,12 @@ static const char *const via_names[] = {"promotion", "manual", "rejection", "rep
 
 static LqOwnerQuery insert_query = {
 	"INSERT INTO leadqual.transition "
-	"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via) "
+	"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via, owner) "
 	"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
-	"$5, $6, $7, $8::leadqual.transition_via)",
-	8, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID},
+	"$5, $6, $7, $8::leadqual.transition_via, $9) "
+	"RETURNING id, changed_at",
+	9, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID},
 	NULL, 0
 };
 
@@ -52,9 +54,24 @@ static LqOwnerQuery recycled_score_query = {
 	2, {REGCLASSOID, TEXTOID}, NULL, 0
 };
 
-/* The owner of leadqual.transition, until a relcache invalidation. */
+/* The log as the 0.1.0 and 0.2.0 schemas have it, without the owner. */
+static LqOwnerQuery insert_without_owner_query = {
+	"INSERT INTO leadqual.transition "
+	"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via) "
+	"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
+	"$5, $6, $7, $8::leadqual.transition_via) "
+	"RETURNING id, changed_at",
+	8, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID},
+	NULL, 0
+};
+
+/*
+ * The owner of leadqual.transition, and whether it has the owner column,
+ * until a relcache invalidation.
+ */
 static Oid	cached_log_owner = InvalidOid;
 static Oid	cached_log_relid = InvalidOid;
+static bool cached_handoff_installed = false;
 static bool log_owner_callback_registered = false;
 
 static void
@@ -62,6 +79,21 @@ forget_log_owner(Datum arg pg_attribute_unused(), Oid relid)
 {
 	if (relid == InvalidOid || relid == cached_log_relid)
 		cached_log_owner = InvalidOid;
+}
+
+static Oid	log_owner(void);
+
+/*
+ * Whether the database's leadqual schema is 0.3.0 or later, with the
+ * handoff's tables and functions.  A server runs one library for every
+ * database, and a database keeps its schema version until ALTER EXTENSION
+ * UPDATE: until then the triggers log as that version did.
+ */
+bool
+lq_handoff_installed(void)
+{
+	(void) log_owner();
+	return cached_handoff_installed;
 }
 
 static Oid
@@ -85,6 +117,7 @@ log_owner(void)
 		elog(ERROR, "leadqual: table leadqual.transition is missing");
 	cached_log_owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
+	cached_handoff_installed = get_attnum(cached_log_relid, "owner") != InvalidAttrNumber;
 	return cached_log_owner;
 }
 
@@ -159,6 +192,12 @@ lq_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
 
 static bool rejection_reason_exists(const char *reason);
 
+const char *
+lq_via_name(LqVia via)
+{
+	return via_names[via];
+}
+
 static Datum
 text_or_null(const char *value, char *null_flag)
 {
@@ -173,11 +212,14 @@ lq_connect_spi(void)
 		elog(ERROR, "leadqual: SPI_connect failed");
 }
 
+/* Logs the change; returns its id and time in *id and *at. */
 static void
-log_transition(const LqTransition *transition)
+log_transition(const LqTransition *transition, const char *owner, int64 *id,
+			   TimestampTz *at)
 {
-	Datum		values[8];
-	char		nulls[8];
+	Datum		values[9];
+	char		nulls[9];
+	bool		isnull;
 	const char *from = transition->from_stage == LQ_STAGE_INVALID
 		? NULL : lq_stage_name(transition->from_stage);
 
@@ -193,8 +235,14 @@ log_transition(const LqTransition *transition)
 	nulls[4] = transition->score_isnull ? 'n' : ' ';
 	values[6] = text_or_null(transition->reason, &nulls[6]);
 	values[7] = text_or_null(via_names[transition->via], &nulls[7]);
+	values[8] = text_or_null(owner, &nulls[8]);
 
-	lq_run_as_owner(&insert_query, values, nulls, 0);
+	lq_run_as_owner(lq_handoff_installed() ? &insert_query : &insert_without_owner_query,
+					values, nulls, 0);
+	*id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									  1, &isnull));
+	*at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											2, &isnull));
 }
 
 /*
@@ -272,48 +320,87 @@ undecided_change(LqTableConfig *config, LqTransition *transition,
 }
 
 /*
+ * The stage change the row made, as "transition", with how it happened;
+ * false when it made none (a row moved between partitions in its stage).
+ */
+static bool
+stage_change(LqFiring *firing, LqTransition *transition, const char *lead_id)
+{
+	memset(transition, 0, sizeof(*transition));
+	transition->lead_table = firing->config->log_relid;
+	transition->lead_id = lead_id;
+	transition->from_stage = firing->old_state.stage;
+	transition->to_stage = firing->new_state.stage;
+	transition->score_isnull = firing->new_state.score_isnull;
+	if (!transition->score_isnull)
+		transition->score = lq_score_to_numeric(firing->config->score_kind,
+												firing->new_state.score);
+	if (!lq_pending_take(RelationGetRelid(firing->rel), transition,
+						 firing->is_insert ? LQ_MATCH_INSERT : LQ_MATCH_UPDATE))
+	{
+		if (lq_looks_like_promotion(firing, transition->from_stage,
+									transition->to_stage))
+			transition->via = LQ_VIA_PROMOTION;
+		else
+			undecided_change(firing->config, transition, firing->is_insert);
+	}
+	return transition->from_stage != transition->to_stage;
+}
+
+/*
  * leadqual.log_transition(): AFTER INSERT and AFTER UPDATE row trigger that
  * manage() attaches (for a fixed threshold, the UPDATE one only WHEN the
- * stage changed).  It logs the row's stage change, and how it happened, and
- * for a table scored by a model records the row's new score.
+ * stage or the owner changed).  It logs the row's stage change, and how it
+ * happened, then starts and stops SLA clocks and logs a change of owner;
+ * for a table scored by a model it records the row's new score.
  */
 PG_FUNCTION_INFO_V1(leadqual_log_transition);
 Datum
 leadqual_log_transition(PG_FUNCTION_ARGS)
 {
 	LqFiring	firing;
+	LqTableConfig *config;
 	LqTransition transition;
+	bool		stage_changed;
+	bool		owner_changed;
+	char	   *owner;
+	char	   *old_owner;
+	char	   *lead_id;
 
 	lq_begin_firing(fcinfo, "leadqual.log_transition", false, &firing);
-	if (firing.config->model != NULL)
+	config = firing.config;
+	if (config->model != NULL)
 		lq_record_model_score(&firing);
-	if (firing.old_state.stage == firing.new_state.stage)
+
+	owner = lq_row_owner(config, firing.tupdesc, firing.new_row);
+	old_owner = lq_row_owner(config, firing.tupdesc, firing.old_row);
+	owner_changed = firing.is_insert ? owner != NULL
+		: (owner == NULL) != (old_owner == NULL) ||
+		(owner != NULL && strcmp(owner, old_owner) != 0);
+	stage_changed = firing.old_state.stage != firing.new_state.stage;
+	if (!stage_changed && !owner_changed)
 		return PointerGetDatum(NULL);
 
+	lead_id = lq_row_lead_id(config, firing.tupdesc, firing.new_row);
 	memset(&transition, 0, sizeof(transition));
-	transition.lead_table = firing.config->log_relid;
-	transition.lead_id = lq_row_lead_id(firing.config, firing.tupdesc,
-										firing.new_row);
-	transition.from_stage = firing.old_state.stage;
-	transition.to_stage = firing.new_state.stage;
-	transition.score_isnull = firing.new_state.score_isnull;
-	if (!transition.score_isnull)
-		transition.score = lq_score_to_numeric(firing.config->score_kind,
-											   firing.new_state.score);
-	if (!lq_pending_take(RelationGetRelid(firing.rel), &transition,
-						 firing.is_insert ? LQ_MATCH_INSERT : LQ_MATCH_UPDATE))
+	if (stage_changed && stage_change(&firing, &transition, lead_id))
 	{
-		if (lq_looks_like_promotion(&firing, transition.from_stage,
-									transition.to_stage))
-			transition.via = LQ_VIA_PROMOTION;
-		else
-			undecided_change(firing.config, &transition, firing.is_insert);
-	}
-	if (transition.from_stage == transition.to_stage)
-		return PointerGetDatum(NULL);	/* moved between partitions, same stage */
+		int64		id;
+		TimestampTz at;
 
-	lq_connect_spi();
-	log_transition(&transition);
-	SPI_finish();
+		lq_connect_spi();
+		log_transition(&transition, owner, &id, &at);
+		if (lq_handoff_installed())
+			lq_stage_changed(&transition, config, id, at, owner);
+		SPI_finish();
+	}
+	/* a row moving between partitions keeps its owner */
+	if (owner_changed && !transition.arrived_by_move && lq_handoff_installed())
+	{
+		lq_connect_spi();
+		lq_owner_changed(config->log_relid, lead_id, owner,
+						 transition.owner_assigned, transition.owner_turn);
+		SPI_finish();
+	}
 	return PointerGetDatum(NULL);
 }

@@ -5,7 +5,7 @@
 -- injected, and leaves the log, the triggers and the leads as they were.
 \ir helpers/setup.psql
 
-SELECT plan(187);
+SELECT plan(199);
 
 -- The canary: any injected "DROP TABLE x" that ran would remove it.
 CREATE TABLE x (canary text);
@@ -613,6 +613,45 @@ SELECT throws_ok($$SELECT leadqual.reject('h_leak', '3', 'recycled', 'bad_timing
 SELECT throws_ok($$UPDATE h_leak SET note = 'rc' WHERE id = 3$$, '23502', NULL,
                  'a later move to recycled without a reason, made by another trigger, still needs one');
 SELECT is(pg_temp.moves('h_leak', '3'), '{"NULL>mql promotion"}', 'and lead 3 has no rejection logged');
+
+------------------------------------------------------------------------------
+-- Calendars and business time
+------------------------------------------------------------------------------
+
+SELECT throws_ok($$SELECT leadqual.business_time_between(repeat('x', 100000), now(), now())$$, '42704',
+                 'leadqual.business_time_between: calendar "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..." does not exist',
+                 'a 100000-byte calendar name: unknown, and the message quotes only its start');
+SELECT throws_ok($$SELECT leadqual.is_business_time(E'24x7\n; DROP TABLE x', now())$$, '42704', NULL,
+                 'a calendar name with SQL in it is only a name');
+SELECT throws_ok($$INSERT INTO leadqual.calendar (name, time_zone) VALUES ('h_tz', '../../../../etc/passwd')$$, '22023', NULL,
+                 'a time zone that is a path is refused');
+SELECT throws_ok($$INSERT INTO leadqual.calendar (name, time_zone) VALUES ('h_tz', repeat('A', 10000))$$, '22023', NULL,
+                 'a 10000-character time zone is refused');
+SELECT throws_ok($$INSERT INTO leadqual.calendar (name, time_zone) VALUES ('h tz; --', 'UTC')$$, '22023', NULL,
+                 'a calendar name with spaces and punctuation is refused');
+INSERT INTO leadqual.calendar (name, time_zone) VALUES ('h_many', 'UTC');
+INSERT INTO leadqual.business_hours (calendar, weekday, opens, closes)
+SELECT 'h_many', 1 + g % 7, make_time(g / 7, (g % 7) * 5, 0), make_time(g / 7, (g % 7) * 5 + 1, 0)
+FROM generate_series(0, 69) AS g;
+SELECT throws_ok($$SELECT leadqual.is_business_time('h_many', now())$$, '54000',
+                 'leadqual.is_business_time: calendar "h_many" has 70 weekly windows; leadqual takes up to 64',
+                 'a calendar of 70 windows a week is refused with a limit error, not a crash');
+DELETE FROM leadqual.business_hours WHERE calendar = 'h_many' AND opens >= '09:00';
+SELECT lives_ok($$SELECT leadqual.is_business_time('h_many', now())$$,
+                'and once it has 63, the change is seen in the next statement');
+INSERT INTO leadqual.holiday (calendar, day) VALUES ('h_many', '5874000-01-01'), ('h_many', '4713-01-01 BC');
+SELECT is(leadqual.business_time_between('h_many', '2026-01-05', '2026-01-12'), interval '63 minutes',
+          'holidays at the ends of the date range are harmless: a week still counts its 63 one-minute windows');
+SELECT throws_ok($$SELECT leadqual.business_time_add('h_many', '2026-01-01', interval '-9223372036854775807 microseconds')$$, '22008', NULL,
+                 'the most negative amount is out of range, not an overflow');
+SELECT throws_ok($$SELECT leadqual.business_time_add('h_many', '294276-12-31 23:59:59', '1 hour')$$, '22008', NULL,
+                 'the last timestamp PostgreSQL has is past business time''s range: an error, not a wrap-around');
+SELECT is(leadqual.business_time_between('24x7', '4713-01-01 00:00+00 BC', '100000-01-01 00:00+00'),
+          make_interval(hours => (date '100000-01-01' - date '4713-01-01 BC') * 24),
+          'about 105000 years on 24x7 are their wall-clock hours');
+SELECT is(leadqual.business_time_between('24x7', '4713-01-01 00:00+00 BC', '294246-01-01 00:00+00'),
+          interval '9223372036854775807 microseconds',
+          'the whole range on 24x7 is more than an interval holds: it saturates, without overflow');
 
 ------------------------------------------------------------------------------
 -- The canary

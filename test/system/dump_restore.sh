@@ -60,6 +60,20 @@ same "the score history is the same" \
     "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s', id, lead_id, previous_score, score, fit, engagement, changed_at), ',' ORDER BY id) FROM leadqual.score_change"
 same "the scored leads are the same" \
     "SELECT string_agg(format('%s|%s|%s', id, score, lifecycle_stage), ',' ORDER BY id) FROM crm.scored"
+same "the users' calendars, hours and holidays are the same (built-ins not doubled)" \
+    "SELECT string_agg(format('%s|%s|%s', c.name, c.time_zone, c.builtin), ',' ORDER BY c.name) || ';' || (SELECT string_agg(format('%s|%s|%s|%s', calendar, weekday, opens, closes), ',' ORDER BY calendar, weekday, opens) FROM leadqual.business_hours) || ';' || (SELECT string_agg(format('%s|%s|%s|%s', calendar, day, closed_from, closed_until), ',' ORDER BY calendar, day) FROM leadqual.holiday) FROM leadqual.calendar AS c"
+same "the SLA policies are the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s', name, stage, target, calendar, starts_on, stops_on, builtin), ',' ORDER BY name) FROM leadqual.sla_policy"
+same "the owners and their round-robin turns are the same" \
+    "SELECT string_agg(format('%s|%s|%s', name, weight, calendar), ',' ORDER BY name) || ';' || (SELECT string_agg(format('%s|%s|%s|%s', id, owner, turn_start, turn_end), ',' ORDER BY id) FROM leadqual.owner_turn) FROM leadqual.owner"
+same "the assignments are the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s', id, lead_id, owner, assigned_at, via), ',' ORDER BY id) FROM leadqual.assignment"
+same "the touches are the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s', id, lead_id, kind, touched_at, actor), ',' ORDER BY id) FROM leadqual.touch"
+same "the SLA clocks are the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s|%s', id, policy, lead_id, owner, started_at, due_at, stopped_at, stopped_by, business_time), ',' ORDER BY id) FROM leadqual.sla_clock"
+same "the handed-over leads and their owners are the same" \
+    "SELECT string_agg(format('%s|%s|%s', id, owner, lifecycle_stage), ',' ORDER BY id) FROM crm.handed"
 
 # Behaviour after the restore.
 q "$dst" "UPDATE crm.leads SET score = 90 WHERE id = 5" >/dev/null
@@ -78,6 +92,14 @@ ok $? "a restored partitioned table still logs under its own name"
 [ "$(q "$dst" "SELECT count(*) FROM leadqual.transition")" = "$(( $(q "$src" "SELECT count(*) FROM leadqual.transition") + 3 ))" ]
 ok $? "the restore itself logged nothing: only the three new changes were added"
 
+q "$dst" "UPDATE crm.handed SET score = 70 WHERE id = 5" >/dev/null
+[ "$(q "$dst" "SELECT owner FROM crm.handed WHERE id = 5")" = "$(q "$src" "UPDATE crm.handed SET score = 70 WHERE id = 5 RETURNING owner")" ]
+ok $? "round-robin continues after the restore where it left off"
+[ "$(q "$dst" "SELECT count(*) FROM leadqual.sla_clock WHERE lead_table = 'crm.handed'::regclass AND lead_id = '5'")" = 2 ]
+ok $? "and the promotion starts the restored policies' clocks"
+q "$dst" "SELECT leadqual.touch('crm.handed', '3')" >/dev/null
+[ "$(q "$dst" "SELECT string_agg(DISTINCT stopped_by::text, ',') FROM leadqual.sla_clock WHERE lead_table = 'crm.handed'::regclass AND lead_id = '3'")" = touch ]
+ok $? "a touch after the restore stops the restored clocks"
 q "$dst" "SELECT leadqual.track('crm.scored', '1', 'demo_request')" >/dev/null
 [ "$(q "$dst" "SELECT score || ' ' || lifecycle_stage FROM crm.scored WHERE id = 1")" = "110.00 mql" ]
 ok $? "the restored model still scores a tracked event and promotes"

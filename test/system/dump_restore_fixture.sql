@@ -38,3 +38,19 @@ INSERT INTO crm.scored (id, title, company_size, industry) VALUES
 SELECT leadqual.track('crm.scored', '2', 'webinar_attended', '2026-01-05 10:00+00');
 SELECT leadqual.track('crm.scored', '1', 'pricing_page_view');
 SELECT leadqual.track('crm.scored', '3', 'demo_request');
+
+-- The handoff: a user's calendar with a holiday, a policy on it, owners,
+-- an owner column, assignments, touches and SLA clocks.
+SELECT leadqual.copy_calendar('weekdays_9_17', 'crm_hours', time_zone => 'America/New_York');
+INSERT INTO leadqual.holiday (calendar, day, description) VALUES ('crm_hours', '2026-12-25', 'Christmas');
+INSERT INTO leadqual.sla_policy (name, stage, target, calendar, starts_on)
+VALUES ('crm_mql', 'mql', '2 hours', 'crm_hours', 'owner_assignment'),
+       ('crm_mql_routing', 'mql', '8 hours', '24x7', 'stage_entry');
+INSERT INTO leadqual.owner (name, weight, calendar) VALUES ('alice', 2, NULL), ('bob', 1, '24x7');
+CREATE TABLE crm.handed (id int PRIMARY KEY, owner text, score int NOT NULL DEFAULT 0,
+                         lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.manage('crm.handed', owner_column => 'owner');
+INSERT INTO crm.handed (id, score) SELECT g, 10 FROM generate_series(1, 6) AS g;
+UPDATE crm.handed SET score = 60 WHERE id <= 4;
+SELECT leadqual.touch('crm.handed', '1', 'email', now() + interval '1 minute');
+UPDATE crm.handed SET owner = 'carol' WHERE id = 2;

@@ -26,8 +26,13 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
 CREATE EXTENSION leadqual;
 CREATE SCHEMA soak;
 CREATE TABLE soak.leads (id int PRIMARY KEY, score int NOT NULL DEFAULT 0,
-                         lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
-SELECT leadqual.manage('soak.leads');
+                         lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead',
+                         owner text);
+SELECT leadqual.manage('soak.leads', owner_column => 'owner');
+INSERT INTO leadqual.owner (name) VALUES ('ann'), ('ben'), ('cat');
+INSERT INTO leadqual.sla_policy (name, stage, target, calendar, stops_on)
+VALUES ('soak_mql', 'mql', '1 second', '24x7', 'first_touch'),
+       ('soak_sal', 'sal', '1 hour', '24x7', 'either');
 INSERT INTO soak.leads (id, score) SELECT g, g % 50 FROM generate_series(1, 500) AS g;
 
 CREATE TABLE soak.scored (id int PRIMARY KEY, title text, company_size int, industry text,
@@ -67,6 +72,16 @@ cat > "$work/disqualify.sql" <<'SQL'
 SELECT leadqual.reject('soak.leads', ':id', 'disqualified', 'not_icp');
 SQL
 
+cat > "$work/touch.sql" <<'SQL'
+\set id random(1, 500)
+SELECT leadqual.touch('soak.leads', ':id', 'call');
+SQL
+cat > "$work/reassign.sql" <<'SQL'
+\set id random(1, 500)
+\set who random(1, 3)
+UPDATE soak.leads SET owner = (ARRAY['ann', 'ben', 'cat'])[:who] WHERE id = :id;
+SQL
+
 cat > "$work/track.sql" <<'SQL'
 \set id random(1, 300)
 \set kind random(1, 4)
@@ -90,7 +105,8 @@ pgbench -n -c 4 -j 2 -T "$seconds" -d "$db" \
     -f "$work/score.sql@10" -f "$work/upsert.sql@4" -f "$work/accept.sql@2" \
     -f "$work/reject.sql@2" -f "$work/disqualify.sql@1" \
     -f "$work/track.sql@10" -f "$work/rescore.sql@1" -f "$work/retitle.sql@2" \
-    -f "$work/reject_scored.sql@1" > "$work/pgbench.out" 2>&1
+    -f "$work/reject_scored.sql@1" -f "$work/touch.sql@3" -f "$work/reassign.sql@1" \
+    > "$work/pgbench.out" 2>&1
 status=$?
 grep -E "^number of transactions actually processed|aborted|ERROR" "$work/pgbench.out" | sed 's/^/# /'
 ok $status "pgbench ran $seconds s with 4 clients and no client aborted"
@@ -163,5 +179,47 @@ ok $? "every scored lead's score is its fit plus its engagement, and its fit mat
 [ "$(q "SELECT count(*) FROM leadqual.score_change AS c WHERE c.lead_table = 'soak.scored'::regclass
          AND c.previous_score IS NOT DISTINCT FROM c.score")" = 0 ]
 ok $? "the score history holds only real changes"
+
+[ "$(q "SELECT count(*) FROM soak.leads AS l
+         WHERE l.lifecycle_stage IN ('mql', 'sal') AND l.owner IS NULL
+           AND EXISTS (SELECT FROM leadqual.owner AS o
+                       WHERE NOT EXISTS (SELECT FROM leadqual.transition AS t
+                                         WHERE t.lead_table = 'soak.leads'::regclass AND t.lead_id = l.id::text
+                                           AND t.to_stage IN ('recycled', 'disqualified') AND t.owner = o.name))")" = 0 ]
+ok $? "every lead handed to sales has an owner, unless every owner rejected it before"
+[ "$(q "SELECT count(*) FROM soak.leads AS l
+         WHERE l.lifecycle_stage IN ('mql', 'sal')
+           AND EXISTS (SELECT FROM leadqual.transition AS t
+                       WHERE t.lead_table = 'soak.leads'::regclass AND t.lead_id = l.id::text
+                         AND t.to_stage IN ('recycled', 'disqualified') AND t.owner = l.owner)
+           AND l.owner = (SELECT a.owner FROM leadqual.assignment AS a
+                          WHERE a.lead_table = 'soak.leads'::regclass AND a.lead_id = l.id::text
+                          ORDER BY a.id DESC LIMIT 1)
+           AND (SELECT a.via FROM leadqual.assignment AS a
+                WHERE a.lead_table = 'soak.leads'::regclass AND a.lead_id = l.id::text
+                ORDER BY a.id DESC LIMIT 1) = 'round_robin'")" = 0 ]
+ok $? "round-robin never handed a lead to an owner who had rejected it"
+[ "$(q "SELECT count(*) FROM soak.leads AS l
+         WHERE l.owner IS DISTINCT FROM (SELECT a.owner FROM leadqual.assignment AS a
+                                         WHERE a.lead_table = 'soak.leads'::regclass AND a.lead_id = l.id::text
+                                         ORDER BY a.id DESC LIMIT 1)")" = 0 ]
+ok $? "every lead's owner is the last one its assignment log shows"
+[ "$(q "SELECT count(*) FROM leadqual.sla_clock AS c
+         WHERE c.lead_table = 'soak.leads'::regclass AND c.stopped_at IS NULL
+           AND EXISTS (SELECT FROM leadqual.touch AS t
+                       WHERE t.lead_table = c.lead_table AND t.lead_id = c.lead_id
+                         AND t.touched_at >= c.started_at)")" = 0 ]
+ok $? "no SLA clock is left open after a touch of its lead: touches racing promotions are not lost"
+[ "$(q "SELECT count(*) FROM leadqual.sla_clock AS c
+         WHERE c.lead_table = 'soak.leads'::regclass
+           AND (c.due_at IS DISTINCT FROM leadqual.business_time_add(c.calendar, c.started_at, c.target)
+                OR (c.stopped_at IS NOT NULL
+                    AND c.business_time <> leadqual.business_time_between(c.calendar, c.started_at, c.stopped_at)))")" = 0 ]
+ok $? "every clock's due time and business time agree with the calendar"
+[ "$(q "SELECT count(*) FROM (SELECT entry_id, policy FROM leadqual.sla_clock GROUP BY 1, 2 HAVING count(*) > 1) AS d")" = 0 ] &&
+[ "$(q "SELECT count(*) FROM leadqual.sla_clock AS c
+         WHERE c.lead_table = 'soak.leads'::regclass AND c.stage = 'mql'
+           AND NOT EXISTS (SELECT FROM leadqual.transition AS t WHERE t.id = c.entry_id AND t.to_stage = 'mql')")" = 0 ]
+ok $? "one clock per stage entry and policy, each tied to its entry in the log"
 
 echo "1..$count"

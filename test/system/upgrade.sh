@@ -135,4 +135,36 @@ ok $? "and track() scores its leads"
 [ "$(q "$old" "SELECT lifecycle_stage FROM leads WHERE id = 2")" = sql ]
 ok $? "without moving a lead backward"
 
+# From the version before the newest: a table scored by a model, written
+# to by this library before the update (it must log as that version did),
+# then handed to sales once updated.
+previous=$(grep -vx "$newest" <<<"$versions" | tail -n 1)
+prev=leadqual_upgrade_previous
+dropdb --if-exists "$prev" >/dev/null 2>&1
+createdb "$prev" || { echo "Bail out! cannot create databases"; exit 1; }
+trap 'rm -rf "$work"; for d in "$old" "$new" "$prev"; do dropdb --if-exists "$d" >/dev/null 2>&1; done' EXIT
+psql -X -q -v ON_ERROR_STOP=1 -d "$prev" >/dev/null <<SQL
+CREATE EXTENSION leadqual VERSION '$previous';
+CREATE TABLE leads (id int PRIMARY KEY, title text, company_size int, industry text, owner text,
+                    score int NOT NULL DEFAULT 0,
+                    lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.manage('leads', model => 'default');
+INSERT INTO leads (id, title) VALUES (1, 'CEO'), (2, 'Intern'), (3, 'VP Sales');
+SELECT leadqual.track('leads', '1', 'demo_request');
+SQL
+ok $? "version $previous installs, scores and promotes with this library"
+[ "$(q "$prev" "SELECT format('%s|%s', score, lifecycle_stage) FROM leads WHERE id = 1")" = "70|mql" ]
+ok $? "a lead promoted under $previous"
+q "$prev" "ALTER EXTENSION leadqual UPDATE TO '$newest'" >/dev/null
+ok $? "ALTER EXTENSION UPDATE from $previous to $newest"
+[ "$(q "$prev" "SELECT count(*) FILTER (WHERE owner IS NULL) || '/' || count(*) FROM leadqual.transition")" = "4/4" ]
+ok $? "the log written under $previous has no owners"
+psql -X -q -v ON_ERROR_STOP=1 -d "$prev" >/dev/null <<SQL
+SELECT leadqual.manage('leads', model => 'default', owner_column => 'owner');
+INSERT INTO leadqual.owner (name) VALUES ('alice');
+SELECT leadqual.track('leads', '3', 'demo_request');
+SQL
+[ "$(q "$prev" "SELECT format('%s|%s|%s', l.lifecycle_stage, l.owner, c.policy) FROM leads AS l JOIN leadqual.sla_clock AS c ON c.lead_id = '3' WHERE l.id = 3")" = "mql|alice|mql" ]
+ok $? "after the update a promotion assigns an owner and starts the built-in SLA clock"
+
 echo "1..$count"

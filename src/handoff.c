@@ -1,0 +1,350 @@
+/*
+ * handoff.c
+ *		What happens around a stage change beyond logging it: the owner a
+ *		promoted lead is assigned, the SLA clocks it starts and stops, and
+ *		the NOTIFY that announces it.
+ *
+ * The decisions themselves are SQL (leadqual._assign_owner(),
+ * _stage_changed() and _owner_changed() in the install script): they read
+ * and write leadqual's tables and change with its schema.  This file calls
+ * them, through plans kept for the backend, as the extension's owner, from
+ * the triggers: qualify() assigns the owner before the row is written, so
+ * the row carries it; log_transition() reports the change once it is.  The
+ * NOTIFY is built here, and the SQL runs only for stages a policy watches,
+ * so a promotion no SLA concerns costs no query beyond its log entry.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "leadqual.h"
+
+static LqOwnerQuery assign_query = {
+	"SELECT owner, turn_id FROM leadqual._assign_owner($1, $2, $3)",
+	3, {REGCLASSOID, TEXTOID, TEXTOID}, NULL, 0
+};
+
+static LqOwnerQuery stage_changed_query = {
+	"SELECT leadqual._stage_changed($1, $2, $3::leadqual.lifecycle_stage, "
+	"$4::leadqual.lifecycle_stage, $5, $6, $7)",
+	7, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID, TEXTOID},
+	NULL, 0
+};
+
+static LqOwnerQuery owner_changed_query = {
+	"SELECT leadqual._owner_changed($1, $2, $3, $4::leadqual.assignment_via, $5, $6)",
+	6, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID}, NULL, 0
+};
+
+static LqOwnerQuery touched_tables_query = {
+	"SELECT DISTINCT lead_table FROM leadqual.touch WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
+	1, {INT8ARRAYOID}, NULL, 0
+};
+
+static LqOwnerQuery stop_touched_query = {
+	"SELECT leadqual._stop_touched_clocks($1)",
+	1, {INT8ARRAYOID}, NULL, 0
+};
+
+/*
+ * The stages whose changes the SLA clocks care about, as a mask of
+ * 1 << LqStage, until leadqual.sla_policy changes: those a policy in force
+ * watches, and those of clocks still open (a policy switched off leaves its
+ * open clocks for leaving the stage to stop).  The mask can only be too wide
+ * between changes, as open clocks stop, never too narrow: clocks start only
+ * in stages a policy in force watches.  Most stage changes (a lead
+ * inserted, a subscriber becoming a lead, any change with the SLAs off)
+ * skip the SLA work.
+ */
+static uint32 watched_stages;
+static bool watched_stages_valid = false;
+static uint64 policy_invalidations = 0;
+static Oid	policy_relid = InvalidOid;
+
+/*
+ * Under REPEATABLE READ the mask is read with the transaction's snapshot,
+ * which may predate a change whose invalidation already arrived: it then
+ * serves that transaction only.
+ */
+static LocalTransactionId watched_stages_xact = InvalidLocalTransactionId;
+
+static LqOwnerQuery watched_query = {
+	"SELECT p.stage::text FROM leadqual._policies_in_force(NULL) AS p "
+	"UNION SELECT c.stage::text FROM leadqual.sla_clock AS c WHERE c.stopped_at IS NULL",
+	0, {InvalidOid}, NULL, 0
+};
+
+static void
+forget_watched_stages(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || relid == policy_relid)
+	{
+		watched_stages_valid = false;
+		policy_invalidations++;
+	}
+}
+
+/* Needs SPI connected. */
+static uint32
+stages_watched(void)
+{
+	static bool callback_registered = false;
+	uint64		invalidations;
+	uint32		stages = 0;
+
+	if (watched_stages_valid &&
+		(watched_stages_xact == InvalidLocalTransactionId ||
+		 watched_stages_xact == MyProc->lxid))
+		return watched_stages;
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_watched_stages, (Datum) 0);
+		callback_registered = true;
+	}
+	policy_relid = get_relname_relid("sla_policy", get_namespace_oid("leadqual", false));
+	invalidations = policy_invalidations;
+	lq_run_as_owner(&watched_query, NULL, NULL, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int			stage = lq_stage_from_name(TextDatumGetCString(
+											   SPI_getbinval(SPI_tuptable->vals[i],
+															 SPI_tuptable->tupdesc,
+															 1, &isnull)));
+
+		if (stage != LQ_STAGE_INVALID)
+			stages |= UINT32_C(1) << stage;
+	}
+	/* kept only if no invalidation arrived while the query ran */
+	watched_stages = stages;
+	watched_stages_valid = invalidations == policy_invalidations;
+	watched_stages_xact = IsolationUsesXactSnapshot() ? MyProc->lxid
+		: InvalidLocalTransactionId;
+	return stages;
+}
+
+/* The row's owner as text; NULL when it has none (or the table no column). */
+char *
+lq_row_owner(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
+{
+	bool		isnull;
+	Datum		owner;
+
+	if (config->owner_attnum == InvalidAttrNumber || row == NULL)
+		return NULL;
+	owner = heap_getattr(row, config->owner_attnum, tupdesc, &isnull);
+	return isnull ? NULL : OutputFunctionCall(&config->owner_output, owner);
+}
+
+static Datum
+text_or_null(const char *value, char *null_flag)
+{
+	*null_flag = value == NULL ? 'n' : ' ';
+	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
+}
+
+/*
+ * For a lead entering the stage its table promotes to: asks round-robin for
+ * an owner (see leadqual._assign_owner()) and writes its answer into the
+ * row.  Returns whether the owner changed; *turn_id is the turn to confirm
+ * once the row is written (0: none).
+ */
+bool
+lq_assign_owner(LqFiring *firing, const char *lead_id, int64 *turn_id)
+{
+	LqTableConfig *config = firing->config;
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		owner_isnull;
+	bool		turn_isnull;
+	Datum		picked;
+	char	   *owner = NULL;
+	int			attnum = config->owner_attnum;
+	Datum		value = (Datum) 0;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+
+	*turn_id = 0;
+	if (attnum == InvalidAttrNumber || !lq_handoff_installed())
+		return false;
+
+	values[0] = ObjectIdGetDatum(config->log_relid);
+	values[1] = CStringGetTextDatum(lead_id);
+	values[2] = text_or_null(lq_row_owner(config, firing->tupdesc, firing->new_row),
+							 &nulls[2]);
+	lq_connect_spi();
+	lq_run_as_owner(&assign_query, values, nulls, 1);
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		return false;			/* the lead keeps its owner */
+	}
+	picked = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &owner_isnull);
+	if (!owner_isnull)
+		owner = MemoryContextStrdup(caller_cxt, TextDatumGetCString(picked));
+	*turn_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										   2, &turn_isnull));
+	if (turn_isnull)
+		*turn_id = 0;
+	SPI_finish();
+
+	/* the column's own input function: a domain's checks apply */
+	if (owner != NULL)
+		value = InputFunctionCall(&config->owner_input, owner,
+								  config->owner_typioparam, config->owner_typmod);
+	firing->new_row = heap_modify_tuple_by_cols(firing->new_row, firing->tupdesc,
+												1, &attnum, &value, &owner_isnull);
+	return true;
+}
+
+/*
+ * Announces a lead handed to sales on channel "leadqual", as JSON: table
+ * (schema qualified), lead_id, from, to, score, owner, at (ISO 8601) and via
+ * ("promotion", or "manual" for a move by hand).  NOTIFY delivers it when
+ * the transaction commits, and never if it aborts.
+ */
+static void
+announce_handoff(const LqTransition *transition, const char *table,
+				 TimestampTz at, const char *owner)
+{
+	StringInfoData payload;
+	char		at_text[MAXDATELEN + 1];
+
+	initStringInfo(&payload);
+	appendStringInfoString(&payload, "{\"table\": ");
+	escape_json(&payload, table);
+	appendStringInfoString(&payload, ", \"lead_id\": ");
+	escape_json(&payload, transition->lead_id);
+	appendStringInfoString(&payload, ", \"from\": ");
+	if (transition->from_stage == LQ_STAGE_INVALID)
+		appendStringInfoString(&payload, "null");
+	else
+		escape_json(&payload, lq_stage_name(transition->from_stage));
+	appendStringInfoString(&payload, ", \"to\": ");
+	escape_json(&payload, lq_stage_name(transition->to_stage));
+	appendStringInfo(&payload, ", \"score\": %s, \"owner\": ",
+					 transition->score_isnull ? "null"
+					 : DatumGetCString(DirectFunctionCall1(numeric_out, transition->score)));
+	/* an owner name too long for a notification is left out */
+	if (owner == NULL || strlen(owner) > NAMEDATALEN * 4)
+		appendStringInfoString(&payload, "null");
+	else
+		escape_json(&payload, owner);
+	appendStringInfoString(&payload, ", \"at\": ");
+	escape_json(&payload, JsonEncodeDateTime(at_text, TimestampTzGetDatum(at),
+											  TIMESTAMPTZOID, NULL));
+	appendStringInfoString(&payload, ", \"via\": ");
+	escape_json(&payload, lq_via_name(transition->via));
+	appendStringInfoChar(&payload, '}');
+	Async_Notify("leadqual", payload.data);
+	pfree(payload.data);
+}
+
+/*
+ * After the transition was logged (as transition_id, at "at"): announces a
+ * promotion, or a move by hand into the stage the table promotes to (the
+ * handoff either way), and stops and starts the SLA clocks of the stages
+ * policies watch.  Needs SPI connected.
+ */
+void
+lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
+				 int64 transition_id, TimestampTz at, const char *owner)
+{
+	Datum		values[7];
+	char		nulls[7];
+	uint32		stages = UINT32_C(1) << transition->to_stage;
+
+	if (transition->via == LQ_VIA_PROMOTION ||
+		(transition->via == LQ_VIA_MANUAL && transition->to_stage == config->promote_to))
+		announce_handoff(transition, config->display_name, at, owner);
+
+	if (transition->from_stage != LQ_STAGE_INVALID)
+		stages |= UINT32_C(1) << transition->from_stage;
+	if ((stages_watched() & stages) == 0)
+		return;
+
+	values[0] = ObjectIdGetDatum(transition->lead_table);
+	nulls[0] = ' ';
+	values[1] = text_or_null(transition->lead_id, &nulls[1]);
+	values[2] = text_or_null(transition->from_stage == LQ_STAGE_INVALID ? NULL
+							 : lq_stage_name(transition->from_stage), &nulls[2]);
+	values[3] = text_or_null(lq_stage_name(transition->to_stage), &nulls[3]);
+	values[4] = Int64GetDatum(transition_id);
+	nulls[4] = ' ';
+	values[5] = TimestampTzGetDatum(at);
+	nulls[5] = ' ';
+	values[6] = text_or_null(owner, &nulls[6]);
+	lq_run_as_owner(&stage_changed_query, values, nulls, 0);
+}
+
+/*
+ * After a lead's owner changed (or an inserted lead came with one): logs the
+ * assignment and updates its clocks.  Needs SPI connected.
+ */
+void
+lq_owner_changed(Oid lead_table, const char *lead_id, const char *owner,
+				 bool by_round_robin, int64 turn_id)
+{
+	Datum		values[6];
+	char		nulls[6];
+	/* the role making the change, before lq_run_as_owner switches it */
+	char	   *changed_by = GetUserNameFromId(GetUserId(), false);
+
+	values[0] = ObjectIdGetDatum(lead_table);
+	nulls[0] = ' ';
+	values[1] = text_or_null(lead_id, &nulls[1]);
+	values[2] = text_or_null(owner, &nulls[2]);
+	values[3] = text_or_null(by_round_robin ? "round_robin" : "manual", &nulls[3]);
+	values[4] = text_or_null(changed_by, &nulls[4]);
+	values[5] = Int64GetDatum(turn_id);
+	nulls[5] = turn_id == 0 ? 'n' : ' ';
+	lq_run_as_owner(&owner_changed_query, values, nulls, 0);
+}
+
+/*
+ * leadqual._apply_touches(touch_ids bigint[]): called by the statement
+ * trigger on leadqual.touch.  Touches stop SLA clocks, which only the
+ * extension's owner writes: it checks that the caller may UPDATE every
+ * table the touches name, then runs leadqual._stop_touched_clocks() as the
+ * owner.  Being C rather than SECURITY DEFINER, it knows who the caller is.
+ */
+PG_FUNCTION_INFO_V1(leadqual_apply_touches);
+Datum
+leadqual_apply_touches(PG_FUNCTION_ARGS)
+{
+	Datum		ids = PG_GETARG_DATUM(0);
+
+	lq_connect_spi();
+	lq_run_as_owner(&touched_tables_query, &ids, NULL, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			table = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc,
+														   1, &isnull));
+
+		if (pg_class_aclcheck(table, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("leadqual: permission denied to record touches of table %s",
+							lq_qualified_name(table)),
+					 errhint("Touches stop the leads' SLA clocks, so recording them needs UPDATE on the table.")));
+	}
+	lq_run_as_owner(&stop_touched_query, &ids, NULL, 0);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
