@@ -444,7 +444,7 @@ UPDATE s.live SET score = 80 WHERE id = 3;
 UPDATE s.live SET score = 90 WHERE id = 4;
 SELECT id, score, lifecycle_stage, rep FROM s.live ORDER BY id;
 SELECT * FROM s.load ORDER BY name;
-SELECT lead_id, owner, via, assigned_by FROM leadqual.assignment
+SELECT lead_id, owner, via, assigned_by = current_user AS by_me FROM leadqual.assignment
 WHERE lead_table = 's.live'::regclass ORDER BY id;
 SELECT lead_id, from_stage, to_stage, score, via, owner FROM leadqual.transition
 WHERE lead_table = 's.live'::regclass AND to_stage <> 'lead' ORDER BY id;
