@@ -1,12 +1,12 @@
 -- The roles of docs/security.md, each proved: a reporting role reads every
 -- view and log and changes nothing; an application role updates leads,
--- records events and rejects leads, all of it logged, but changes no
--- configuration and no history; only the owner (here the superuser that
+-- records events and touches, rejects and assigns leads, all of it logged,
+-- but changes no configuration and no history; only the owner (here the superuser that
 -- created the extension) changes models, rules and reasons, and even it
 -- keeps the history as leadqual wrote it unless it means to.
 \ir helpers/setup.psql
 
-SELECT plan(37);
+SELECT plan(63);
 
 CREATE SCHEMA ro;
 CREATE TABLE ro.leads (id int PRIMARY KEY, title text, company_size int, industry text,
@@ -87,6 +87,67 @@ SELECT is((SELECT count(*) FROM leadqual.score_change WHERE lead_table = 'ro.lea
           3::bigint, 'so are its score changes');
 SELECT is((SELECT recorded_by::text FROM leadqual.event WHERE lead_table = 'ro.leads'::regclass AND lead_id = '2'),
           'lq_tap_ro_app', 'and its events');
+
+------------------------------------------------------------------------------
+-- The handoff: owners, calendars, policies, touches and clocks
+------------------------------------------------------------------------------
+
+CREATE TABLE ro.handed (id int PRIMARY KEY, owner text, score integer NOT NULL DEFAULT 0,
+                        lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.manage('ro.handed', owner_column => 'owner');
+INSERT INTO leadqual.owner (name) VALUES ('ro_ann'), ('ro_ben');
+INSERT INTO leadqual.sla_policy (name, stage, target, calendar) VALUES ('ro_mql', 'mql', '4 hours', '24x7');
+INSERT INTO ro.handed (id) VALUES (1), (2);
+GRANT SELECT ON ro.handed TO lq_tap_ro_reporting;
+GRANT SELECT, INSERT, UPDATE ON ro.handed TO lq_tap_ro_app;
+
+SET LOCAL ROLE lq_tap_ro_app;
+SELECT lives_ok($$UPDATE ro.handed SET score = 60 WHERE id = 1$$, 'app: promotes a lead, which gets an owner and a clock');
+-- (dated now, not at the transaction's start, which precedes the clock)
+SELECT lives_ok($$SELECT leadqual.touch('ro.handed', '1', 'call', clock_timestamp())$$, 'app: touches a lead');
+SELECT lives_ok($$INSERT INTO leadqual.touch (lead_table, lead_id, kind) VALUES ('ro.handed', '1', 'email')$$,
+                'app: records a touch with INSERT');
+SELECT lives_ok($$UPDATE ro.handed SET owner = 'ro_ben' WHERE id = 2$$, 'app: assigns a lead by hand');
+SELECT throws_ok($$INSERT INTO leadqual.owner (name) VALUES ('me')$$, '42501', NULL, 'app: cannot add an owner');
+SELECT throws_ok($$UPDATE leadqual.owner SET weight = 100$$, '42501', NULL, 'app: cannot reweight owners');
+SELECT throws_ok($$UPDATE leadqual.sla_policy SET target = '400 hours'$$, '42501', NULL, 'app: cannot loosen a policy');
+SELECT throws_ok($$SELECT leadqual.copy_calendar('24x7', 'mine')$$, '42501', NULL, 'app: cannot add a calendar');
+SELECT throws_ok($$INSERT INTO leadqual.holiday (calendar, day) VALUES ('24x7', '2026-12-25')$$, '42501', NULL,
+                 'app: cannot add a holiday');
+SELECT throws_ok($$DELETE FROM leadqual.business_hours$$, '42501', NULL, 'app: cannot change business hours');
+SELECT throws_ok($$UPDATE leadqual.sla_clock SET stopped_at = started_at$$, '42501', NULL, 'app: cannot stop a clock by hand');
+SELECT throws_ok($$DELETE FROM leadqual.sla_clock$$, '42501', NULL, 'app: cannot delete clocks');
+SELECT throws_ok($$UPDATE leadqual.assignment SET owner = 'x'$$, '42501', NULL, 'app: cannot rewrite assignments');
+SELECT throws_ok($$DELETE FROM leadqual.touch$$, '42501', NULL, 'app: cannot delete touches');
+SELECT throws_ok($$UPDATE leadqual.touch SET touched_at = touched_at - interval '1 hour'$$, '42501', NULL,
+                 'app: cannot backdate recorded touches');
+SELECT throws_ok($$DELETE FROM leadqual.owner_turn$$, '42501', NULL, 'app: cannot reset round-robin');
+SELECT throws_ok($$SELECT * FROM leadqual._assign_owner('ro.handed', '2', NULL)$$, '42501', NULL,
+                 'app: cannot call the internal round-robin');
+SELECT throws_ok($$SELECT leadqual._stop_touched_clocks(ARRAY[1::bigint])$$, '42501', NULL,
+                 'app: cannot call the internal clock stopper');
+RESET ROLE;
+
+SET LOCAL ROLE lq_tap_ro_reporting;
+SELECT lives_ok($$SELECT count(*) FROM leadqual.sla_status, leadqual.sla_breaches, leadqual.sla_compliance$$,
+                'reporting: reads the SLA views');
+SELECT lives_ok($$SELECT count(*) FROM leadqual.funnel, leadqual.stage_velocity, leadqual.rejection_summary$$,
+                'reporting: reads the funnel, velocity and rejection reports');
+SELECT lives_ok($$SELECT count(*) FROM leadqual.calendar, leadqual.business_hours, leadqual.holiday, leadqual.owner,
+                  leadqual.owner_turn, leadqual.assignment, leadqual.touch, leadqual.sla_policy, leadqual.sla_clock$$,
+                'reporting: reads the handoff''s tables');
+SELECT lives_ok($$SELECT leadqual.business_time_between('weekdays_9_17', now(), now() + interval '1 week')$$,
+                'reporting: counts business time');
+SELECT throws_ok($$SELECT leadqual.touch('ro.handed', '1')$$, '42501', NULL, 'reporting: cannot touch a lead');
+RESET ROLE;
+
+SELECT is((SELECT string_agg(format('%s %s %s', lead_id, via, assigned_by), ', ' ORDER BY id)
+           FROM leadqual.assignment WHERE lead_table = 'ro.handed'::regclass),
+          '1 round_robin lq_tap_ro_app, 2 manual lq_tap_ro_app', 'the assignments are logged under the app''s name');
+SELECT is((SELECT string_agg(DISTINCT actor, ',') FROM leadqual.touch WHERE lead_table = 'ro.handed'::regclass),
+          'lq_tap_ro_app', 'and so are its touches');
+SELECT is((SELECT format('%s %s', owner, stopped_by) FROM leadqual.sla_clock WHERE lead_table = 'ro.handed'::regclass AND lead_id = '1'),
+          'ro_ann touch', 'the app''s touch stopped the clock, which the owner''s code wrote');
 
 ------------------------------------------------------------------------------
 -- The owner
