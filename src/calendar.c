@@ -62,6 +62,20 @@ typedef struct LqCachedCalendar
 static MemoryContext calendar_cxt = NULL;
 static HTAB *calendars = NULL;
 static bool calendars_stale = false;
+static uint64 calendars_generation = 0;	/* counts resets of the cache */
+
+/*
+ * What a call site (a function call in a query) looked up last, in its
+ * fn_extra: the same name again, with the cache not reset since, is the
+ * same calendar, without the hash lookup.
+ */
+typedef struct LqCalendarCallCache
+{
+	uint64		generation;
+	const LqCalendar *calendar;
+	int			name_len;
+	char		name[LQ_CALENDAR_NAME_MAX];
+} LqCalendarCallCache;
 static Oid	calendar_relids[3];
 
 static SPIPlanPtr zone_plan;
@@ -163,6 +177,7 @@ calendar_hash(void)
 	{
 		MemoryContextReset(calendar_cxt);
 		calendars = NULL;
+		calendars_generation++;
 	}
 	calendars_stale = false;
 	if (calendars != NULL)
@@ -379,6 +394,34 @@ lookup_calendar(text *name_text, const char *caller)
 	return &entry->calendar;
 }
 
+/*
+ * lookup_calendar() for the calendar named by argument 0 of an SQL call,
+ * remembered in the call's fn_extra.
+ */
+static const LqCalendar *
+calendar_argument(FunctionCallInfo fcinfo, const char *caller)
+{
+	text	   *name = PG_GETARG_TEXT_PP(0);
+	int			len = VARSIZE_ANY_EXHDR(name);
+	LqCalendarCallCache *last = fcinfo->flinfo->fn_extra;
+
+	/* a pending invalidation must be seen before the remembered pointer */
+	if (last != NULL && last->calendar != NULL && !calendars_stale && calendars != NULL &&
+		last->generation == calendars_generation && last->name_len == len &&
+		memcmp(last->name, VARDATA_ANY(name), len) == 0)
+		return last->calendar;
+
+	if (last == NULL)
+		last = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LqCalendarCallCache));
+	last->calendar = NULL;
+	last->calendar = lookup_calendar(name, caller);
+	last->generation = calendars_generation;
+	last->name_len = Min(len, LQ_CALENDAR_NAME_MAX - 1);
+	memcpy(last->name, VARDATA_ANY(name), last->name_len);
+	return last->calendar;
+}
+
 /* ---- instants and intervals ---- */
 
 static void
@@ -465,7 +508,7 @@ Datum
 leadqual_business_time_between(PG_FUNCTION_ARGS)
 {
 	const char *caller = "leadqual.business_time_between";
-	const LqCalendar *calendar = lookup_calendar(PG_GETARG_TEXT_PP(0), caller);
+	const LqCalendar *calendar = calendar_argument(fcinfo, caller);
 	TimestampTz from = PG_GETARG_TIMESTAMPTZ(1);
 	TimestampTz to = PG_GETARG_TIMESTAMPTZ(2);
 
@@ -488,7 +531,7 @@ Datum
 leadqual_business_time_add(PG_FUNCTION_ARGS)
 {
 	const char *caller = "leadqual.business_time_add";
-	const LqCalendar *calendar = lookup_calendar(PG_GETARG_TEXT_PP(0), caller);
+	const LqCalendar *calendar = calendar_argument(fcinfo, caller);
 	TimestampTz from = PG_GETARG_TIMESTAMPTZ(1);
 	int64_t		amount = interval_to_duration(PG_GETARG_INTERVAL_P(2), caller);
 	int64_t		due;
@@ -511,7 +554,7 @@ Datum
 leadqual_is_business_time(PG_FUNCTION_ARGS)
 {
 	const char *caller = "leadqual.is_business_time";
-	const LqCalendar *calendar = lookup_calendar(PG_GETARG_TEXT_PP(0), caller);
+	const LqCalendar *calendar = calendar_argument(fcinfo, caller);
 	TimestampTz at = PG_GETARG_TIMESTAMPTZ(1);
 
 	if (TIMESTAMP_NOT_FINITE(at))
@@ -530,7 +573,7 @@ Datum
 leadqual_next_business_time(PG_FUNCTION_ARGS)
 {
 	const char *caller = "leadqual.next_business_time";
-	const LqCalendar *calendar = lookup_calendar(PG_GETARG_TEXT_PP(0), caller);
+	const LqCalendar *calendar = calendar_argument(fcinfo, caller);
 	TimestampTz at = PG_GETARG_TIMESTAMPTZ(1);
 	int64_t		next;
 
