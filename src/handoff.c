@@ -151,13 +151,6 @@ lq_row_owner(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
 	return isnull ? NULL : OutputFunctionCall(&config->owner_output, owner);
 }
 
-static Datum
-text_or_null(const char *value, char *null_flag)
-{
-	*null_flag = value == NULL ? 'n' : ' ';
-	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
-}
-
 /*
  * For a lead entering the stage its table promotes to: asks round-robin for
  * an owner (see leadqual._assign_owner()) and writes its answer into the
@@ -184,7 +177,7 @@ lq_assign_owner(LqFiring *firing, const char *lead_id, int64 *turn_id)
 
 	values[0] = ObjectIdGetDatum(config->log_relid);
 	values[1] = CStringGetTextDatum(lead_id);
-	values[2] = text_or_null(lq_row_owner(config, firing->tupdesc, firing->new_row),
+	values[2] = lq_text_or_null(lq_row_owner(config, firing->tupdesc, firing->new_row),
 							 &nulls[2]);
 	lq_connect_spi();
 	lq_run_as_owner(&assign_query, values, nulls, 1);
@@ -279,15 +272,15 @@ lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
 
 	values[0] = ObjectIdGetDatum(transition->lead_table);
 	nulls[0] = ' ';
-	values[1] = text_or_null(transition->lead_id, &nulls[1]);
-	values[2] = text_or_null(transition->from_stage == LQ_STAGE_INVALID ? NULL
+	values[1] = lq_text_or_null(transition->lead_id, &nulls[1]);
+	values[2] = lq_text_or_null(transition->from_stage == LQ_STAGE_INVALID ? NULL
 							 : lq_stage_name(transition->from_stage), &nulls[2]);
-	values[3] = text_or_null(lq_stage_name(transition->to_stage), &nulls[3]);
+	values[3] = lq_text_or_null(lq_stage_name(transition->to_stage), &nulls[3]);
 	values[4] = Int64GetDatum(transition_id);
 	nulls[4] = ' ';
 	values[5] = TimestampTzGetDatum(at);
 	nulls[5] = ' ';
-	values[6] = text_or_null(owner, &nulls[6]);
+	values[6] = lq_text_or_null(owner, &nulls[6]);
 	lq_run_as_owner(&stage_changed_query, values, nulls, 0);
 }
 
@@ -306,10 +299,10 @@ lq_owner_changed(Oid lead_table, const char *lead_id, const char *owner,
 
 	values[0] = ObjectIdGetDatum(lead_table);
 	nulls[0] = ' ';
-	values[1] = text_or_null(lead_id, &nulls[1]);
-	values[2] = text_or_null(owner, &nulls[2]);
-	values[3] = text_or_null(by_round_robin ? "round_robin" : "manual", &nulls[3]);
-	values[4] = text_or_null(changed_by, &nulls[4]);
+	values[1] = lq_text_or_null(lead_id, &nulls[1]);
+	values[2] = lq_text_or_null(owner, &nulls[2]);
+	values[3] = lq_text_or_null(by_round_robin ? "round_robin" : "manual", &nulls[3]);
+	values[4] = lq_text_or_null(changed_by, &nulls[4]);
 	values[5] = Int64GetDatum(turn_id);
 	nulls[5] = turn_id == 0 ? 'n' : ' ';
 	lq_run_as_owner(&owner_changed_query, values, nulls, 0);

@@ -263,6 +263,7 @@ extern void lq_run_as_owner(LqOwnerQuery *query, Datum *values,
 extern void lq_execute_as_owner(const char *sql, int nargs, Oid *argtypes,
 								Datum *values, const char *nulls);
 extern void lq_connect_spi(void);
+extern Datum lq_text_or_null(const char *value, char *null_flag);
 extern bool lq_handoff_installed(void);
 extern const char *lq_via_name(LqVia via);
 extern void lq_require_rejection_reason(const char *reason,

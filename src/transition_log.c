@@ -198,8 +198,9 @@ lq_via_name(LqVia via)
 	return via_names[via];
 }
 
-static Datum
-text_or_null(const char *value, char *null_flag)
+/* A text argument of an SPI query, and its null flag. */
+Datum
+lq_text_or_null(const char *value, char *null_flag)
 {
 	*null_flag = value == NULL ? 'n' : ' ';
 	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
@@ -228,14 +229,14 @@ log_transition(const LqTransition *transition, const char *owner, int64 *id,
 	nulls[5] = ' ';
 	values[0] = ObjectIdGetDatum(transition->lead_table);
 	nulls[0] = ' ';
-	values[1] = text_or_null(transition->lead_id, &nulls[1]);
-	values[2] = text_or_null(from, &nulls[2]);
-	values[3] = text_or_null(lq_stage_name(transition->to_stage), &nulls[3]);
+	values[1] = lq_text_or_null(transition->lead_id, &nulls[1]);
+	values[2] = lq_text_or_null(from, &nulls[2]);
+	values[3] = lq_text_or_null(lq_stage_name(transition->to_stage), &nulls[3]);
 	values[4] = transition->score;
 	nulls[4] = transition->score_isnull ? 'n' : ' ';
-	values[6] = text_or_null(transition->reason, &nulls[6]);
-	values[7] = text_or_null(via_names[transition->via], &nulls[7]);
-	values[8] = text_or_null(owner, &nulls[8]);
+	values[6] = lq_text_or_null(transition->reason, &nulls[6]);
+	values[7] = lq_text_or_null(via_names[transition->via], &nulls[7]);
+	values[8] = lq_text_or_null(owner, &nulls[8]);
 
 	lq_run_as_owner(lq_handoff_installed() ? &insert_query : &insert_without_owner_query,
 					values, nulls, 0);
