@@ -13,6 +13,19 @@
 #include "leadqual.h"
 
 /*
+ * The hint of a misattached trigger.  An errhint() call of its own, so the
+ * string is only formatted when the error is raised: the checks run for
+ * every row.
+ */
+static int
+manage_hint(const char *function, bool before)
+{
+	return errhint("Call leadqual.manage() on the table instead; it attaches %s "
+				   "FOR EACH ROW, %s INSERT and UPDATE.",
+				   function, before ? "BEFORE" : "AFTER");
+}
+
+/*
  * Errors unless the trigger fires FOR EACH ROW, BEFORE or AFTER as
  * "before" says, on INSERT or UPDATE.
  */
@@ -21,15 +34,12 @@ check_trigger_context(FunctionCallInfo fcinfo, const char *function,
 						 bool before)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	char	   *hint = psprintf("Call leadqual.manage() on the table instead; it attaches %s "
-								"FOR EACH ROW, %s INSERT and UPDATE.",
-								function, before ? "BEFORE" : "AFTER");
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s: must be called as a trigger", function),
-				 errhint("%s", hint)));
+				 manage_hint(function, before)));
 
 	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		ereport(ERROR,
@@ -37,7 +47,7 @@ check_trigger_context(FunctionCallInfo fcinfo, const char *function,
 				 errmsg("%s: trigger \"%s\" on table %s must fire FOR EACH ROW, not FOR EACH STATEMENT",
 						function, trigdata->tg_trigger->tgname,
 						lq_qualified_name(RelationGetRelid(trigdata->tg_relation))),
-				 errhint("%s", hint)));
+				 manage_hint(function, before)));
 
 	if (before ? !TRIGGER_FIRED_BEFORE(trigdata->tg_event)
 		: !TRIGGER_FIRED_AFTER(trigdata->tg_event))
@@ -47,7 +57,7 @@ check_trigger_context(FunctionCallInfo fcinfo, const char *function,
 						function, trigdata->tg_trigger->tgname,
 						lq_qualified_name(RelationGetRelid(trigdata->tg_relation)),
 						before ? "BEFORE" : "AFTER"),
-				 errhint("%s", hint)));
+				 manage_hint(function, before)));
 
 	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
 		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
@@ -56,7 +66,7 @@ check_trigger_context(FunctionCallInfo fcinfo, const char *function,
 				 errmsg("%s: trigger \"%s\" on table %s must fire on INSERT or UPDATE only",
 						function, trigdata->tg_trigger->tgname,
 						lq_qualified_name(RelationGetRelid(trigdata->tg_relation))),
-				 errhint("%s", hint)));
+				 manage_hint(function, before)));
 }
 
 char *

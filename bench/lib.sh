@@ -1,0 +1,41 @@
+# Shell helpers shared by bench/run, bench/oltp and bench/memory.  Sourced,
+# not run: the caller sets $raw, the raw.tsv its measurements go to.
+
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# Runs one statement in a fresh session and prints its time in ms.
+time_statement() {
+    psql -X -v ON_ERROR_STOP=1 -c '\timing on' -c "$1" |
+        awk '/^Time: / { print $2 }'
+}
+
+# case  variant  run  value: one raw measurement, for bench/report
+record() {
+    printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$raw"
+}
+
+# rotated RUN ITEM...: the items one a line, rotated by RUN, so that the
+# variants run alternately and no one always runs first.
+rotated() {
+    local run=$1 k
+    shift
+    local items=("$@")
+    for k in "${!items[@]}"; do
+        printf '%s\n' "${items[$(( (run + k) % ${#items[@]} ))]}"
+    done
+}
+
+# reset_table TABLE [SEED]: bench.TABLE back to the rows of bench.SEED
+# (bench.seed by default) with no trigger firing, logs emptied, then
+# vacuumed and checkpointed so every run starts from the same state.
+reset_table() {
+    psql_q -v v="$1" -v seed="${2:-seed}" >/dev/null <<'SQL'
+SET session_replication_role = replica;
+TRUNCATE bench.:"v";
+INSERT INTO bench.:"v" SELECT * FROM bench.:"seed";
+RESET session_replication_role;
+TRUNCATE leadqual.transition, leadqual.sla_clock, bench.plpgsql_transition;
+VACUUM ANALYZE bench.:"v";
+CHECKPOINT;
+SQL
+}
