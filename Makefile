@@ -13,6 +13,7 @@ OBJS = \
 	src/decay.o \
 	src/fit.o \
 	src/handoff.o \
+	src/lead_visibility.o \
 	src/leadqual.o \
 	src/managed_row.o \
 	src/model_score.o \
@@ -23,7 +24,8 @@ OBJS = \
 	src/seniority.o \
 	src/stage.o \
 	src/stage_datum.o \
-	src/transition_log.o
+	src/transition_log.o \
+	src/trust_boundary.o
 
 DATA = $(wildcard sql/leadqual--*.sql)
 
@@ -45,7 +47,7 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies; every object includes these.
 $(OBJS): src/leadqual.h src/stage.h src/compat.h src/decay.h src/seniority.h \
-	src/business_time.h
+	src/business_time.h src/trust_boundary.h
 
 # Unit tests of the plain-C core, without a server.
 UNIT_TESTS = test/unit/stage_test test/unit/seniority_test test/unit/decay_test \

@@ -14,12 +14,16 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "funcapi.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -95,37 +99,143 @@ report_bad_argument(Relation rel, Trigger *trigger, const char *detail)
 			 errhint("Attach leadqual's triggers with leadqual.manage(), not with CREATE TRIGGER.")));
 }
 
-/* The value of the "key=value" argument, or NULL when there is none. */
-static const char *
-optional_trigger_setting(Relation rel, Trigger *trigger, const char *key)
+/*
+ * The settings manage() writes into a trigger's arguments, as "key=value".
+ * Parsing them never errors: it names the first problem instead, so that
+ * the trigger can refuse to run and the leadqual.managed view can show the
+ * problem, whoever made the trigger.
+ */
+typedef enum LqSettingKey
 {
-	size_t		keylen = strlen(key);
-	const char *value = NULL;
+	LQ_SET_ID_COLUMN,
+	LQ_SET_SCORE_COLUMN,
+	LQ_SET_STAGE_COLUMN,
+	LQ_SET_THRESHOLD,
+	LQ_SET_PROMOTE_TO,
+	LQ_SET_MODEL,
+	LQ_SET_OWNER_COLUMN,
+	LQ_NUM_SETTINGS
+} LqSettingKey;
 
-	for (int i = 0; i < trigger->tgnargs; i++)
-	{
-		const char *arg = trigger->tgargs[i];
+static const char *const setting_names[LQ_NUM_SETTINGS] = {
+	"id_column", "score_column", "stage_column", "threshold", "promote_to",
+	"model", "owner_column"
+};
 
-		if (strncmp(arg, key, keylen) != 0 || arg[keylen] != '=')
-			continue;
-		if (value != NULL)
-			report_bad_argument(rel, trigger,
-								psprintf("The argument \"%s=...\" is given twice.", key));
-		value = arg + keylen + 1;
-	}
-	return value;
+/* Longest threshold taken, in characters: numeric's input never overflows. */
+#define LQ_MAX_THRESHOLD_LENGTH 1000
+
+typedef struct LqSettings
+{
+	const char *values[LQ_NUM_SETTINGS];	/* NULL: not given */
+} LqSettings;
+
+/* Sets *key to the setting the argument gives; false if none. */
+static bool
+setting_key(const char *arg, LqSettingKey *key)
+{
+	const char *equals = strchr(arg, '=');
+
+	if (equals == NULL)
+		return false;
+	for (int i = 0; i < LQ_NUM_SETTINGS; i++)
+		if (strlen(setting_names[i]) == (size_t) (equals - arg) &&
+			strncmp(arg, setting_names[i], equals - arg) == 0)
+		{
+			*key = (LqSettingKey) i;
+			return true;
+		}
+	return false;
 }
 
-/* The value of the "key=value" argument; errors when there is none. */
-static const char *
-trigger_setting(Relation rel, Trigger *trigger, const char *key)
+/* At most 64 bytes of an argument, cut between characters, for messages. */
+static char *
+clipped(const char *value)
 {
-	const char *value = optional_trigger_setting(rel, trigger, key);
+	return pnstrdup(value, pg_mbcliplen(value, strlen(value), 64));
+}
 
-	if (value == NULL)
-		report_bad_argument(rel, trigger,
-							psprintf("The argument \"%s=...\" is missing.", key));
-	return value;
+/* Does the threshold parse as a finite number, without overflowing? */
+static bool
+threshold_parses(const char *value)
+{
+	return strlen(value) <= LQ_MAX_THRESHOLD_LENGTH && lq_is_decimal(value);
+}
+
+/* The problem with a required setting, or NULL. */
+static char *
+missing(const LqSettings *settings, LqSettingKey key)
+{
+	if (settings->values[key] != NULL)
+		return NULL;
+	return psprintf("The argument \"%s=...\" is missing.", setting_names[key]);
+}
+
+/*
+ * Reads the arguments into *settings.  Returns NULL, or the first problem
+ * as a sentence (then some settings may be NULL).
+ */
+static char *
+parse_settings(int nargs, char **args, LqSettings *settings)
+{
+	char	   *problem;
+	int			stage;
+
+	memset(settings, 0, sizeof(*settings));
+	for (int i = 0; i < nargs; i++)
+	{
+		LqSettingKey key;
+
+		if (!setting_key(args[i], &key))
+			return psprintf("The argument \"%s\" is not a setting leadqual.manage() writes.",
+							clipped(args[i]));
+		if (settings->values[key] != NULL)
+			return psprintf("The argument \"%s=...\" is given twice.", setting_names[key]);
+		settings->values[key] = strchr(args[i], '=') + 1;
+	}
+	if ((problem = missing(settings, LQ_SET_ID_COLUMN)) != NULL ||
+		(problem = missing(settings, LQ_SET_SCORE_COLUMN)) != NULL ||
+		(problem = missing(settings, LQ_SET_STAGE_COLUMN)) != NULL)
+		return problem;
+	if (settings->values[LQ_SET_MODEL] != NULL)
+	{
+		if (settings->values[LQ_SET_THRESHOLD] != NULL ||
+			settings->values[LQ_SET_PROMOTE_TO] != NULL)
+			return pstrdup("A table managed with a model takes no threshold= or promote_to= argument.");
+		return NULL;
+	}
+	if ((problem = missing(settings, LQ_SET_THRESHOLD)) != NULL ||
+		(problem = missing(settings, LQ_SET_PROMOTE_TO)) != NULL)
+		return problem;
+	if (!threshold_parses(settings->values[LQ_SET_THRESHOLD]))
+		return psprintf("The threshold \"%s\" is not a finite number.",
+						clipped(settings->values[LQ_SET_THRESHOLD]));
+	stage = lq_stage_from_name(settings->values[LQ_SET_PROMOTE_TO]);
+	if (stage == LQ_STAGE_INVALID || !lq_is_promotion_target(stage))
+		return psprintf("The promote_to stage \"%s\" is not a funnel stage after lead.",
+						clipped(settings->values[LQ_SET_PROMOTE_TO]));
+	return NULL;
+}
+
+/*
+ * The table's own problem, whatever its settings: only ordinary and
+ * partitioned tables are managed, and a table whose inheritance children
+ * would escape the rules is not.  Reads only the catalog.
+ */
+static char *
+relation_problem(Oid relid, char relkind)
+{
+	if (relkind == '\0')		/* dropped since the catalog was read */
+		return pstrdup("The table no longer exists.");
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		return psprintf("%s is not a table; leadqual manages ordinary and partitioned tables only.",
+						lq_qualified_name(relid));
+	/* a partitioned table's children are partitions, which get the triggers */
+	if (relkind == RELKIND_RELATION && has_subclass(relid) &&
+		find_inheritance_children(relid, NoLock) != NIL)
+		return psprintf("Table %s has inheritance children, whose rows leadqual's triggers never see.",
+						lq_qualified_name(relid));
+	return NULL;
 }
 
 static AttrNumber
@@ -213,32 +323,20 @@ set_display_name(LqTableConfig *entry)
 			sizeof(entry->display_name));
 }
 
+/* The threshold and promote_to, which parse_settings() checked. */
 static void
-parse_threshold(LqTableConfig *entry, Relation rel, Trigger *trigger)
+set_threshold(LqTableConfig *entry, const LqSettings *settings)
 {
-	const char *text = trigger_setting(rel, trigger, "threshold");
 	Numeric		exact;
 
 	exact = DatumGetNumeric(DirectFunctionCall3(numeric_in,
-												CStringGetDatum(text),
+												CStringGetDatum(settings->values[LQ_SET_THRESHOLD]),
 												ObjectIdGetDatum(InvalidOid),
 												Int32GetDatum(-1)));
-	if (!lq_numeric_is_finite(exact))
-		report_bad_argument(rel, trigger,
-							psprintf("The threshold \"%s\" is not a finite number.", text));
+	Assert(lq_numeric_is_finite(exact));
 	lq_threshold_set(&entry->threshold, exact, entry->model_cxt);
-}
-
-static void
-parse_promote_to(LqTableConfig *entry, Relation rel, Trigger *trigger)
-{
-	const char *name = trigger_setting(rel, trigger, "promote_to");
-	int			stage = lq_stage_from_name(name);
-
-	if (stage == LQ_STAGE_INVALID || !lq_is_promotion_target(stage))
-		report_bad_argument(rel, trigger,
-							psprintf("The promote_to stage \"%s\" is not a funnel stage after lead.", name));
-	entry->promote_to = (LqStage) stage;
+	entry->promote_to = (LqStage) lq_stage_from_name(settings->values[LQ_SET_PROMOTE_TO]);
+	Assert(lq_is_promotion_target(entry->promote_to));
 }
 
 static Oid
@@ -251,9 +349,10 @@ lifecycle_stage_type(void)
 
 /* The optional owner column, and how to read and write it as text. */
 static void
-resolve_owner_column(LqTableConfig *entry, Relation rel, Trigger *trigger)
+resolve_owner_column(LqTableConfig *entry, Relation rel,
+					 const LqSettings *settings)
 {
-	const char *name = optional_trigger_setting(rel, trigger, "owner_column");
+	const char *name = settings->values[LQ_SET_OWNER_COLUMN];
 	Form_pg_attribute attr;
 	Oid			function;
 	bool		is_varlena;
@@ -273,15 +372,15 @@ resolve_owner_column(LqTableConfig *entry, Relation rel, Trigger *trigger)
 }
 
 static void
-resolve_columns(LqTableConfig *entry, Relation rel, Trigger *trigger)
+resolve_columns(LqTableConfig *entry, Relation rel, const LqSettings *settings)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	Oid			output_function;
 	bool		is_varlena;
 
-	namestrcpy(&entry->id_column, trigger_setting(rel, trigger, "id_column"));
-	namestrcpy(&entry->score_column, trigger_setting(rel, trigger, "score_column"));
-	namestrcpy(&entry->stage_column, trigger_setting(rel, trigger, "stage_column"));
+	namestrcpy(&entry->id_column, settings->values[LQ_SET_ID_COLUMN]);
+	namestrcpy(&entry->score_column, settings->values[LQ_SET_SCORE_COLUMN]);
+	namestrcpy(&entry->stage_column, settings->values[LQ_SET_STAGE_COLUMN]);
 
 	entry->id_attnum = resolve_column(entry, rel, &entry->id_column, "id");
 	entry->score_attnum = resolve_column(entry, rel, &entry->score_column, "score");
@@ -300,7 +399,7 @@ resolve_columns(LqTableConfig *entry, Relation rel, Trigger *trigger)
 						format_type_be(TupleDescAttr(tupdesc, entry->score_attnum - 1)->atttypid)),
 				 errhint("Change the column back to smallint, integer, bigint, numeric, real or double precision.")));
 
-	resolve_owner_column(entry, rel, trigger);
+	resolve_owner_column(entry, rel, settings);
 
 	entry->stage_type = getBaseType(TupleDescAttr(tupdesc, entry->stage_attnum - 1)->atttypid);
 	if (entry->stage_type != lifecycle_stage_type())
@@ -314,9 +413,9 @@ resolve_columns(LqTableConfig *entry, Relation rel, Trigger *trigger)
 
 /* The threshold and promote_to, from the arguments or from the model. */
 static void
-load_settings(LqTableConfig *entry, Relation rel, Trigger *trigger)
+load_settings(LqTableConfig *entry, Relation rel, const LqSettings *settings)
 {
-	const char *model = optional_trigger_setting(rel, trigger, "model");
+	const char *model = settings->values[LQ_SET_MODEL];
 
 	if (entry->model_cxt == NULL)
 		entry->model_cxt = AllocSetContextCreate(config_cxt, "leadqual table settings",
@@ -330,8 +429,7 @@ load_settings(LqTableConfig *entry, Relation rel, Trigger *trigger)
 		lq_load_model(entry, rel, model);
 		return;
 	}
-	parse_threshold(entry, rel, trigger);
-	parse_promote_to(entry, rel, trigger);
+	set_threshold(entry, settings);
 }
 
 /* The reject() plan reads stale column names once the entry is rebuilt. */
@@ -355,6 +453,8 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 {
 	LqTableConfig *entry;
 	bool		found;
+	LqSettings	settings;
+	char	   *problem;
 
 	entry = hash_search(config_hash(), &trigger->tgoid, HASH_ENTER, &found);
 	if (!found)
@@ -366,13 +466,28 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 	if (entry->valid)
 		return entry;
 
+	problem = relation_problem(RelationGetRelid(rel), rel->rd_rel->relkind);
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(rel->rd_rel->relkind == RELKIND_RELATION
+						 ? ERRCODE_FEATURE_NOT_SUPPORTED : ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("leadqual: trigger \"%s\" on %s cannot run",
+						trigger->tgname, lq_qualified_name(RelationGetRelid(rel))),
+				 errdetail_internal("%s", problem),
+				 rel->rd_rel->relkind == RELKIND_RELATION
+				 ? errhint("Detach the children with ALTER TABLE ... NO INHERIT, or stop managing the table with leadqual.unmanage().")
+				 : errhint("Drop the trigger: leadqual manages tables with leadqual.manage().")));
+	problem = parse_settings(trigger->tgnargs, trigger->tgargs, &settings);
+	if (problem != NULL)
+		report_bad_argument(rel, trigger, problem);
+
 	release_reject_plan(entry);
 	entry->relid = RelationGetRelid(rel);
 	entry->log_relid = managed_table(rel, trigger);
 	set_display_name(entry);
-	resolve_columns(entry, rel, trigger);
+	resolve_columns(entry, rel, &settings);
 	resolve_partition_key(entry, rel);
-	load_settings(entry, rel, trigger);
+	load_settings(entry, rel, &settings);
 	entry->valid = true;
 	return entry;
 }
@@ -393,6 +508,7 @@ lq_config_for_table(Oid relid, const char *caller)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("%s: relation with OID %u does not exist", caller, relid),
 				 errhint("Name the table, for example 'crm.leads'.")));
+	/* a view or other relation with a qualify trigger is not managed */
 	trigger = lq_find_qualify_trigger(rel);
 	if (trigger == NULL)
 		ereport(ERROR,
@@ -413,19 +529,45 @@ lq_config_for_table(Oid relid, const char *caller)
 	return config;
 }
 
-/* The leadqual.qualify trigger on rel, or NULL if the table isn't managed. */
+/*
+ * The leadqual.qualify trigger on rel, or NULL if the table isn't managed.
+ * A trigger on anything but an ordinary or partitioned table doesn't count.
+ */
 Trigger *
 lq_find_qualify_trigger(Relation rel)
 {
 	List	   *name = list_make2(makeString("leadqual"), makeString("qualify"));
-	Oid			qualify = LookupFuncName(name, 0, NULL, false);
+	Oid			qualify;
 
-	if (rel->trigdesc == NULL)
+	if (rel->trigdesc == NULL ||
+		(rel->rd_rel->relkind != RELKIND_RELATION &&
+		 rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE))
 		return NULL;
+	qualify = LookupFuncName(name, 0, NULL, false);
 	for (int i = 0; i < rel->trigdesc->numtriggers; i++)
 		if (rel->trigdesc->triggers[i].tgfoid == qualify)
 			return &rel->trigdesc->triggers[i];
 	return NULL;
+}
+
+/*
+ * The settings of a managed table, or NULL when it is not managed (or no
+ * longer exists).
+ */
+LqTableConfig *
+lq_config_if_managed(Oid relid)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	Trigger    *trigger;
+	LqTableConfig *config = NULL;
+
+	if (rel == NULL)
+		return NULL;
+	trigger = lq_find_qualify_trigger(rel);
+	if (trigger != NULL)
+		config = lq_config_for_trigger(rel, trigger);
+	relation_close(rel, NoLock);
+	return config;
 }
 
 /*
@@ -457,4 +599,114 @@ leadqual_trigger_arguments(PG_FUNCTION_ARGS)
 		start = i + 1;
 	}
 	PG_RETURN_DATUM(makeArrayResult(args, CurrentMemoryContext));
+}
+
+/*
+ * leadqual._trigger_settings(leads regclass, tgargs bytea): the settings a
+ * qualify trigger's arguments give, for the leadqual.managed view, and the
+ * first problem that stops the trigger from running (NULL: none).  Never
+ * errors on what a trigger holds: anyone can attach one to a table of
+ * their own, and the view must not fail for everyone else.  Reads only the
+ * catalog.
+ */
+PG_FUNCTION_INFO_V1(leadqual_trigger_settings);
+Datum
+leadqual_trigger_settings(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Datum		arguments = DirectFunctionCall1(leadqual_trigger_arguments,
+												PG_GETARG_DATUM(1));
+	TupleDesc	tupdesc;
+	Datum	   *texts;
+	int			nargs;
+	char	  **args;
+	LqSettings	settings;
+	char	   *problem;
+	Datum		values[8];
+	bool		nulls[8];
+	static const LqSettingKey columns[] = {LQ_SET_ID_COLUMN, LQ_SET_SCORE_COLUMN,
+	LQ_SET_STAGE_COLUMN, LQ_SET_OWNER_COLUMN};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "leadqual._trigger_settings: must return a row");
+	deconstruct_array(DatumGetArrayTypeP(arguments), TEXTOID, -1, false,
+					  TYPALIGN_INT, &texts, NULL, &nargs);
+	args = palloc(sizeof(char *) * Max(nargs, 1));
+	for (int i = 0; i < nargs; i++)
+		args[i] = TextDatumGetCString(texts[i]);
+
+	problem = parse_settings(nargs, args, &settings);
+	if (problem == NULL)
+		problem = relation_problem(relid, get_rel_relkind(relid));
+	for (int i = 0; problem == NULL && i < (int) lengthof(columns); i++)
+	{
+		const char *column = settings.values[columns[i]];
+
+		if (column != NULL && get_attnum(relid, column) == InvalidAttrNumber)
+			problem = psprintf("The table has no column \"%s\", its %s.",
+							   clipped(column), setting_names[columns[i]]);
+	}
+
+	memset(nulls, true, sizeof(nulls));
+	for (int i = 0; i < (int) lengthof(columns); i++)
+		if (settings.values[columns[i]] != NULL)
+		{
+			values[i] = DirectFunctionCall1(namein, CStringGetDatum(settings.values[columns[i]]));
+			nulls[i] = false;
+		}
+	/* the threshold and stage only once they parse */
+	if (settings.values[LQ_SET_THRESHOLD] != NULL &&
+		threshold_parses(settings.values[LQ_SET_THRESHOLD]))
+	{
+		values[4] = DirectFunctionCall3(numeric_in, CStringGetDatum(settings.values[LQ_SET_THRESHOLD]),
+										ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		nulls[4] = false;
+	}
+	if (settings.values[LQ_SET_PROMOTE_TO] != NULL &&
+		lq_stage_from_name(settings.values[LQ_SET_PROMOTE_TO]) != LQ_STAGE_INVALID)
+	{
+		values[5] = CStringGetTextDatum(settings.values[LQ_SET_PROMOTE_TO]);
+		nulls[5] = false;
+	}
+	if (settings.values[LQ_SET_MODEL] != NULL)
+	{
+		values[6] = CStringGetTextDatum(settings.values[LQ_SET_MODEL]);
+		nulls[6] = false;
+	}
+	if (problem != NULL)
+	{
+		values[7] = CStringGetTextDatum(problem);
+		nulls[7] = false;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * leadqual._model_of(leads regclass): the model the table's qualify trigger
+ * names, or NULL (not managed, managed with a threshold, or arguments that
+ * don't parse).  The engagement queries call it once each; reading the
+ * relcache's copy of the trigger costs far less than planning a query on
+ * leadqual.managed.  Never errors on what a trigger holds.
+ */
+PG_FUNCTION_INFO_V1(leadqual_model_of);
+Datum
+leadqual_model_of(PG_FUNCTION_ARGS)
+{
+	Relation	rel = try_relation_open(PG_GETARG_OID(0), AccessShareLock);
+	Trigger    *trigger;
+	LqSettings	settings;
+	text	   *model = NULL;
+
+	if (rel == NULL)
+		PG_RETURN_NULL();
+	trigger = lq_find_qualify_trigger(rel);
+	/* a partition's cloned trigger names its root's model */
+	if (trigger != NULL && !trigger->tgisclone &&
+		parse_settings(trigger->tgnargs, trigger->tgargs, &settings) == NULL &&
+		settings.values[LQ_SET_MODEL] != NULL)
+		model = cstring_to_text(settings.values[LQ_SET_MODEL]);
+	relation_close(rel, NoLock);
+	if (model == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(model);
 }

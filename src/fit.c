@@ -36,13 +36,13 @@
 #include "leadqual.h"
 #include "seniority.h"
 
-static LqOwnerQuery model_query = {
+static LqKeptQuery model_query = {
 	"SELECT threshold, promote_to::pg_catalog.text, min_fit, min_engagement, max_score, scale "
 	"FROM leadqual.model WHERE name OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, NULL, 0
 };
 
-static LqOwnerQuery rules_query = {
+static LqKeptQuery rules_query = {
 	"SELECT r.name, r.column_name::pg_catalog.text, r.operator, r.value, r.low, r.high, r.pattern, "
 	"       pg_catalog.round(CASE WHEN r.cap IS NULL THEN r.points "
 	"                             ELSE pg_catalog.sign(r.points) OPERATOR(pg_catalog.*) "
@@ -268,52 +268,13 @@ lq_load_model(LqTableConfig *entry, Relation rel, const char *name)
 	SPI_finish();
 }
 
-/*
- * Is the text a plain decimal number: optional sign, digits with an optional
- * point, an optional exponent of at most four digits, surrounding spaces?
- * What numeric's input accepts, less NaN, infinities and huge exponents.
- */
-static bool
-is_decimal(const char *text)
-{
-	const char *p = text;
-	int			digits = 0;
-
-	while (isspace((unsigned char) *p))
-		p++;
-	if (*p == '+' || *p == '-')
-		p++;
-	for (; isdigit((unsigned char) *p); p++)
-		digits++;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char) *p); p++)
-			digits++;
-	if (digits == 0)
-		return false;
-	if (*p == 'e' || *p == 'E')
-	{
-		int			exponent_digits = 0;
-
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		for (; isdigit((unsigned char) *p); p++)
-			exponent_digits++;
-		if (exponent_digits == 0 || exponent_digits > 4)
-			return false;
-	}
-	while (isspace((unsigned char) *p))
-		p++;
-	return *p == '\0';
-}
-
 /* Is the text a number within the rule's bounds, compared exactly? */
 static bool
 in_range(const LqFitRule *rule, const char *text)
 {
 	Datum		value;
 
-	if (!is_decimal(text))
+	if (!lq_is_decimal(text))
 		return false;
 	value = DirectFunctionCall3(numeric_in, CStringGetDatum(text),
 								ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));

@@ -26,39 +26,48 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "leadqual.h"
 
-static LqOwnerQuery assign_query = {
+static LqKeptQuery assign_query = {
 	"SELECT owner, turn_id FROM leadqual._assign_owner($1, $2, $3)",
 	3, {REGCLASSOID, TEXTOID, TEXTOID}, NULL, 0
 };
 
-static LqOwnerQuery stage_changed_query = {
+static LqKeptQuery stage_changed_query = {
 	"SELECT leadqual._stage_changed($1, $2, $3::leadqual.lifecycle_stage, "
 	"$4::leadqual.lifecycle_stage, $5, $6, $7)",
 	7, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID, TEXTOID},
 	NULL, 0
 };
 
-static LqOwnerQuery owner_changed_query = {
+static LqKeptQuery owner_changed_query = {
 	"SELECT leadqual._owner_changed($1, $2, $3, $4::leadqual.assignment_via, $5, $6)",
 	6, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID}, NULL, 0
 };
 
-static LqOwnerQuery touched_tables_query = {
-	"SELECT DISTINCT lead_table FROM leadqual.touch WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
+static LqKeptQuery touches_query = {
+	"SELECT o.id, o.lead_table, o.lead_id, o.touched_at FROM leadqual.touch AS o "
+	"WHERE o.id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY o.touched_at, o.id",
 	1, {INT8ARRAYOID}, NULL, 0
 };
 
-static LqOwnerQuery stop_touched_query = {
-	"SELECT leadqual._stop_touched_clocks($1)",
-	1, {INT8ARRAYOID}, NULL, 0
+static LqKeptQuery stop_touched_query = {
+	"SELECT leadqual._stop_clocks($1, $2, 'touch'::leadqual.sla_stopped_by, $3, "
+	"NULL::leadqual.lifecycle_stage, $4)",
+	4, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID, INT8OID}, NULL, 0
+};
+
+static LqKeptQuery castable_ids_query = {
+	"SELECT leadqual._require_castable_ids($1, $2, $3)",
+	3, {REGCLASSOID, TEXTARRAYOID, TEXTOID}, NULL, 0
 };
 
 /*
@@ -83,7 +92,7 @@ static Oid	policy_relid = InvalidOid;
  */
 static LocalTransactionId watched_stages_xact = InvalidLocalTransactionId;
 
-static LqOwnerQuery watched_query = {
+static LqKeptQuery watched_query = {
 	"SELECT p.stage::text FROM leadqual._policies_in_force(NULL) AS p "
 	"UNION SELECT c.stage::text FROM leadqual.sla_clock AS c WHERE c.stopped_at IS NULL",
 	0, {InvalidOid}, NULL, 0
@@ -308,36 +317,189 @@ lq_owner_changed(Oid lead_table, const char *lead_id, const char *owner,
 	lq_run_as_owner(&owner_changed_query, values, nulls, 0);
 }
 
+/* One touch being applied, read from leadqual.touch. */
+typedef struct LqTouch
+{
+	int64		id;
+	Oid			lead_table;
+	char	   *lead_id;
+	TimestampTz touched_at;
+	LqTableConfig *config;		/* NULL: the table is not managed */
+} LqTouch;
+
+/* The touches of the given ids, in the order they stop clocks. */
+static LqTouch *
+read_touches(Datum ids, int *count)
+{
+	LqTouch    *touches;
+
+	lq_run_as_owner(&touches_query, &ids, NULL, 0);
+	*count = (int) SPI_processed;
+	touches = palloc0(sizeof(LqTouch) * Max(*count, 1));
+	for (int i = 0; i < *count; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		touches[i].id = DatumGetInt64(SPI_getbinval(row, tupdesc, 1, &isnull));
+		touches[i].lead_table = DatumGetObjectId(SPI_getbinval(row, tupdesc, 2, &isnull));
+		touches[i].lead_id = TextDatumGetCString(SPI_getbinval(row, tupdesc, 3, &isnull));
+		touches[i].touched_at = DatumGetTimestampTz(SPI_getbinval(row, tupdesc, 4, &isnull));
+	}
+	return touches;
+}
+
+static void
+require_touch_privilege(Oid table)
+{
+	if (pg_class_aclcheck(table, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("leadqual: permission denied to record touches of table %s",
+						lq_qualified_name(table)),
+				 errhint("Touches stop the leads' SLA clocks, so recording them needs UPDATE on the table.")));
+}
+
+/* A table the touches name, and its settings (NULL: not managed). */
+typedef struct LqTouchedTable
+{
+	Oid			relid;			/* hash key */
+	LqTableConfig *config;
+} LqTouchedTable;
+
+/*
+ * As the caller: errors with no_data_found, naming the first of the
+ * table's touched ids that its id column's type can't hold.
+ */
+static void
+require_castable_ids(const LqTouchedTable *table, const LqTouch *touches,
+					 int count)
+{
+	ArrayBuildState *ids = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	Datum		values[3];
+
+	for (int i = 0; i < count; i++)
+		if (touches[i].lead_table == table->relid)
+			ids = accumArrayResult(ids, CStringGetTextDatum(touches[i].lead_id), false,
+								   TEXTOID, CurrentMemoryContext);
+	values[0] = ObjectIdGetDatum(table->relid);
+	values[1] = makeArrayResult(ids, CurrentMemoryContext);
+	values[2] = CStringGetTextDatum(format_type_be_qualified(table->config->id_type));
+	lq_run_kept(&castable_ids_query, values, NULL, 0);
+}
+
+/*
+ * The tables the touches name, each checked: the caller may UPDATE it and,
+ * if it is managed, every id touched fits its id column.  Sets each touch's
+ * config.
+ */
+static void
+check_touched_tables(LqTouch *touches, int count)
+{
+	HASHCTL		ctl;
+	HTAB	   *tables;
+	HASH_SEQ_STATUS status;
+	LqTouchedTable *table;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(LqTouchedTable);
+	ctl.hcxt = CurrentMemoryContext;
+	tables = hash_create("leadqual touched tables", 8, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (int i = 0; i < count; i++)
+	{
+		bool		found;
+
+		table = hash_search(tables, &touches[i].lead_table, HASH_ENTER, &found);
+		if (!found)
+		{
+			require_touch_privilege(table->relid);
+			table->config = lq_config_if_managed(table->relid);
+			/* a partition's touches are only stored: its clocks are its root's */
+			if (table->config != NULL && table->config->log_relid != table->relid)
+				table->config = NULL;
+		}
+		touches[i].config = table->config;
+	}
+	hash_seq_init(&status, tables);
+	while ((table = hash_seq_search(&status)) != NULL)
+		if (table->config != NULL)
+			require_castable_ids(table, touches, count);
+	hash_destroy(tables);
+}
+
+/*
+ * As the caller: locks the touched lead's row FOR SHARE, so that a
+ * promotion in progress commits (and starts its clock) before the touch
+ * stops it; errors if the caller can see no such lead.
+ */
+static void
+lock_touched_lead(const LqTouch *touch)
+{
+	LqTableConfig *config = touch->config;
+	LqKeptQuery *query = &config->touch_lock_query;
+	char	   *sql;
+	Datum		lead_id = CStringGetTextDatum(touch->lead_id);
+
+	sql = psprintf("SELECT 1 FROM %s AS l WHERE l.%s %s $1::%s FOR SHARE OF l",
+				   lq_qualified_name(config->log_relid),
+				   quote_identifier(NameStr(config->id_column)),
+				   lq_qualified_equality(config->id_type, "leadqual"),
+				   format_type_be_qualified(config->id_type));
+	/* a plan for other columns is left behind: see few_fits_query() */
+	if (query->sql == NULL || strcmp(query->sql, sql) != 0)
+	{
+		query->sql = MemoryContextStrdup(TopMemoryContext, sql);
+		query->nargs = 1;
+		query->argtypes[0] = TEXTOID;
+		query->plan = NULL;
+	}
+	lq_run_kept(query, &lead_id, NULL, 1);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("leadqual: lead \"%s\" of table %s does not exist",
+						touch->lead_id, config->display_name),
+				 errhint("Touch an existing lead, by its id as text.")));
+}
+
 /*
  * leadqual._apply_touches(touch_ids bigint[]): called by the statement
  * trigger on leadqual.touch.  Touches stop SLA clocks, which only the
- * extension's owner writes: it checks that the caller may UPDATE every
- * table the touches name, then runs leadqual._stop_touched_clocks() as the
- * owner.  Being C rather than SECURITY DEFINER, it knows who the caller is.
+ * extension's owner writes.  As the caller, it checks that the caller may
+ * UPDATE every table the touches name, and locks each touched lead, which
+ * the caller must be able to see.  Then, as the owner, it stops the clocks,
+ * passing only the touch's table, lead id (text), time and id.  Touches of
+ * tables leadqual does not manage are only stored.  Being C rather than
+ * SECURITY DEFINER, it knows who the caller is.
  */
 PG_FUNCTION_INFO_V1(leadqual_apply_touches);
 Datum
 leadqual_apply_touches(PG_FUNCTION_ARGS)
 {
-	Datum		ids = PG_GETARG_DATUM(0);
+	LqTouch    *touches;
+	int			count;
 
 	lq_connect_spi();
-	lq_run_as_owner(&touched_tables_query, &ids, NULL, 0);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	touches = read_touches(PG_GETARG_DATUM(0), &count);
+	check_touched_tables(touches, count);
+	for (int i = 0; i < count; i++)
+		if (touches[i].config != NULL)
+			lock_touched_lead(&touches[i]);
+	for (int i = 0; i < count; i++)
 	{
-		bool		isnull;
-		Oid			table = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-														   SPI_tuptable->tupdesc,
-														   1, &isnull));
+		Datum		values[4];
 
-		if (pg_class_aclcheck(table, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("leadqual: permission denied to record touches of table %s",
-							lq_qualified_name(table)),
-					 errhint("Touches stop the leads' SLA clocks, so recording them needs UPDATE on the table.")));
+		if (touches[i].config == NULL)
+			continue;
+		values[0] = ObjectIdGetDatum(touches[i].lead_table);
+		values[1] = CStringGetTextDatum(touches[i].lead_id);
+		values[2] = TimestampTzGetDatum(touches[i].touched_at);
+		values[3] = Int64GetDatum(touches[i].id);
+		lq_run_as_owner(&stop_touched_query, values, NULL, 0);
 	}
-	lq_run_as_owner(&stop_touched_query, &ids, NULL, 0);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -16,6 +16,7 @@
 #include "utils/relcache.h"
 
 #include "stage.h"
+#include "trust_boundary.h"
 
 /* The ways a stage change can happen; leadqual.transition_via in SQL. */
 typedef enum LqVia
@@ -49,17 +50,6 @@ typedef struct LqThreshold
 	bool		int_always;		/* every integer meets it */
 	bool		int_never;		/* no integer meets it */
 } LqThreshold;
-
-/* A query run as the extension's owner, prepared on first use and kept. */
-typedef struct LqOwnerQuery
-{
-	const char *sql;
-	int			nargs;
-	Oid			argtypes[10];
-	SPIPlanPtr	plan;
-	int			cursor_options; /* for SPI_prepare_cursor(), such as
-								 * CURSOR_OPT_GENERIC_PLAN */
-} LqOwnerQuery;
 
 /* How a fit rule matches its column; leadqual.fit_rule.operator in SQL. */
 typedef enum LqFitOperator
@@ -155,8 +145,12 @@ typedef struct LqTableConfig
 	/* leadqual.reject()'s UPDATE, prepared on first use */
 	SPIPlanPtr	reject_plan;
 
-	/* leadqual._store_subtotals() for a few leads; kept across rebuilds */
-	struct LqOwnerQuery few_leads_query;
+	/*
+	 * The caller's side of leadqual._store_subtotals() for a few leads, and
+	 * the lock a touch takes on its lead; kept across rebuilds.
+	 */
+	LqKeptQuery few_fits_query;
+	LqKeptQuery touch_lock_query;
 } LqTableConfig;
 
 /* The stage and score of one version of a row. */
@@ -176,6 +170,7 @@ extern bool lq_enforce_stage_rules;
 extern void lq_config_init(void);
 extern LqTableConfig *lq_config_for_trigger(Relation rel, Trigger *trigger);
 extern Trigger *lq_find_qualify_trigger(Relation rel);
+extern LqTableConfig *lq_config_if_managed(Oid relid);
 extern char *lq_qualified_name(Oid relid);
 extern LqTableConfig *lq_config_for_table(Oid relid, const char *caller);
 
@@ -207,6 +202,7 @@ extern void lq_begin_firing(FunctionCallInfo fcinfo, const char *function,
 extern char *lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc,
 							HeapTuple row);
 extern const char *lq_given_reason(LqTableConfig *config);
+extern const char *lq_via_name(LqVia via);
 extern bool lq_partition_key_changed(const LqFiring *firing);
 extern bool lq_looks_like_promotion(const LqFiring *firing, LqStage from,
 									LqStage to);
@@ -240,6 +236,7 @@ extern Datum lq_score_to_numeric(LqScoreKind kind, Datum score);
 extern Datum lq_score_from_numeric(LqScoreKind kind, Datum score);
 extern bool lq_score_equal(LqScoreKind kind, Datum a, Datum b);
 extern int	lq_numeric_cmp(Numeric a, Numeric b);
+extern bool lq_is_decimal(const char *text);
 
 /* transition_log.c */
 typedef struct LqTransition
@@ -258,14 +255,6 @@ typedef struct LqTransition
 									 * between partitions */
 } LqTransition;
 
-extern void lq_run_as_owner(LqOwnerQuery *query, Datum *values,
-							const char *nulls, long limit);
-extern void lq_execute_as_owner(const char *sql, int nargs, Oid *argtypes,
-								Datum *values, const char *nulls);
-extern void lq_connect_spi(void);
-extern Datum lq_text_or_null(const char *value, char *null_flag);
-extern bool lq_handoff_installed(void);
-extern const char *lq_via_name(LqVia via);
 extern void lq_require_rejection_reason(const char *reason,
 										const char *caller, const char *detail);
 extern bool lq_score_when_recycled(Oid lead_table, const char *lead_id,

@@ -69,6 +69,16 @@ check_trigger_context(FunctionCallInfo fcinfo, const char *function,
 				 manage_hint(function, before)));
 }
 
+/* How a stage change happened, as leadqual.transition_via names it. */
+const char *
+lq_via_name(LqVia via)
+{
+	static const char *const names[] = {"promotion", "manual", "rejection", "repair"};
+
+	Assert(via >= LQ_VIA_PROMOTION && via <= LQ_VIA_REPAIR);
+	return names[via];
+}
+
 char *
 lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
 {

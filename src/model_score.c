@@ -5,7 +5,7 @@
  *
  * A lead's score is fit + engagement, capped by the model's max_score.  The
  * BEFORE trigger computes fit from the row itself; engagement comes from
- * leadqual.lead_score, where leadqual._store_subtotals() puts it, set-based,
+ * leadqual.lead_score, where leadqual._store_scores() puts it, set-based,
  * before track() or rescore() write the new score into the row.  So the
  * trigger is the one place that decides what a score is: it fills in the
  * score of every inserted row and of every row whose fit columns change,
@@ -21,6 +21,7 @@
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -38,7 +39,7 @@
 #include "compat.h"
 #include "leadqual.h"
 
-static LqOwnerQuery stored_query = {
+static LqKeptQuery stored_query = {
 	"SELECT engagement FROM leadqual.lead_score "
 	"WHERE lead_table OPERATOR(pg_catalog.=) $1 AND lead_id OPERATOR(pg_catalog.=) $2",
 	2, {REGCLASSOID, TEXTOID}, NULL, 0
@@ -49,7 +50,7 @@ static LqOwnerQuery stored_query = {
  * differs from the one last stored.  All parts of the statement see the
  * table as it was before it, so "previous" is the old score.
  */
-static LqOwnerQuery record_query = {
+static LqKeptQuery record_query = {
 	"WITH previous AS ("
 	"    SELECT s.score FROM leadqual.lead_score AS s"
 	"    WHERE s.lead_table OPERATOR(pg_catalog.=) $1 AND s.lead_id OPERATOR(pg_catalog.=) $2), "
@@ -150,6 +151,20 @@ lq_record_model_score(const LqFiring *firing)
 	SPI_finish();
 }
 
+/* A lead's score under the model: fit + engagement, capped and rounded. */
+static Numeric
+model_total(const LqModel *model, Numeric fit, Numeric engagement)
+{
+	Numeric		total = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(fit),
+															NumericGetDatum(engagement)));
+
+	if (model->max_score != NULL && lq_numeric_cmp(total, model->max_score) > 0)
+		total = model->max_score;
+	/* the parts are rounded already; this gives the total their scale */
+	return DatumGetNumeric(DirectFunctionCall2(numeric_round, NumericGetDatum(total),
+											   Int32GetDatum(model->scale)));
+}
+
 /*
  * Scores the row about to be written under the table's model: sets its
  * score column and tells whether the model's gates are met.  Errors if the
@@ -166,13 +181,7 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 	Numeric		total;
 	Datum		score;
 
-	total = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(fit),
-												NumericGetDatum(engagement)));
-	if (model->max_score != NULL && lq_numeric_cmp(total, model->max_score) > 0)
-		total = model->max_score;
-	/* the parts are rounded already; this gives the total their scale */
-	total = DatumGetNumeric(DirectFunctionCall2(numeric_round, NumericGetDatum(total),
-												Int32GetDatum(model->scale)));
+	total = model_total(model, fit, engagement);
 	score = lq_score_from_numeric(config->score_kind, NumericGetDatum(total));
 
 	if (lq_model_score_written(firing) &&
@@ -248,18 +257,73 @@ leadqual_equality_operator(PG_FUNCTION_ARGS)
 }
 
 /*
- * track() scores a lead or a few at a time: planning the query each time
- * would cost more than running it, so a generic plan for few leads is kept
- * per table, one that looks them up by index.  A query over many leads is
- * planned for its call, to get the hash joins and hashed id lists that
- * suit it.
+ * _store_scores() crosses the trust boundary in two steps.  On the
+ * caller's side it reads the leads, with the caller's privileges and row
+ * security: their ids (as text, by the id column's output function) and
+ * their fit (leadqual._fit(), which reads the user's columns).  On the
+ * owner's side it joins those plain values to the engagement computed from
+ * leadqual.event and writes leadqual.lead_score.  No lead the caller can't
+ * see is read or written, and nothing of the user's runs as the owner.
+ *
+ * track() scores a lead or a few at a time: planning the queries each time
+ * would cost more than running them, so generic plans for few leads are
+ * kept, ones that look them up by index (the caller's per table, as it
+ * names the table's columns).  Many leads get plans made for their values,
+ * with the hash joins and hashed id lists that suit them.
  */
 #define LQ_FEW_LEADS 64
 
-static LqOwnerQuery *
-few_leads_query(LqTableConfig *config, const char *sql)
+#define STORE_SUBTOTALS_SQL \
+	"INSERT INTO leadqual.lead_score AS s " \
+	"(lead_table, lead_id, fit, engagement, engagement_as_of, scored_at) " \
+	"SELECT $1, f.lead_id, f.fit, COALESCE(e.points, 0), $2, pg_catalog.clock_timestamp() " \
+	"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS f(lead_id, fit) " \
+	"LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points " \
+	"           FROM leadqual._engagement_points($1, $2) AS p " \
+	"           WHERE p.lead_id OPERATOR(pg_catalog.=) ANY ($3) " \
+	"           GROUP BY p.lead_id) AS e " \
+	"       ON e.lead_id OPERATOR(pg_catalog.=) f.lead_id " \
+	"ON CONFLICT (lead_table, lead_id) DO UPDATE " \
+	"SET fit = excluded.fit, engagement = excluded.engagement, " \
+	"    engagement_as_of = excluded.engagement_as_of, scored_at = excluded.scored_at " \
+	"RETURNING s.lead_id, s.fit, s.engagement"
+
+/* The owner's side, for few leads and for many. */
+static LqKeptQuery store_few_query = {
+	STORE_SUBTOTALS_SQL, 4, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID, NUMERICARRAYOID},
+	NULL, CURSOR_OPT_GENERIC_PLAN
+};
+static LqKeptQuery store_many_query = {
+	STORE_SUBTOTALS_SQL, 4, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID, NUMERICARRAYOID},
+	NULL, CURSOR_OPT_CUSTOM_PLAN
+};
+
+/*
+ * The caller's side: the id and fit of each lead, of the given ids ($2) or
+ * of every row the caller can see.
+ */
+static char *
+fits_sql(LqTableConfig *config, bool given_ids)
 {
-	LqOwnerQuery *query = &config->few_leads_query;
+	const char *id = quote_identifier(NameStr(config->id_column));
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT l.%s, leadqual._fit($1, l) FROM %s AS l",
+					 id, lq_qualified_name(config->log_relid));
+	if (given_ids)
+		appendStringInfo(&sql, " JOIN pg_catalog.unnest($2::%s[]) AS u(id) ON l.%s %s u.id",
+						 format_type_be_qualified(config->id_type), id,
+						 lq_qualified_equality(config->id_type, "leadqual"));
+	return sql.data;
+}
+
+/* The kept plan for few leads, prepared again when the columns change. */
+static LqKeptQuery *
+few_fits_query(LqTableConfig *config)
+{
+	LqKeptQuery *query = &config->few_fits_query;
+	char	   *sql = fits_sql(config, true);
 
 	/*
 	 * A plan made for other column names is left behind rather than freed:
@@ -268,10 +332,9 @@ few_leads_query(LqTableConfig *config, const char *sql)
 	if (query->sql == NULL || strcmp(query->sql, sql) != 0)
 	{
 		query->sql = MemoryContextStrdup(TopMemoryContext, sql);
-		query->nargs = 3;
+		query->nargs = 2;
 		query->argtypes[0] = REGCLASSOID;
-		query->argtypes[1] = TIMESTAMPTZOID;
-		query->argtypes[2] = TEXTARRAYOID;
+		query->argtypes[1] = TEXTARRAYOID;
 		query->plan = NULL;
 		/*
 		 * Planned for few leads, the generic plan reads them by index; the
@@ -283,27 +346,77 @@ few_leads_query(LqTableConfig *config, const char *sql)
 }
 
 /*
- * leadqual._store_subtotals(leads regclass, as_of timestamptz, lead_ids
- * text[]): stores the fit and engagement of the given leads (NULL: every
- * row) as of a time in leadqual.lead_score.  The caller must hold UPDATE on
- * the table; the table's triggers then write the new scores into the rows.
+ * Reads, as the caller, the ids (as text) and fits of the leads into
+ * *lead_ids and *fits; lead_ids_given is a text[] or (Datum) 0 for all.
+ * Returns how many.
  */
-PG_FUNCTION_INFO_V1(leadqual_store_subtotals);
-Datum
-leadqual_store_subtotals(PG_FUNCTION_ARGS)
+static uint64
+read_fits(LqTableConfig *config, Datum lead_ids_given, bool few,
+		  Datum *lead_ids, Datum *fits, MemoryContext cxt)
+{
+	Datum		values[2] = {ObjectIdGetDatum(config->log_relid), lead_ids_given};
+	char		nulls[2] = {' ', lead_ids_given == (Datum) 0 ? 'n' : ' '};
+	ArrayBuildState *ids = initArrayResult(TEXTOID, cxt, false);
+	ArrayBuildState *points = initArrayResult(NUMERICOID, cxt, false);
+	uint64		count;
+
+	if (few)
+		lq_run_kept(few_fits_query(config), values, nulls, 0);
+	else
+	{
+		Oid			argtypes[2] = {REGCLASSOID, TEXTARRAYOID};
+		int			rc = SPI_execute_with_args(fits_sql(config, lead_ids_given != (Datum) 0),
+											   lead_ids_given == (Datum) 0 ? 1 : 2,
+											   argtypes, values, nulls, true, 0);
+
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "leadqual: reading the leads of %s failed: %s",
+				 config->display_name, SPI_result_code_string(rc));
+	}
+	count = SPI_processed;
+	for (uint64 i = 0; i < count; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		bool		id_isnull;
+		bool		fit_isnull;
+		Datum		id = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &id_isnull);
+		Datum		fit = SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &fit_isnull);
+
+		if (id_isnull)
+			continue;			/* a row without an id has no score to keep */
+		Assert(!fit_isnull);
+		/* the id as the log has it: the column's output function */
+		ids = accumArrayResult(ids, CStringGetTextDatum(OutputFunctionCall(&config->id_output, id)),
+							   false, TEXTOID, cxt);
+		points = accumArrayResult(points, fit, fit_isnull, NUMERICOID, cxt);
+	}
+	*lead_ids = makeArrayResult(ids, cxt);
+	*fits = makeArrayResult(points, cxt);
+	SPI_freetuptable(SPI_tuptable);
+	return count;
+}
+
+/*
+ * Stores the subtotals of the given leads (lead_ids NULL: every row the
+ * caller can see) as of a time, and, when "scores" is given, puts each
+ * stored lead's id and new score there.  The caller must hold UPDATE on the
+ * table; the table's triggers then write the new scores into the rows.
+ */
+static void
+store_subtotals(FunctionCallInfo fcinfo, const char *caller, Tuplestorestate *scores,
+				TupleDesc scores_desc)
 {
 	Oid			relid;
 	LqTableConfig *config;
-	StringInfoData sql;
-	const char *id;
-	Oid			argtypes[3] = {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	bool		few;
+	MemoryContext scratch;
+	MemoryContext caller_cxt;
+	Datum		values[4];
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("leadqual._store_subtotals: leads and as_of must not be NULL"),
+				 errmsg("%s: leads and as_of must not be NULL", caller),
 				 errhint("Call leadqual.rescore() instead.")));
 	relid = PG_GETARG_OID(0);
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
@@ -313,46 +426,67 @@ leadqual_store_subtotals(PG_FUNCTION_ARGS)
 						lq_qualified_name(relid)),
 				 errhint("Scoring writes the score column, so it needs UPDATE on the table.")));
 	config = lq_config_for_table(relid, "leadqual");
-	id = quote_identifier(NameStr(config->id_column));
+	few = !PG_ARGISNULL(2) &&
+		ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(2)),
+					   ARR_DIMS(PG_GETARG_ARRAYTYPE_P(2))) <= LQ_FEW_LEADS;
 
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "INSERT INTO leadqual.lead_score AS s "
-					 "(lead_table, lead_id, fit, engagement, engagement_as_of, scored_at) "
-					 "SELECT $1, l.%s::pg_catalog.text, leadqual._fit($1, l), "
-					 "       COALESCE(e.points, 0), $2, pg_catalog.clock_timestamp() "
-					 "FROM %s AS l ",
-					 id, lq_qualified_name(config->log_relid));
-	if (!PG_ARGISNULL(2))
-		appendStringInfo(&sql,
-						 "JOIN pg_catalog.unnest($3) AS u(id) ON l.%s %s u.id::%s ",
-						 id, lq_qualified_equality(config->id_type, "leadqual"),
-						 format_type_be_qualified(config->id_type));
-	appendStringInfo(&sql,
-					 "LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points "
-					 "           FROM leadqual._engagement_points($1, $2) AS p "
-					 "           %s"
-					 "           GROUP BY p.lead_id) AS e "
-					 "       ON e.lead_id OPERATOR(pg_catalog.=) l.%s::pg_catalog.text "
-					 "ON CONFLICT (lead_table, lead_id) DO UPDATE "
-					 "SET fit = excluded.fit, engagement = excluded.engagement, "
-					 "    engagement_as_of = excluded.engagement_as_of, scored_at = excluded.scored_at",
-					 PG_ARGISNULL(2) ? "" : "WHERE p.lead_id OPERATOR(pg_catalog.=) ANY ($3) ",
-					 id);
-
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual subtotals",
+									ALLOCSET_DEFAULT_SIZES);
+	caller_cxt = MemoryContextSwitchTo(scratch);
+	lq_connect_spi();
 	values[0] = ObjectIdGetDatum(config->log_relid);
 	values[1] = PG_GETARG_DATUM(1);
-	values[2] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
-	nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
-	lq_connect_spi();
-	if (!PG_ARGISNULL(2) &&
-		ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(2)),
-					   ARR_DIMS(PG_GETARG_ARRAYTYPE_P(2))) <= LQ_FEW_LEADS)
-		lq_run_as_owner(few_leads_query(config, sql.data), values, nulls, 0);
-	else
-		lq_execute_as_owner(sql.data, 3, argtypes, values, nulls);
+	if (read_fits(config, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), few,
+				  &values[2], &values[3], scratch) > 0)
+		lq_run_as_owner(few ? &store_few_query : &store_many_query, values, NULL, 0);
+	for (uint64 i = 0; scores != NULL && i < SPI_processed; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		bool		isnull;
+		Datum		score[2];
+		bool		score_nulls[2] = {false, false};
+
+		score[0] = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull);
+		score[1] = NumericGetDatum(model_total(config->model,
+											   DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)),
+											   DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull))));
+		tuplestore_putvalues(scores, scores_desc, score, score_nulls);
+	}
 	SPI_finish();
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(scratch);
+}
+
+/*
+ * leadqual._store_subtotals(leads regclass, as_of timestamptz, lead_ids
+ * text[]): stores the subtotals of the leads; see store_subtotals().  Only
+ * the 0.2.0 and 0.3.0 schemas have it (their _score_leads() calls it):
+ * 0.4.0 replaced it with _store_scores().
+ */
+PG_FUNCTION_INFO_V1(leadqual_store_subtotals);
+Datum
+leadqual_store_subtotals(PG_FUNCTION_ARGS)
+{
+	store_subtotals(fcinfo, "leadqual._store_subtotals", NULL, NULL);
 	PG_RETURN_VOID();
+}
+
+/*
+ * leadqual._store_scores(leads regclass, as_of timestamptz, lead_ids
+ * text[]) RETURNS TABLE (lead_id text, score numeric): stores the
+ * subtotals of the leads (see store_subtotals()), and returns each
+ * stored lead's new score, so that _score_leads() writes them without
+ * reading leadqual.lead_score (through its row-level security) itself.
+ */
+PG_FUNCTION_INFO_V1(leadqual_store_scores);
+Datum
+leadqual_store_scores(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	store_subtotals(fcinfo, "leadqual._store_scores", rsinfo->setResult, rsinfo->setDesc);
+	return (Datum) 0;
 }
 
 /*

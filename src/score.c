@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
 #include <float.h>
 #include <math.h>
 
@@ -246,4 +247,43 @@ lq_score_equal(LqScoreKind kind, Datum a, Datum b)
 				numeric_compare(a, b) == 0;
 	}
 	pg_unreachable();
+}
+
+/*
+ * Is the text a plain decimal number: optional sign, digits with an optional
+ * point, an optional exponent of at most four digits, surrounding spaces?
+ * What numeric's input accepts, less NaN, infinities and huge exponents.
+ */
+bool
+lq_is_decimal(const char *text)
+{
+	const char *p = text;
+	int			digits = 0;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; isdigit((unsigned char) *p); p++)
+		digits++;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char) *p); p++)
+			digits++;
+	if (digits == 0)
+		return false;
+	if (*p == 'e' || *p == 'E')
+	{
+		int			exponent_digits = 0;
+
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		for (; isdigit((unsigned char) *p); p++)
+			exponent_digits++;
+		if (exponent_digits == 0 || exponent_digits > 4)
+			return false;
+	}
+	while (isspace((unsigned char) *p))
+		p++;
+	return *p == '\0';
 }

@@ -3,10 +3,11 @@
  *		leadqual.log_transition(), the AFTER trigger that writes
  *		leadqual.transition, and the few reads of the log qualify() needs.
  *
- * Every query here runs as the owner of leadqual.transition, the way
- * PostgreSQL's foreign-key triggers run as the referenced table's owner:
- * ordinary roles may read the log but not write it, and a rejection reason
- * is checked even when the role can't read leadqual.rejection_reason.
+ * Every query here runs as the owner of leadqual.transition, through
+ * lq_run_as_owner() (trust_boundary.c): ordinary roles may read the log but
+ * not write it, and a rejection reason is checked even when the role can't
+ * read leadqual.rejection_reason.  What crosses is plain: the lead's id as
+ * text, the score as numeric, stage names.
  *
  * Plans are prepared once per backend and name every object and operator
  * with its schema, so the caller's search_path never changes what they mean.
@@ -27,9 +28,7 @@
 
 #include "leadqual.h"
 
-static const char *const via_names[] = {"promotion", "manual", "rejection", "repair"};
-
-static LqOwnerQuery insert_query = {
+static LqKeptQuery insert_query = {
 	"INSERT INTO leadqual.transition "
 	"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via, owner) "
 	"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
@@ -40,12 +39,12 @@ static LqOwnerQuery insert_query = {
 	NULL, 0
 };
 
-static LqOwnerQuery reason_query = {
+static LqKeptQuery reason_query = {
 	"SELECT 1 FROM leadqual.rejection_reason WHERE code OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, NULL, 0
 };
 
-static LqOwnerQuery recycled_score_query = {
+static LqKeptQuery recycled_score_query = {
 	"SELECT score FROM leadqual.transition "
 	"WHERE lead_table OPERATOR(pg_catalog.=) $1 "
 	"AND lead_id OPERATOR(pg_catalog.=) $2 "
@@ -55,7 +54,7 @@ static LqOwnerQuery recycled_score_query = {
 };
 
 /* The log as the 0.1.0 and 0.2.0 schemas have it, without the owner. */
-static LqOwnerQuery insert_without_owner_query = {
+static LqKeptQuery insert_without_owner_query = {
 	"INSERT INTO leadqual.transition "
 	"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via) "
 	"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
@@ -65,153 +64,7 @@ static LqOwnerQuery insert_without_owner_query = {
 	NULL, 0
 };
 
-/*
- * The owner of leadqual.transition, and whether it has the owner column,
- * until a relcache invalidation.
- */
-static Oid	cached_log_owner = InvalidOid;
-static Oid	cached_log_relid = InvalidOid;
-static bool cached_handoff_installed = false;
-static bool log_owner_callback_registered = false;
-
-static void
-forget_log_owner(Datum arg pg_attribute_unused(), Oid relid)
-{
-	if (relid == InvalidOid || relid == cached_log_relid)
-		cached_log_owner = InvalidOid;
-}
-
-static Oid	log_owner(void);
-
-/*
- * Whether the database's leadqual schema is 0.3.0 or later, with the
- * handoff's tables and functions.  A server runs one library for every
- * database, and a database keeps its schema version until ALTER EXTENSION
- * UPDATE: until then the triggers log as that version did.
- */
-bool
-lq_handoff_installed(void)
-{
-	(void) log_owner();
-	return cached_handoff_installed;
-}
-
-static Oid
-log_owner(void)
-{
-	Oid			schema;
-	HeapTuple	tuple;
-
-	if (OidIsValid(cached_log_owner))
-		return cached_log_owner;
-	if (!log_owner_callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_log_owner, (Datum) 0);
-		log_owner_callback_registered = true;
-	}
-
-	schema = get_namespace_oid("leadqual", false);
-	cached_log_relid = get_relname_relid("transition", schema);
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(cached_log_relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "leadqual: table leadqual.transition is missing");
-	cached_log_owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	cached_handoff_installed = get_attnum(cached_log_relid, "owner") != InvalidAttrNumber;
-	return cached_log_owner;
-}
-
-/* Who runs a query as the owner, and who to switch back to. */
-typedef struct LqSavedUser
-{
-	Oid			user;
-	int			context;
-} LqSavedUser;
-
-static void
-become_owner(LqSavedUser *saved)
-{
-	GetUserIdAndSecContext(&saved->user, &saved->context);
-	SetUserIdAndSecContext(log_owner(),
-						   saved->context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_NOFORCE_RLS);
-}
-
-/* An error on the way is fine: aborting restores the user. */
-static void
-stop_being_owner(const LqSavedUser *saved, int rc, const char *what)
-{
-	SetUserIdAndSecContext(saved->user, saved->context);
-	if (rc < 0)
-		elog(ERROR, "leadqual: %s failed: %s", what, SPI_result_code_string(rc));
-}
-
-/*
- * Prepares (the first time) and runs the query as the owner of leadqual's
- * tables (the owner of the log), so that neither parsing nor execution
- * depends on the caller's privileges.
- */
-void
-lq_run_as_owner(LqOwnerQuery *query, Datum *values, const char *nulls,
-				long limit)
-{
-	LqSavedUser saved;
-
-	become_owner(&saved);
-	if (query->plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
-											  query->cursor_options);
-
-		if (plan == NULL)
-			elog(ERROR, "leadqual: SPI_prepare failed for \"%s\": %s",
-				 query->sql, SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "leadqual: SPI_keepplan failed");
-		query->plan = plan;
-	}
-	stop_being_owner(&saved, SPI_execute_plan(query->plan, values, nulls, false, limit),
-					 "SPI_execute_plan");
-}
-
-/*
- * Runs a query planned for this call only (its text names a user's table)
- * as the owner, like lq_run_as_owner().
- */
-void
-lq_execute_as_owner(const char *sql, int nargs, Oid *argtypes, Datum *values,
-					const char *nulls)
-{
-	LqSavedUser saved;
-
-	become_owner(&saved);
-	stop_being_owner(&saved, SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
-												   false, 0),
-					 "SPI_execute_with_args");
-}
-
 static bool rejection_reason_exists(const char *reason);
-
-const char *
-lq_via_name(LqVia via)
-{
-	return via_names[via];
-}
-
-/* A text argument of an SPI query, and its null flag. */
-Datum
-lq_text_or_null(const char *value, char *null_flag)
-{
-	*null_flag = value == NULL ? 'n' : ' ';
-	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
-}
-
-void
-lq_connect_spi(void)
-{
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "leadqual: SPI_connect failed");
-}
 
 /* Logs the change; returns its id and time in *id and *at. */
 static void
@@ -224,7 +77,7 @@ log_transition(const LqTransition *transition, const char *owner, int64 *id,
 	const char *from = transition->from_stage == LQ_STAGE_INVALID
 		? NULL : lq_stage_name(transition->from_stage);
 
-	/* the role making the change, before execute_as_log_owner switches it */
+	/* the role making the change, before lq_run_as_owner() switches it */
 	values[5] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
 	nulls[5] = ' ';
 	values[0] = ObjectIdGetDatum(transition->lead_table);
@@ -235,7 +88,7 @@ log_transition(const LqTransition *transition, const char *owner, int64 *id,
 	values[4] = transition->score;
 	nulls[4] = transition->score_isnull ? 'n' : ' ';
 	values[6] = lq_text_or_null(transition->reason, &nulls[6]);
-	values[7] = lq_text_or_null(via_names[transition->via], &nulls[7]);
+	values[7] = lq_text_or_null(lq_via_name(transition->via), &nulls[7]);
 	values[8] = lq_text_or_null(owner, &nulls[8]);
 
 	lq_run_as_owner(lq_handoff_installed() ? &insert_query : &insert_without_owner_query,

@@ -264,11 +264,11 @@ SELECT is(pg_temp.hand('qualify', $$'id_column = id', 'score_column = score', 's
 SELECT is(pg_temp.hand('qualify', $$'ID_COLUMN=id', 'SCORE_COLUMN=score', 'STAGE_COLUMN=lifecycle_stage', 'THRESHOLD=50', 'PROMOTE_TO=mql'$$),
           '22023', 'qualify() with upper-case keys: 22023');
 SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=abc', 'promote_to=mql'$$),
-          '22P02', 'qualify() with threshold=abc: invalid_text_representation');
+          '22023', 'qualify() with threshold=abc: invalid_parameter_value, the trigger''s arguments are invalid');
 SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=', 'promote_to=mql'$$),
-          '22P02', 'qualify() with an empty threshold: 22P02');
+          '22023', 'qualify() with an empty threshold: 22023');
 SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=1e1000000', 'promote_to=mql'$$),
-          '22003', 'qualify() with a threshold beyond numeric: numeric_value_out_of_range');
+          '22023', 'qualify() with a threshold beyond numeric: 22023');
 SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=NaN', 'promote_to=mql'$$),
           '22023', 'qualify() with threshold=NaN: 22023');
 SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=Infinity', 'promote_to=mql'$$),
@@ -301,7 +301,7 @@ SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage
           '39P01', 'qualify() attached AFTER: trigger_protocol_violated');
 SELECT is(pg_temp.hand('log_transition', ''), '22023', 'log_transition() with no arguments: 22023');
 SELECT is(pg_temp.hand('log_transition', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=abc', 'promote_to=mql'$$),
-          '22P02', 'log_transition() with threshold=abc: 22P02');
+          '22023', 'log_transition() with threshold=abc: 22023');
 SELECT is(pg_temp.hand('log_transition', $$'id_column=id', 'score_column=score', 'stage_column=note', 'threshold=50', 'promote_to=mql'$$),
           '42804', 'log_transition() with a text stage column: 42804');
 SELECT is(pg_temp.hand('log_transition', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=50', 'promote_to=mql'$$, 'BEFORE'),

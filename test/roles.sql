@@ -38,7 +38,7 @@ SELECT throws_ok($$SELECT leadqual.track('ro.leads', '1', 'demo_request')$$, '42
 SELECT throws_ok($$SELECT leadqual.reject('ro.leads', '1', 'recycled', 'bad_timing')$$, '42501', NULL,
                  'reporting: cannot reject a lead');
 SELECT throws_ok($$SELECT leadqual.rescore('ro.leads')$$, '42501', NULL, 'reporting: cannot rescore');
-SELECT throws_ok($$SELECT leadqual._store_subtotals('ro.leads', now(), NULL)$$, '42501', NULL,
+SELECT throws_ok($$SELECT leadqual._store_scores('ro.leads', now(), NULL)$$, '42501', NULL,
                  'reporting: cannot call the internal subtotal writer either');
 SELECT throws_ok($$UPDATE ro.leads SET title = 'CEO'$$, '42501', NULL, 'reporting: cannot update leads');
 RESET ROLE;
@@ -124,7 +124,7 @@ SELECT throws_ok($$UPDATE leadqual.touch SET touched_at = touched_at - interval 
 SELECT throws_ok($$DELETE FROM leadqual.owner_turn$$, '42501', NULL, 'app: cannot reset round-robin');
 SELECT throws_ok($$SELECT * FROM leadqual._assign_owner('ro.handed', '2', NULL)$$, '42501', NULL,
                  'app: cannot call the internal round-robin');
-SELECT throws_ok($$SELECT leadqual._stop_touched_clocks(ARRAY[1::bigint])$$, '42501', NULL,
+SELECT throws_ok($$SELECT leadqual._stop_clocks('ro.handed', '1', 'touch', now(), NULL, NULL)$$, '42501', NULL,
                  'app: cannot call the internal clock stopper');
 RESET ROLE;
 

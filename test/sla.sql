@@ -11,7 +11,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(116);
+SELECT plan(117);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -421,9 +421,11 @@ SELECT lives_ok($$INSERT INTO leadqual.touch (lead_table, lead_id) VALUES ('sl_p
 UPDATE sl_leads SET lifecycle_stage = 'sql' WHERE id IN (51, 52, 53, 54, 55, 56);
 CREATE ROLE lq_tap_sl_viewer;
 CREATE ROLE lq_tap_sl_rep;
-GRANT USAGE ON SCHEMA leadqual TO lq_tap_sl_viewer, lq_tap_sl_rep;
+CREATE ROLE lq_tap_sl_blind;
+GRANT USAGE ON SCHEMA leadqual TO lq_tap_sl_viewer, lq_tap_sl_rep, lq_tap_sl_blind;
 GRANT SELECT ON sl_leads TO lq_tap_sl_viewer;
 GRANT SELECT, UPDATE ON sl_leads TO lq_tap_sl_rep;
+GRANT UPDATE ON sl_leads TO lq_tap_sl_blind;
 SELECT clock_timestamp() + interval '1 minute' AS in_a_minute
 \gset
 SET LOCAL ROLE lq_tap_sl_viewer;
@@ -431,6 +433,11 @@ SELECT throws_ok(format($$SELECT leadqual.touch('sl_leads', '51', at => %L)$$, :
                  'touch(): a role without UPDATE on the leads cannot record a touch');
 SELECT throws_ok(format($$INSERT INTO leadqual.touch (lead_table, lead_id, touched_at) VALUES ('sl_leads', '51', %L)$$, :'in_a_minute'),
                  '42501', NULL, 'bulk: nor insert one');
+RESET ROLE;
+-- the lead is locked as the caller, which must be able to find it
+SET LOCAL ROLE lq_tap_sl_blind;
+SELECT throws_ok(format($$SELECT leadqual.touch('sl_leads', '51', at => %L)$$, :'in_a_minute'), '42501', NULL,
+                 'touch(): a role with UPDATE but without SELECT on the id column cannot record a touch');
 RESET ROLE;
 SELECT is(pg_temp.clocks('51') || ' ' || (SELECT count(*) FROM leadqual.touch WHERE lead_id = '51'), 'sl_touchy:open 0',
           'touch(): the refused touches recorded nothing and stopped nothing');

@@ -1,0 +1,215 @@
+/*
+ * trust_boundary.c
+ *		The only code in leadqual that changes the user id.
+ *
+ * leadqual's triggers and functions run as whoever writes the leads, but
+ * the log, the scores, the clocks and the round-robin turns must be written
+ * by leadqual alone: ordinary roles may read them, not forge them.  So the
+ * queries on those tables run as the owner of leadqual.transition (the
+ * extension's owner, a superuser), the way PostgreSQL's foreign-key checks
+ * run as the referenced table's owner.
+ *
+ * The rule on the owner's side of the boundary, which lq_run_as_owner()
+ * enforces where it can:
+ *   - the query names only leadqual's own tables and functions, and
+ *     pg_catalog's, all schema-qualified (checked when it is prepared: every
+ *     relation it depends on must be in schema leadqual or pg_catalog);
+ *   - its parameters are built-in types (text, oid, numeric, timestamptz,
+ *     bigint, arrays of them; checked), converted in C while still running
+ *     as the caller: a value of a user's type, whose input function or
+ *     domain CHECK is the user's code, never crosses;
+ *   - so it never reads a user's relation, casts to a user's type or calls
+ *     a user's function.
+ * Anything that does (reading a leads table, casting a lead id to the id
+ * column's type, a column's output function, a fit rule over a user's
+ * column) runs on the caller's side, with the caller's privileges and row
+ * security.  leadqual has no check that must see rows the caller can't, so
+ * it never runs anything as a table's owner.
+ *
+ * docs/security.md lists every query that crosses, and why each is safe.
+ */
+#include "postgres.h"
+
+#include "access/transam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/inval.h"
+#include "utils/plancache.h"
+#include "utils/syscache.h"
+
+#include "trust_boundary.h"
+
+/*
+ * The owner of leadqual.transition, and whether it has the owner column,
+ * until a relcache invalidation.
+ */
+static Oid	cached_log_owner = InvalidOid;
+static Oid	cached_log_relid = InvalidOid;
+static bool cached_handoff_installed = false;
+static bool log_owner_callback_registered = false;
+
+static void
+forget_log_owner(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || relid == cached_log_relid)
+		cached_log_owner = InvalidOid;
+}
+
+static Oid
+log_owner(void)
+{
+	Oid			schema;
+	HeapTuple	tuple;
+
+	if (OidIsValid(cached_log_owner))
+		return cached_log_owner;
+	if (!log_owner_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_log_owner, (Datum) 0);
+		log_owner_callback_registered = true;
+	}
+
+	schema = get_namespace_oid("leadqual", false);
+	cached_log_relid = get_relname_relid("transition", schema);
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(cached_log_relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "leadqual: table leadqual.transition is missing");
+	cached_log_owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	cached_handoff_installed = get_attnum(cached_log_relid, "owner") != InvalidAttrNumber;
+	return cached_log_owner;
+}
+
+/*
+ * Whether the database's leadqual schema is 0.3.0 or later, with the
+ * handoff's tables and functions.  A server runs one library for every
+ * database, and a database keeps its schema version until ALTER EXTENSION
+ * UPDATE: until then the triggers log as that version did.
+ */
+bool
+lq_handoff_installed(void)
+{
+	(void) log_owner();
+	return cached_handoff_installed;
+}
+
+/*
+ * Errors unless every parameter is of a built-in type: the value was
+ * converted to it as the caller, and nothing of the user's runs when the
+ * query reads it.
+ */
+static void
+require_builtin_parameters(const LqKeptQuery *query)
+{
+	for (int i = 0; i < query->nargs; i++)
+		if (query->argtypes[i] >= FirstGenbkiObjectId)
+			elog(ERROR, "leadqual: parameter $%d of a query run as the extension's owner is of type %u, not a built-in type: \"%s\"",
+				 i + 1, query->argtypes[i], query->sql);
+}
+
+/*
+ * Errors unless every relation the prepared query depends on is leadqual's
+ * or the catalog's.
+ */
+static void
+require_own_relations(const LqKeptQuery *query, SPIPlanPtr plan)
+{
+	Oid			leadqual = get_namespace_oid("leadqual", false);
+	ListCell   *source;
+
+	foreach(source, SPI_plan_get_plan_sources(plan))
+	{
+		ListCell   *relation;
+
+		foreach(relation, ((CachedPlanSource *) lfirst(source))->relationOids)
+		{
+			Oid			namespace = get_rel_namespace(lfirst_oid(relation));
+
+			if (namespace != leadqual && namespace != PG_CATALOG_NAMESPACE)
+				elog(ERROR, "leadqual: a query run as the extension's owner reads relation %u outside schema leadqual: \"%s\"",
+					 lfirst_oid(relation), query->sql);
+		}
+	}
+}
+
+/* Prepares the query the first time, as the current user, and keeps it. */
+static void
+prepare_kept(LqKeptQuery *query, bool as_owner)
+{
+	SPIPlanPtr	plan;
+
+	if (query->plan != NULL)
+		return;
+	Assert(query->nargs <= LQ_MAX_QUERY_ARGS);
+	if (as_owner)
+		require_builtin_parameters(query);
+	plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
+							  query->cursor_options);
+	if (plan == NULL)
+		elog(ERROR, "leadqual: SPI_prepare failed for \"%s\": %s",
+			 query->sql, SPI_result_code_string(SPI_result));
+	if (as_owner)
+		require_own_relations(query, plan);
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "leadqual: SPI_keepplan failed");
+	query->plan = plan;
+}
+
+static void
+execute_kept(LqKeptQuery *query, Datum *values, const char *nulls, long limit)
+{
+	int			rc = SPI_execute_plan(query->plan, values, nulls, false, limit);
+
+	if (rc < 0)
+		elog(ERROR, "leadqual: SPI_execute_plan failed for \"%s\": %s",
+			 query->sql, SPI_result_code_string(rc));
+}
+
+/*
+ * Prepares (the first time) and runs the query as the owner of leadqual's
+ * tables, so that neither parsing nor execution depends on the caller's
+ * privileges or row security.  Needs SPI connected.  An error on the way is
+ * fine: aborting the (sub)transaction restores the user.
+ */
+void
+lq_run_as_owner(LqKeptQuery *query, Datum *values, const char *nulls,
+				long limit)
+{
+	Oid			caller;
+	int			caller_context;
+
+	GetUserIdAndSecContext(&caller, &caller_context);
+	SetUserIdAndSecContext(log_owner(),
+						   caller_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+	prepare_kept(query, true);
+	execute_kept(query, values, nulls, limit);
+	SetUserIdAndSecContext(caller, caller_context);
+}
+
+/* The same as the current user; needs SPI connected. */
+void
+lq_run_kept(LqKeptQuery *query, Datum *values, const char *nulls, long limit)
+{
+	prepare_kept(query, false);
+	execute_kept(query, values, nulls, limit);
+}
+
+void
+lq_connect_spi(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "leadqual: SPI_connect failed");
+}
+
+/* A text argument of an SPI query, and its null flag. */
+Datum
+lq_text_or_null(const char *value, char *null_flag)
+{
+	*null_flag = value == NULL ? 'n' : ' ';
+	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
+}

@@ -1,0 +1,48 @@
+/*
+ * trust_boundary.h
+ *		The one place leadqual changes the user id: queries on leadqual's own
+ *		tables, run as the extension's owner.  See trust_boundary.c for the
+ *		rule every caller follows.
+ */
+#ifndef LQ_TRUST_BOUNDARY_H
+#define LQ_TRUST_BOUNDARY_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+
+/* The most parameters a kept query takes. */
+#define LQ_MAX_QUERY_ARGS 10
+
+/*
+ * A query prepared on first use and kept for the backend.  As the owner
+ * (lq_run_as_owner) its text names only leadqual's objects and its
+ * parameters are built-in types; as the caller (lq_run_kept) it may read a
+ * user's table.
+ */
+typedef struct LqKeptQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[LQ_MAX_QUERY_ARGS];
+	SPIPlanPtr	plan;
+	int			cursor_options; /* for SPI_prepare_cursor(), such as
+								 * CURSOR_OPT_GENERIC_PLAN */
+} LqKeptQuery;
+
+/* Runs a query on leadqual's own tables as the extension's owner. */
+extern void lq_run_as_owner(LqKeptQuery *query, Datum *values,
+							const char *nulls, long limit);
+
+/* Runs a kept query as the current user: no privilege changes. */
+extern void lq_run_kept(LqKeptQuery *query, Datum *values, const char *nulls,
+						long limit);
+
+/* Whether the database's schema has the 0.3.0 handoff (the log's owner). */
+extern bool lq_handoff_installed(void);
+
+/* SPI helpers */
+extern void lq_connect_spi(void);
+extern Datum lq_text_or_null(const char *value, char *null_flag);
+
+#endif							/* LQ_TRUST_BOUNDARY_H */
