@@ -37,7 +37,7 @@
 #include "utils/timestamp.h"
 
 #include "business_time.h"
-#include "leadqual.h"
+#include "trust_boundary.h"
 
 /* PostgreSQL counts from 2000-01-01, the core from 1970-01-01. */
 #define LQ_PG_EPOCH_US		INT64CONST(946684800000000)

@@ -34,7 +34,10 @@
 #include "utils/syscache.h"
 
 #include "compat.h"
-#include "leadqual.h"
+#include "config.h"
+#include "fit.h"
+#include "reject.h"
+#include "score.h"
 
 static MemoryContext config_cxt = NULL;
 static HTAB *config_by_trigger = NULL;
@@ -426,7 +429,8 @@ load_settings(LqTableConfig *entry, Relation rel, const LqSettings *settings)
 
 	if (model != NULL)
 	{
-		lq_load_model(entry, rel, model);
+		entry->model = lq_load_model(model, rel, entry->display_name, entry->model_cxt,
+									 &entry->threshold, &entry->promote_to);
 		return;
 	}
 	set_threshold(entry, settings);
@@ -488,6 +492,9 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 	resolve_columns(entry, rel, &settings);
 	resolve_partition_key(entry, rel);
 	load_settings(entry, rel, &settings);
+	Assert(entry->id_attnum > 0 && entry->score_attnum > 0 && entry->stage_attnum > 0);
+	Assert(lq_is_promotion_target(entry->promote_to));
+	Assert(OidIsValid(entry->log_relid));
 	entry->valid = true;
 	return entry;
 }

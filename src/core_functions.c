@@ -15,7 +15,6 @@
 #include "utils/syscache.h"
 
 #include "decay.h"
-#include "leadqual.h"
 #include "seniority.h"
 
 /*

@@ -11,7 +11,7 @@
  * every cached model.
  *
  * rescore() and explain() compute fit in SQL through leadqual._fit() and
- * leadqual._fit_rules(), which run this same code.
+ * leadqual._fit_rules() (fit_functions.c), which run this same code.
  */
 #include "postgres.h"
 
@@ -32,9 +32,10 @@
 #include "utils/rel.h"
 #include "utils/typcache.h"
 
-#include "compat.h"
-#include "leadqual.h"
+#include "fit.h"
+#include "score.h"
 #include "seniority.h"
+#include "trust_boundary.h"
 
 static LqKeptQuery model_query = {
 	"SELECT threshold, promote_to::pg_catalog.text, min_fit, min_engagement, max_score, scale "
@@ -175,8 +176,8 @@ parse_operator(const char *operator, const char *rule, const char *model)
 }
 
 static void
-load_rule(LqTableConfig *entry, Relation rel, int row, LqFitRule *rule,
-		  MemoryContext cxt)
+load_rule(const LqModel *model, Relation rel, const char *table_name, int row,
+		  LqFitRule *rule, MemoryContext cxt)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	char	   *column = text_or_null(row, 2, cxt);
@@ -193,13 +194,13 @@ load_rule(LqTableConfig *entry, Relation rel, int row, LqFitRule *rule,
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("leadqual: fit rule \"%s\" of model \"%s\" reads column \"%s\", which table %s lacks",
-						rule->name, entry->model->name, column, entry->display_name),
+						rule->name, model->name, column, table_name),
 				 errhint("Add the column back, or manage the table with another model.")));
 	rule->attnum = (AttrNumber) attnum;
 	getTypeOutputInfo(TupleDescAttr(tupdesc, attnum - 1)->atttypid,
 					  &output_function, &is_varlena);
 	fmgr_info_cxt(output_function, &rule->output, cxt);
-	rule->operator = parse_operator(operator, rule->name, entry->model->name);
+	rule->operator = parse_operator(operator, rule->name, model->name);
 
 	value = result_value(row, 4, &isnull);
 	if (!isnull)
@@ -220,19 +221,20 @@ load_rule(LqTableConfig *entry, Relation rel, int row, LqFitRule *rule,
 }
 
 /*
- * Reads the named model into entry: its threshold and promote_to, its gates
- * and cap, and its fit rules resolved against rel's columns.
+ * Reads the named model, for table rel (table_name, as messages show it),
+ * into cxt: its gates and cap, and its fit rules resolved against rel's
+ * columns; and its threshold and promote_to into *threshold and
+ * *promote_to.
  */
-void
-lq_load_model(LqTableConfig *entry, Relation rel, const char *name)
+LqModel *
+lq_load_model(const char *name, Relation rel, const char *table_name,
+			  MemoryContext cxt, LqThreshold *threshold, LqStage *promote_to)
 {
-	MemoryContext cxt = entry->model_cxt;
 	Datum		model_name = CStringGetTextDatum(name);
 	LqModel    *model;
-	char	   *promote_to;
+	char	   *stage_name;
 	int			stage;
 	bool		isnull;
-	Datum		threshold;
 
 	remember_model_tables();
 	lq_connect_spi();
@@ -241,20 +243,18 @@ lq_load_model(LqTableConfig *entry, Relation rel, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("leadqual: table %s is managed with model \"%s\", which does not exist",
-						entry->display_name, name),
+						table_name, name),
 				 errhint("Manage the table again with a model listed in leadqual.model.")));
 
 	model = MemoryContextAllocZero(cxt, sizeof(LqModel));
 	model->name = MemoryContextStrdup(cxt, name);
-	entry->model = model;
 
-	threshold = result_value(0, 1, &isnull);
-	lq_threshold_set(&entry->threshold, DatumGetNumeric(threshold), cxt);
-	promote_to = text_or_null(0, 2, cxt);
-	stage = lq_stage_from_name(promote_to);
+	lq_threshold_set(threshold, DatumGetNumeric(result_value(0, 1, &isnull)), cxt);
+	stage_name = text_or_null(0, 2, cxt);
+	stage = lq_stage_from_name(stage_name);
 	if (stage == LQ_STAGE_INVALID || !lq_is_promotion_target(stage))
-		elog(ERROR, "leadqual: model \"%s\" promotes to \"%s\"", name, promote_to);
-	entry->promote_to = (LqStage) stage;
+		elog(ERROR, "leadqual: model \"%s\" promotes to \"%s\"", name, stage_name);
+	*promote_to = (LqStage) stage;
 	model->min_fit = numeric_or_null(0, 3, cxt);
 	model->min_engagement = numeric_or_null(0, 4, cxt);
 	model->max_score = numeric_or_null(0, 5, cxt);
@@ -264,8 +264,9 @@ lq_load_model(LqTableConfig *entry, Relation rel, const char *name)
 	model->nrules = (int) SPI_processed;
 	model->rules = MemoryContextAllocZero(cxt, sizeof(LqFitRule) * Max(model->nrules, 1));
 	for (int row = 0; row < model->nrules; row++)
-		load_rule(entry, rel, row, &model->rules[row], cxt);
+		load_rule(model, rel, table_name, row, &model->rules[row], cxt);
 	SPI_finish();
+	return model;
 }
 
 /* Is the text a number within the rule's bounds, compared exactly? */
@@ -282,9 +283,13 @@ in_range(const LqFitRule *rule, const char *text)
 		(rule->high == NULL || lq_numeric_cmp(DatumGetNumeric(value), rule->high) <= 0);
 }
 
-static bool
-rule_matches(const LqFitRule *rule, TupleDesc tupdesc, HeapTuple row,
-			 char **shown)
+/*
+ * Does the row match the rule?  *shown is the column's value as text, the
+ * evidence explain() shows (NULL for a NULL value).
+ */
+bool
+lq_fit_rule_matches(const LqFitRule *rule, TupleDesc tupdesc, HeapTuple row,
+					char **shown)
 {
 	bool		isnull;
 	Datum		value = heap_getattr(row, rule->attnum, tupdesc, &isnull);
@@ -324,16 +329,16 @@ rule_matches(const LqFitRule *rule, TupleDesc tupdesc, HeapTuple row,
 
 /* The sum of the points of the fit rules the row matches. */
 Numeric
-lq_fit_points(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
+lq_fit_points(const LqModel *model, TupleDesc tupdesc, HeapTuple row)
 {
-	Datum		total = lq_int64_to_numeric(0);
+	Datum		total = NumericGetDatum(int64_to_numeric(0));
 
-	for (int i = 0; i < config->model->nrules; i++)
+	for (int i = 0; i < model->nrules; i++)
 	{
-		const LqFitRule *rule = &config->model->rules[i];
+		const LqFitRule *rule = &model->rules[i];
 		char	   *shown;
 
-		if (rule_matches(rule, tupdesc, row, &shown))
+		if (lq_fit_rule_matches(rule, tupdesc, row, &shown))
 			total = DirectFunctionCall2(numeric_add, total,
 										NumericGetDatum(rule->points));
 	}
@@ -342,12 +347,12 @@ lq_fit_points(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
 
 /* Did the UPDATE change a column some fit rule reads? */
 bool
-lq_fit_columns_changed(LqTableConfig *config, TupleDesc tupdesc,
+lq_fit_columns_changed(const LqModel *model, TupleDesc tupdesc,
 					   HeapTuple old_row, HeapTuple new_row)
 {
-	for (int i = 0; i < config->model->nrules; i++)
+	for (int i = 0; i < model->nrules; i++)
 	{
-		AttrNumber	attnum = config->model->rules[i].attnum;
+		AttrNumber	attnum = model->rules[i].attnum;
 		Form_pg_attribute attr = TupleDescAttr(tupdesc, attnum - 1);
 		bool		old_isnull;
 		bool		new_isnull;
@@ -360,115 +365,4 @@ lq_fit_columns_changed(LqTableConfig *config, TupleDesc tupdesc,
 			return true;
 	}
 	return false;
-}
-
-/*
- * What _fit() and _fit_rules() keep between the rows of one query, in
- * fn_extra: rescore() calls _fit() for every lead, and looking the table up
- * each time would cost more than the rules.
- */
-typedef struct LqFitCall
-{
-	Oid			relid;
-	Oid			reltype;
-	TupleDesc	tupdesc;		/* a copy, in fn_mcxt */
-	LqTableConfig *config;		/* entries are never freed, only rebuilt */
-} LqFitCall;
-
-/*
- * The settings of the table the call names, and the record argument as a
- * row of it (checked to be one).
- */
-static LqFitCall *
-begin_fit_call(FunctionCallInfo fcinfo, const char *caller, HeapTuple row)
-{
-	Oid			relid = PG_GETARG_OID(0);
-	HeapTupleHeader record = PG_GETARG_HEAPTUPLEHEADER(1);
-	LqFitCall  *call = fcinfo->flinfo->fn_extra;
-
-	if (call == NULL)
-		call = fcinfo->flinfo->fn_extra =
-			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LqFitCall));
-	if (call->relid != relid || call->config == NULL || !call->config->valid)
-	{
-		Relation	rel;
-		MemoryContext old;
-
-		call->config = lq_config_for_table(relid, caller);
-		rel = relation_open(relid, NoLock);
-		if (call->tupdesc != NULL)
-			FreeTupleDesc(call->tupdesc);
-		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		call->tupdesc = CreateTupleDescCopy(RelationGetDescr(rel));
-		MemoryContextSwitchTo(old);
-		call->reltype = rel->rd_rel->reltype;
-		call->relid = relid;
-		relation_close(rel, NoLock);
-	}
-
-	if (HeapTupleHeaderGetTypeId(record) != call->reltype)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s: the row is of type %s, not a row of table %s",
-						caller, format_type_be(HeapTupleHeaderGetTypeId(record)),
-						call->config->display_name),
-				 errhint("Pass the table's own rows, for example FROM crm.leads AS l ... %s('crm.leads', l).",
-						 caller)));
-	row->t_len = HeapTupleHeaderGetDatumLength(record);
-	ItemPointerSetInvalid(&row->t_self);
-	row->t_tableOid = InvalidOid;
-	row->t_data = record;
-	return call;
-}
-
-/*
- * leadqual._fit(leads regclass, lead record): the fit part of the lead's
- * score under its table's model.
- */
-PG_FUNCTION_INFO_V1(leadqual_fit);
-Datum
-leadqual_fit(PG_FUNCTION_ARGS)
-{
-	HeapTupleData row;
-	LqFitCall  *call;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	call = begin_fit_call(fcinfo, "leadqual._fit", &row);
-	PG_RETURN_NUMERIC(lq_fit_points(call->config, call->tupdesc, &row));
-}
-
-/*
- * leadqual._fit_rules(leads regclass, lead record): the fit rules the lead
- * matches, with the column, its value and the points, for explain().
- */
-PG_FUNCTION_INFO_V1(leadqual_fit_rules);
-Datum
-leadqual_fit_rules(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	HeapTupleData row;
-	LqFitCall  *call;
-
-	InitMaterializedSRF(fcinfo, 0);
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		return (Datum) 0;
-	call = begin_fit_call(fcinfo, "leadqual._fit_rules", &row);
-	for (int i = 0; i < call->config->model->nrules; i++)
-	{
-		const LqFitRule *rule = &call->config->model->rules[i];
-		char	   *shown;
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-
-		if (!rule_matches(rule, call->tupdesc, &row, &shown))
-			continue;
-		values[0] = CStringGetTextDatum(rule->name);
-		values[1] = NameGetDatum(&TupleDescAttr(call->tupdesc, rule->attnum - 1)->attname);
-		values[2] = shown ? CStringGetTextDatum(shown) : (Datum) 0;
-		nulls[2] = shown == NULL;
-		values[3] = NumericGetDatum(rule->points);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
 }

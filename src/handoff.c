@@ -34,7 +34,12 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "leadqual.h"
+#include "config.h"
+#include "handoff.h"
+#include "managed_row.h"
+#include "model_score.h"
+#include "transition_log.h"
+#include "trust_boundary.h"
 
 static LqKeptQuery assign_query = {
 	"SELECT owner, turn_id FROM leadqual._assign_owner($1, $2, $3)",
@@ -268,7 +273,11 @@ lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
 {
 	Datum		values[7];
 	char		nulls[7];
-	uint32		stages = UINT32_C(1) << transition->to_stage;
+	uint32		stages;
+
+	StaticAssertStmt(LQ_STAGE_COUNT <= 32, "the watched stages fit a uint32 mask");
+	Assert(transition->to_stage >= 0 && transition->to_stage < LQ_STAGE_COUNT);
+	stages = UINT32_C(1) << transition->to_stage;
 
 	if (transition->via == LQ_VIA_PROMOTION ||
 		(transition->via == LQ_VIA_MANUAL && transition->to_stage == config->promote_to))

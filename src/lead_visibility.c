@@ -26,7 +26,8 @@
 #include "utils/memutils.h"
 #include "utils/rls.h"
 
-#include "leadqual.h"
+#include "config.h"
+#include "trust_boundary.h"
 
 /* What the current role may see of one lead table. */
 typedef struct LqTableVisibility
@@ -124,6 +125,7 @@ table_visibility(LqVisibilityCache *cache, Oid relid)
 	table->row_security = table->readable &&
 		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED;
 	table->visible_ids = NULL;
+	Assert(table->readable || !table->row_security);
 	return table;
 }
 

@@ -8,6 +8,7 @@
 #include "utils/guc.h"
 
 #include "compat.h"
+#include "config.h"
 #include "leadqual.h"
 
 PG_MODULE_MAGIC;
@@ -53,7 +54,7 @@ _PG_init(void)
 							   0,
 							   NULL, NULL, NULL);
 
-	lq_reserve_guc_prefix("leadqual");
+	MarkGUCPrefixReserved("leadqual");
 
 	lq_config_init();
 }

@@ -10,7 +10,12 @@
 #include "utils/datum.h"
 #include "utils/rel.h"
 
+#include "config.h"
 #include "leadqual.h"
+#include "managed_row.h"
+#include "reject.h"
+#include "score.h"
+#include "stage_datum.h"
 
 /*
  * The hint of a misattached trigger.  An errhint() call of its own, so the
@@ -134,6 +139,7 @@ lq_begin_firing(FunctionCallInfo fcinfo, const char *function, bool before,
 	firing->rel = trigdata->tg_relation;
 	firing->tupdesc = RelationGetDescr(firing->rel);
 	firing->config = lq_config_for_trigger(firing->rel, trigdata->tg_trigger);
+	Assert(firing->config->valid);
 	firing->is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
 	firing->old_row = firing->is_insert ? NULL : trigdata->tg_trigtuple;
 	firing->new_row = firing->is_insert ? trigdata->tg_trigtuple

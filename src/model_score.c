@@ -37,7 +37,12 @@
 #include "utils/typcache.h"
 
 #include "compat.h"
-#include "leadqual.h"
+#include "config.h"
+#include "fit.h"
+#include "managed_row.h"
+#include "model_score.h"
+#include "score.h"
+#include "trust_boundary.h"
 
 static LqKeptQuery stored_query = {
 	"SELECT engagement FROM leadqual.lead_score "
@@ -89,7 +94,7 @@ stored_engagement(Oid lead_table, const char *lead_id)
 														   false, -1));
 	}
 	SPI_finish();
-	return engagement ? engagement : DatumGetNumeric(lq_int64_to_numeric(0));
+	return engagement ? engagement : int64_to_numeric(0);
 }
 
 static bool
@@ -134,12 +139,12 @@ lq_record_model_score(const LqFiring *firing)
 
 	if (!firing->is_insert &&
 		!scores_differ(config->score_kind, &firing->old_state, &firing->new_state) &&
-		!lq_fit_columns_changed(config, firing->tupdesc, firing->old_row, firing->new_row))
+		!lq_fit_columns_changed(config->model, firing->tupdesc, firing->old_row, firing->new_row))
 		return;
 
 	values[0] = ObjectIdGetDatum(config->log_relid);
 	values[1] = CStringGetTextDatum(lq_row_lead_id(config, firing->tupdesc, firing->new_row));
-	values[2] = NumericGetDatum(lq_fit_points(config, firing->tupdesc, firing->new_row));
+	values[2] = NumericGetDatum(lq_fit_points(config->model, firing->tupdesc, firing->new_row));
 	values[3] = firing->new_state.score_isnull ? (Datum) 0
 		: lq_score_to_numeric(config->score_kind, firing->new_state.score);
 	nulls[3] = firing->new_state.score_isnull ? 'n' : ' ';
@@ -176,11 +181,12 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 	LqTableConfig *config = firing->config;
 	LqModel    *model = config->model;
 	char	   *lead_id = lq_row_lead_id(config, firing->tupdesc, firing->new_row);
-	Numeric		fit = lq_fit_points(config, firing->tupdesc, firing->new_row);
+	Numeric		fit = lq_fit_points(config->model, firing->tupdesc, firing->new_row);
 	Numeric		engagement = stored_engagement(config->log_relid, lead_id);
 	Numeric		total;
 	Datum		score;
 
+	Assert(model != NULL);
 	total = model_total(model, fit, engagement);
 	score = lq_score_from_numeric(config->score_kind, NumericGetDatum(total));
 
@@ -426,6 +432,7 @@ store_subtotals(FunctionCallInfo fcinfo, const char *caller, Tuplestorestate *sc
 						lq_qualified_name(relid)),
 				 errhint("Scoring writes the score column, so it needs UPDATE on the table.")));
 	config = lq_config_for_table(relid, "leadqual");
+	Assert(config->model != NULL);	/* lq_config_for_table() checked */
 	few = !PG_ARGISNULL(2) &&
 		ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(2)),
 					   ARR_DIMS(PG_GETARG_ARRAYTYPE_P(2))) <= LQ_FEW_LEADS;

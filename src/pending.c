@@ -29,7 +29,9 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
-#include "leadqual.h"
+#include "managed_row.h"
+#include "pending.h"
+#include "transition_log.h"
 
 typedef struct LqPendingKey
 {
@@ -154,6 +156,9 @@ lq_pending_push(Oid relid, const LqTransition *transition, bool row_moving)
 	LqDecision *decision;
 	bool		found;
 
+	Assert(transition->lead_id != NULL);
+	Assert(transition->to_stage != LQ_STAGE_INVALID);
+	Assert(row_moving || transition->from_stage != transition->to_stage);
 	entry = hash_search(pending_hash(), &key, HASH_ENTER, &found);
 	if (!found)
 		entry->newest = NULL;

@@ -18,7 +18,17 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
+#include "config.h"
+#include "fit.h"
+#include "handoff.h"
 #include "leadqual.h"
+#include "managed_row.h"
+#include "model_score.h"
+#include "pending.h"
+#include "reject.h"
+#include "score.h"
+#include "stage_datum.h"
+#include "transition_log.h"
 
 /* Does the score rise past the one the lead had when it was recycled? */
 static bool
@@ -98,7 +108,7 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 	scored = config->model != NULL &&
 		(firing.is_insert || new_state->stage != old_state->stage ||
 		 lq_model_score_written(&firing) ||
-		 lq_fit_columns_changed(config, firing.tupdesc, firing.old_row,
+		 lq_fit_columns_changed(config->model, firing.tupdesc, firing.old_row,
 								firing.new_row) ||
 		 held_back_by_gates(&firing));
 	if (scored)

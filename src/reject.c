@@ -21,7 +21,11 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
-#include "leadqual.h"
+#include "config.h"
+#include "model_score.h"
+#include "reject.h"
+#include "stage_datum.h"
+#include "transition_log.h"
 
 Oid			lq_rejecting_relid = InvalidOid;
 const char *lq_rejecting_reason = NULL;

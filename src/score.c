@@ -20,7 +20,7 @@
 #include "utils/numeric.h"
 
 #include "compat.h"
-#include "leadqual.h"
+#include "score.h"
 
 bool
 lq_score_kind_for_type(Oid type, LqScoreKind *kind)
@@ -99,8 +99,8 @@ lq_threshold_set(LqThreshold *threshold, Numeric exact, MemoryContext cxt)
 {
 	Datum		exact_datum = NumericGetDatum(exact);
 	Datum		ceiling = DirectFunctionCall1(numeric_ceil, exact_datum);
-	Datum		int8_min = lq_int64_to_numeric(PG_INT64_MIN);
-	Datum		int8_max = lq_int64_to_numeric(PG_INT64_MAX);
+	Datum		int8_min = NumericGetDatum(int64_to_numeric(PG_INT64_MIN));
+	Datum		int8_max = NumericGetDatum(int64_to_numeric(PG_INT64_MAX));
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 
 	threshold->exact = DatumGetNumericCopy(exact_datum);
@@ -110,6 +110,7 @@ lq_threshold_set(LqThreshold *threshold, Numeric exact, MemoryContext cxt)
 	threshold->int_always = numeric_compare(ceiling, int8_min) <= 0;
 	threshold->int_never = numeric_compare(ceiling, int8_max) > 0;
 	threshold->int_ceiling = 0;
+	Assert(!(threshold->int_always && threshold->int_never));
 	if (!threshold->int_always && !threshold->int_never)
 		threshold->int_ceiling =
 			DatumGetInt64(DirectFunctionCall1(numeric_int8, ceiling));
@@ -192,7 +193,7 @@ lq_score_to_numeric(LqScoreKind kind, Datum score)
 		case LQ_SCORE_INT2:
 		case LQ_SCORE_INT4:
 		case LQ_SCORE_INT8:
-			return lq_int64_to_numeric(integer_score(kind, score));
+			return NumericGetDatum(int64_to_numeric(integer_score(kind, score)));
 		case LQ_SCORE_FLOAT4:
 			return DirectFunctionCall1(float4_numeric, score);
 		case LQ_SCORE_FLOAT8:
@@ -286,4 +287,11 @@ lq_is_decimal(const char *text)
 	while (isspace((unsigned char) *p))
 		p++;
 	return *p == '\0';
+}
+
+/* Is the numeric neither NaN nor an infinity? */
+bool
+lq_numeric_is_finite(Numeric value)
+{
+	return !numeric_is_nan(value) && !numeric_is_inf(value);
 }

@@ -15,7 +15,7 @@
 #include "utils/inval.h"
 #include "utils/syscache.h"
 
-#include "leadqual.h"
+#include "stage_datum.h"
 
 typedef struct LqStageMap
 {
@@ -100,6 +100,7 @@ lq_stage_from_datum(Datum label)
 Datum
 lq_stage_to_datum(Oid enum_type, LqStage stage)
 {
+	Assert(stage >= 0 && stage < LQ_STAGE_COUNT);
 	if (stage_map.enum_type != enum_type)
 		build_stage_map(enum_type);
 	return ObjectIdGetDatum(stage_map.label_oid[stage]);

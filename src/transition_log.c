@@ -26,7 +26,15 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "config.h"
+#include "handoff.h"
 #include "leadqual.h"
+#include "managed_row.h"
+#include "model_score.h"
+#include "pending.h"
+#include "score.h"
+#include "transition_log.h"
+#include "trust_boundary.h"
 
 static LqKeptQuery insert_query = {
 	"INSERT INTO leadqual.transition "
@@ -76,6 +84,9 @@ log_transition(const LqTransition *transition, const char *owner, int64 *id,
 	bool		isnull;
 	const char *from = transition->from_stage == LQ_STAGE_INVALID
 		? NULL : lq_stage_name(transition->from_stage);
+
+	Assert(transition->from_stage != transition->to_stage);
+	Assert(transition->lead_id != NULL);
 
 	/* the role making the change, before lq_run_as_owner() switches it */
 	values[5] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));

@@ -144,7 +144,8 @@ prepare_kept(LqKeptQuery *query, bool as_owner)
 
 	if (query->plan != NULL)
 		return;
-	Assert(query->nargs <= LQ_MAX_QUERY_ARGS);
+	Assert(query->sql != NULL);
+	Assert(query->nargs >= 0 && query->nargs <= LQ_MAX_QUERY_ARGS);
 	if (as_owner)
 		require_builtin_parameters(query);
 	plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
@@ -188,6 +189,7 @@ lq_run_as_owner(LqKeptQuery *query, Datum *values, const char *nulls,
 						   SECURITY_NOFORCE_RLS);
 	prepare_kept(query, true);
 	execute_kept(query, values, nulls, limit);
+	Assert(GetUserId() == log_owner());
 	SetUserIdAndSecContext(caller, caller_context);
 }
 

@@ -10,7 +10,7 @@
 -- built-in calendars, copy_calendar() and the calendar cache.
 --
 -- Every expected instant is written with its UTC offset.  The DST rules
--- (src/business_time.h): a boundary inside the spring-forward gap moves to
+-- (src/core/business_time.h): a boundary inside the spring-forward gap moves to
 -- the transition; a boundary inside the fall-back overlap is taken at its
 -- first occurrence for a start and at its second for an end.
 \ir helpers/setup.psql

@@ -1,6 +1,6 @@
 /*
  * business_time_fuzz.c
- *		libFuzzer harness for the business-hours core (src/business_time.c).
+ *		libFuzzer harness for the business-hours core (src/core/business_time.c).
  *
  * The input is a calendar and some instants and amounts (the layout is in
  * decode() below; missing bytes read as zeros).  The zone is a fixed offset

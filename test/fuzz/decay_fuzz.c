@@ -1,6 +1,6 @@
 /*
  * decay_fuzz.c
- *		libFuzzer harness for the engagement decay (src/decay.c).
+ *		libFuzzer harness for the engagement decay (src/core/decay.c).
  *
  * The input is an age and a half-life, two doubles of any bit pattern.  For
  * a positive half-life the weight must lie between 0 and 1 and must not grow

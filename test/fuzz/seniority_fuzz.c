@@ -1,6 +1,6 @@
 /*
  * seniority_fuzz.c
- *		libFuzzer harness for the title classifier (src/seniority.c).
+ *		libFuzzer harness for the title classifier (src/core/seniority.c).
  *
  * Any bytes are a title.  Besides not crashing or reading out of bounds
  * (the sanitizers watch that), the classifier must give a valid level with

@@ -1,6 +1,6 @@
 /*
  * business_time_test.c
- *		TAP unit tests of the business-hours core in src/business_time.c.
+ *		TAP unit tests of the business-hours core in src/core/business_time.c.
  *		Built and run by "make unitcheck"; needs no server.
  *
  * The core is checked three ways:

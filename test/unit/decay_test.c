@@ -1,6 +1,6 @@
 /*
  * decay_test.c
- *		TAP unit tests of the plain-C engagement decay in src/decay.c.
+ *		TAP unit tests of the plain-C engagement decay in src/core/decay.c.
  *		Built and run by "make unitcheck"; needs no server.
  */
 #include <float.h>

@@ -1,6 +1,6 @@
 /*
  * seniority_test.c
- *		TAP unit tests of the job-title classifier in src/seniority.c.
+ *		TAP unit tests of the job-title classifier in src/core/seniority.c.
  *		Built and run by "make unitcheck"; needs no server.
  *
  * Usage: seniority_test CORPUS

@@ -1,6 +1,6 @@
 /*
  * stage_test.c
- *		TAP unit tests of the plain-C funnel rules in src/stage.c.
+ *		TAP unit tests of the plain-C funnel rules in src/core/stage.c.
  *		Built and run by "make unitcheck"; needs no server.
  */
 #include <stdio.h>

@@ -1,0 +1,24 @@
+/*
+ * model_score.h
+ *		Scores of tables managed with a model: the triggers' part
+ *		(model_score.c).
+ */
+#ifndef LQ_MODEL_SCORE_H
+#define LQ_MODEL_SCORE_H
+
+#include "postgres.h"
+
+#include "managed_row.h"
+
+typedef struct LqModelScore
+{
+	bool		gates_met;		/* fit and engagement reach the model's gates */
+} LqModelScore;
+
+extern void lq_apply_model(LqFiring *firing, LqModelScore *result);
+extern bool lq_model_score_written(const LqFiring *firing);
+extern void lq_record_model_score(const LqFiring *firing);
+
+extern char *lq_qualified_equality(Oid type, const char *caller);
+
+#endif							/* LQ_MODEL_SCORE_H */

@@ -1,0 +1,81 @@
+-- leadqual: the transition log.  Every stage change of a managed lead is a
+-- row of leadqual.transition, written by the triggers (03_stage_rules.sql);
+-- leadqual.stage_history turns the log into stays.  A lead leaves the
+-- funnel with a reason from leadqual.rejection_reason.
+
+CREATE TABLE @extschema@.rejection_reason (
+    code        text PRIMARY KEY
+                CONSTRAINT rejection_reason_code_format CHECK (code ~ '^[a-z][a-z0-9_]*$'),
+    description text NOT NULL,
+    builtin     boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.rejection_reason IS
+    'Reasons a lead may be recycled or disqualified; add your own rows';
+
+INSERT INTO @extschema@.rejection_reason (code, description, builtin) VALUES
+    ('not_icp', 'Not in the ideal customer profile', true),
+    ('no_budget', 'No budget', true),
+    ('bad_timing', 'Bad timing', true),
+    ('already_customer', 'Already a customer', true),
+    ('duplicate', 'Duplicate of another lead', true),
+    ('no_response', 'Did not respond', true),
+    ('competitor', 'Works for a competitor', true);
+
+CREATE TYPE @extschema@.transition_via AS ENUM (
+    'promotion', 'manual', 'rejection', 'repair'
+);
+COMMENT ON TYPE @extschema@.transition_via IS
+    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), or by a repair with the stage rules off';
+
+CREATE TABLE @extschema@.transition (
+    id          bigserial PRIMARY KEY,
+    lead_table  regclass NOT NULL,
+    lead_id     text NOT NULL,
+    from_stage  @extschema@.lifecycle_stage,
+    to_stage    @extschema@.lifecycle_stage NOT NULL,
+    score       numeric,
+    -- clock_timestamp(): logged while the lead's row is locked, so one
+    -- lead's changes get increasing times in the order they happened
+    changed_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    changed_by  name NOT NULL DEFAULT CURRENT_USER,
+    reason      text REFERENCES @extschema@.rejection_reason (code) ON UPDATE CASCADE,
+    via         @extschema@.transition_via NOT NULL,
+    -- The owner a lead had when it changed stage: rejection_summary counts
+    -- by it, and round-robin never hands a lead back to an owner who
+    -- rejected it.  Last, because 0.3.0 added it with ALTER TABLE ... ADD
+    -- COLUMN: a fresh install has the columns in the order an updated
+    -- database has them.
+    owner       text
+);
+CREATE INDEX transition_lead_idx
+    ON @extschema@.transition (lead_table, lead_id, id);
+COMMENT ON TABLE @extschema@.transition IS
+    'One row per stage change of a managed lead, written by leadqual''s triggers in the same transaction';
+
+-- pg_dump keeps the log and the reasons users added.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rejection_reason', 'WHERE NOT builtin');
+
+-- security_invoker: see 10_privileges.sql.
+CREATE VIEW @extschema@.stage_history WITH (security_invoker = true) AS
+SELECT t.lead_table,
+       t.lead_id,
+       t.to_stage AS stage,
+       t.changed_at AS entered_at,
+       pg_catalog.lead(t.changed_at) OVER lead_log AS left_at,
+       pg_catalog.lead(t.to_stage) OVER lead_log AS next_stage,
+       pg_catalog.row_number() OVER (PARTITION BY t.lead_table, t.lead_id, t.to_stage
+                                     ORDER BY t.id) AS visit,
+       pg_catalog.lead(t.changed_at) OVER lead_log IS NULL AS is_current,
+       -- statement_timestamp(), not now(): a stay that began earlier in
+       -- this transaction must not come out negative
+       COALESCE(pg_catalog.lead(t.changed_at) OVER lead_log, pg_catalog.statement_timestamp())
+           OPERATOR(pg_catalog.-) t.changed_at AS time_in_stage,
+       t.id AS transition_id
+FROM @extschema@.transition AS t
+-- id, not changed_at, is the order of one lead's changes: each is logged
+-- while its row is locked, so ids follow the order the changes committed in
+WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id ORDER BY t.id);
+COMMENT ON VIEW @extschema@.stage_history IS
+    'Each stay of each lead in a stage: when it entered, when it left, and how long it stayed (so far, for the current stage)';

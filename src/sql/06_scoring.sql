@@ -1,0 +1,559 @@
+-- leadqual: computing scores.  Events (what leads did) and the scores
+-- computed from them; track(), rescore() and explain().  The models and
+-- rules are in 04_scoring_models.sql.
+
+------------------------------------------------------------------------------
+-- Events and scores
+------------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.event (
+    id          bigserial PRIMARY KEY,
+    lead_table  regclass NOT NULL,
+    lead_id     text NOT NULL,
+    kind        text NOT NULL,
+    occurred_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    properties  jsonb NOT NULL DEFAULT '{}',
+    recorded_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    recorded_by name NOT NULL DEFAULT CURRENT_USER,
+    CONSTRAINT event_kind_not_empty CHECK (kind OPERATOR(pg_catalog.<>) ''),
+    CONSTRAINT event_occurred_at_finite CHECK (pg_catalog.isfinite(occurred_at)),
+    CONSTRAINT event_properties_object CHECK (pg_catalog.jsonb_typeof(properties) OPERATOR(pg_catalog.=) 'object'),
+    CONSTRAINT event_lead_id_length CHECK (pg_catalog.octet_length(lead_id) OPERATOR(pg_catalog.<=) 1000)
+);
+CREATE INDEX event_lead_idx ON @extschema@.event (lead_table, lead_id, kind, occurred_at);
+COMMENT ON TABLE @extschema@.event IS
+    'What leads did: one row per tracked event; inserting rows rescores their leads';
+
+CREATE TABLE @extschema@.lead_score (
+    lead_table       regclass NOT NULL,
+    lead_id          text NOT NULL,
+    fit              numeric NOT NULL DEFAULT 0,
+    engagement       numeric NOT NULL DEFAULT 0,
+    score            numeric,
+    engagement_as_of timestamptz,
+    scored_at        timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    PRIMARY KEY (lead_table, lead_id)
+);
+COMMENT ON TABLE @extschema@.lead_score IS
+    'Fit and engagement subtotals of each scored lead, and the score last written to its row';
+
+CREATE TABLE @extschema@.score_change (
+    id             bigserial PRIMARY KEY,
+    lead_table     regclass NOT NULL,
+    lead_id        text NOT NULL,
+    changed_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    previous_score numeric,
+    score          numeric,
+    fit            numeric NOT NULL,
+    engagement     numeric NOT NULL,
+    changed_by     name NOT NULL DEFAULT CURRENT_USER
+);
+CREATE INDEX score_change_lead_idx ON @extschema@.score_change (lead_table, lead_id, id);
+COMMENT ON TABLE @extschema@.score_change IS
+    'One row per change of a scored lead''s score, with its fit and engagement subtotals';
+
+-- pg_dump keeps all of them.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.lead_score', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.score_change', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.score_change_id_seq', '');
+
+------------------------------------------------------------------------------
+-- Computing scores
+------------------------------------------------------------------------------
+
+-- The model a table is managed with, or NULL.  C, reading the trigger from
+-- the relcache (until 0.4.0 it was SQL, and planned a query on
+-- leadqual.managed on every call).  Called once per engagement query, so
+-- it keeps its SET clause.
+CREATE FUNCTION @extschema@._model_of(leads regclass)
+RETURNS text
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_model_of';
+
+-- The fit part of a lead's score: the sum of the points of its table's
+-- model's fit rules that its row matches.  rescore() and explain() call
+-- these; the trigger runs the same C code on each written row.  Parallel
+-- restricted: loading a model runs queries as the owner, which only the
+-- leader should do.
+CREATE FUNCTION @extschema@._fit(leads regclass, lead record)
+RETURNS numeric
+LANGUAGE c STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_fit';
+
+CREATE FUNCTION @extschema@._fit_rules(leads regclass, lead record)
+RETURNS TABLE (rule text, column_name name, value text, points numeric)
+LANGUAGE c STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_fit_rules';
+
+-- The equality operator of a type, schema-qualified, for dynamic SQL.
+CREATE FUNCTION @extschema@._equality_operator(type regtype)
+RETURNS text
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_equality_operator';
+
+-- Each event that counts for an engagement rule of the table's model, as of
+-- a time, with its decayed weight and the rule's terms.  No SET
+-- search_path, so that it inlines into the queries that aggregate it; every
+-- name is qualified.  It covers every lead: a caller's condition on lead_id
+-- is pushed down to the index on events, in generic plans too, which a
+-- "lead_ids IS NULL OR ..." parameter would prevent.
+CREATE FUNCTION @extschema@._engagement_events(leads regclass, as_of timestamptz)
+RETURNS TABLE (lead_id text, rule text, event_id bigint, kind text,
+               occurred_at timestamptz, session text, weight double precision,
+               points numeric, min_count integer, cap numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT e.lead_id, r.name, e.id, e.kind, e.occurred_at,
+       CASE WHEN r.group_by IS NULL THEN ''
+            ELSE e.properties OPERATOR(pg_catalog.->>) r.group_by END,
+       @extschema@.decay(as_of OPERATOR(pg_catalog.-) e.occurred_at, r.half_life),
+       r.points, r.min_count, r.cap
+FROM @extschema@.engagement_rule AS r
+JOIN @extschema@.event AS e
+  ON e.kind OPERATOR(pg_catalog.=) r.event_kind
+ AND e.properties OPERATOR(pg_catalog.@>) r.match
+WHERE r.model OPERATOR(pg_catalog.=) (SELECT @extschema@._model_of(leads))
+  AND e.lead_table OPERATOR(pg_catalog.=) leads
+  AND e.occurred_at OPERATOR(pg_catalog.<=) as_of
+  AND (r.within IS NULL
+       OR e.occurred_at OPERATOR(pg_catalog.>) (as_of OPERATOR(pg_catalog.-) r.within))
+$$;
+
+-- Each engagement rule's points per lead, as of a time.  A rule without
+-- min_count gives points x the sum of its events' weights; one with
+-- min_count gives points x the weight of the event that completed the most
+-- recent run of min_count events (per group_by value).  Weights are summed
+-- as numeric so the result does not depend on the order events are read in;
+-- a cap limits the size, then points round to the model's scale.
+CREATE FUNCTION @extschema@._engagement_points(leads regclass, as_of timestamptz)
+RETURNS TABLE (lead_id text, rule text, points numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT w.lead_id, w.rule,
+       pg_catalog.round(CASE WHEN w.cap IS NULL THEN w.points OPERATOR(pg_catalog.*) w.weight
+                             ELSE pg_catalog.sign(w.points OPERATOR(pg_catalog.*) w.weight)
+                                  OPERATOR(pg_catalog.*)
+                                  LEAST(pg_catalog.abs(w.points OPERATOR(pg_catalog.*) w.weight), w.cap) END,
+                        (SELECT m.scale FROM @extschema@.model AS m
+                         WHERE m.name OPERATOR(pg_catalog.=) @extschema@._model_of(leads)))
+FROM (
+    SELECT e.lead_id, e.rule, pg_catalog.max(e.points) AS points, pg_catalog.max(e.cap) AS cap,
+           pg_catalog.sum(e.weight::numeric) AS weight
+    FROM @extschema@._engagement_events(leads, as_of) AS e
+    WHERE e.min_count IS NULL
+    GROUP BY e.lead_id, e.rule
+    UNION ALL
+    SELECT c.lead_id, c.rule, pg_catalog.max(c.points), pg_catalog.max(c.cap),
+           pg_catalog.max(c.weight::numeric)
+    FROM (SELECT e.lead_id, e.rule, e.weight, e.points, e.cap, e.min_count,
+                 pg_catalog.row_number() OVER (PARTITION BY e.lead_id, e.rule, e.session
+                                               ORDER BY e.occurred_at DESC, e.event_id DESC) AS newest
+          FROM @extschema@._engagement_events(leads, as_of) AS e
+          WHERE e.min_count IS NOT NULL AND e.session IS NOT NULL) AS c
+    WHERE c.newest OPERATOR(pg_catalog.=) c.min_count
+    GROUP BY c.lead_id, c.rule
+) AS w
+$$;
+
+-- Stores the subtotals of the leads, reading them as the caller and writing
+-- leadqual.lead_score as the owner, and returns each one's new score
+-- (src/model_score.c).
+CREATE FUNCTION @extschema@._store_scores(leads regclass, as_of timestamptz, lead_ids text[])
+RETURNS TABLE (lead_id text, score numeric)
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_store_scores';
+
+-- Errors unless the table is managed with a model; returns the settings.
+CREATE FUNCTION @extschema@._scored_table(leads regclass, caller text)
+RETURNS @extschema@.managed
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $scored$
+DECLARE
+    settings @extschema@.managed;
+BEGIN
+    SELECT * INTO settings FROM @extschema@.managed AS m WHERE m.leads = _scored_table.leads;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '%: table % is not managed by leadqual', caller, leads
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('Manage it with a scoring model: SELECT leadqual.manage(%L, model => ''default'');', leads::text);
+    END IF;
+    IF settings.model IS NULL THEN
+        RAISE EXCEPTION '%: table % is managed with a fixed threshold, not a scoring model', caller, leads
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('Let a model compute its scores: SELECT leadqual.manage(%L, model => ''default'');', leads::text);
+    END IF;
+    RETURN settings;
+END
+$scored$;
+
+-- Errors with no_data_found, naming the first id that the id column's type
+-- cannot even hold (such as 'x' for an integer id): no such lead exists.
+-- Parallel unsafe, like anything with an exception block.
+CREATE FUNCTION @extschema@._require_castable_ids(leads regclass, lead_ids text[], id_type text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $ids$
+DECLARE
+    lead_id text;
+BEGIN
+    EXECUTE format('SELECT $1::%s[]', id_type) USING lead_ids;
+EXCEPTION WHEN data_exception THEN
+    FOREACH lead_id IN ARRAY lead_ids LOOP
+        BEGIN
+            EXECUTE format('SELECT $1::%s', id_type) USING lead_id;
+        EXCEPTION WHEN data_exception THEN
+            RAISE EXCEPTION 'leadqual: lead "%" of table % does not exist', lead_id, leads
+                USING ERRCODE = 'no_data_found',
+                      DETAIL = format('Its ids are of type %s, and "%s" is not one.', id_type, lead_id),
+                      HINT = 'Pass the id of an existing lead, as text.';
+        END;
+    END LOOP;
+    RAISE;
+END
+$ids$;
+
+-- Rescores the given leads (NULL: every row) as of a time and returns how
+-- many scores changed.  It locks the rows first, then computes in a new
+-- statement, so events committed while it waited are counted.  With
+-- skip_locked it leaves rows other transactions hold alone: their own
+-- writes rescore them.
+CREATE FUNCTION @extschema@._score_leads(leads regclass, lead_ids text[], as_of timestamptz,
+                                         skip_locked boolean)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $score$
+DECLARE
+    settings   @extschema@.managed := @extschema@._scored_table(leads, 'leadqual');
+    id_type    text;
+    equals     text;
+    score_type text;
+    locked     text[];
+    missing    text;
+    stored_ids text[];
+    scores     numeric[];
+    changed    bigint;
+BEGIN
+    SELECT format_type(a.atttypid, a.atttypmod), @extschema@._equality_operator(a.atttypid)
+      INTO id_type, equals
+    FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.id_column;
+    SELECT format_type(a.atttypid, a.atttypmod) INTO score_type
+    FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.score_column;
+
+    IF lead_ids IS NOT NULL THEN
+        PERFORM @extschema@._require_castable_ids(leads, lead_ids, id_type);
+    END IF;
+    -- in id order, so two writers lock the same leads in the same order
+    EXECUTE format('SELECT pg_catalog.array_agg(s.id) FROM ('
+                   'SELECT l.%1$I::text AS id FROM %2$s AS l %3$s ORDER BY l.%1$I '
+                   'FOR NO KEY UPDATE OF l %4$s) AS s',
+                   settings.id_column, leads,
+                   CASE WHEN lead_ids IS NOT NULL
+                        THEN format('JOIN pg_catalog.unnest($1::%s[]) AS u(id) ON l.%I %s u.id',
+                                    id_type, settings.id_column, equals) END,
+                   CASE WHEN skip_locked THEN 'SKIP LOCKED' END)
+    INTO locked USING lead_ids;
+
+    IF NOT skip_locked AND lead_ids IS NOT NULL
+       AND coalesce(cardinality(locked), 0) < cardinality(lead_ids) THEN
+        SELECT i INTO missing FROM unnest(lead_ids) AS i
+        WHERE i <> ALL (coalesce(locked, '{}')) LIMIT 1;
+        RAISE EXCEPTION 'leadqual: lead "%" of table % does not exist', missing, leads
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Insert the lead before tracking its events.';
+    END IF;
+    IF locked IS NULL THEN
+        RETURN 0;
+    END IF;
+
+    -- the new scores come back from storing the subtotals, as the owner:
+    -- reading leadqual.lead_score here, as the caller, would pass every
+    -- row through its row-level security policy
+    SELECT pg_catalog.array_agg(s.lead_id), pg_catalog.array_agg(s.score)
+      INTO stored_ids, scores
+    FROM @extschema@._store_scores(leads, as_of, locked) AS s;
+
+    -- leadqual_qualify checks each score written here against the model
+    EXECUTE format('UPDATE %1$s AS l SET %2$I = s.total::%3$s '
+                   'FROM unnest($1::%4$s[], $2::numeric[]) AS s(id, total) '
+                   'WHERE l.%5$I %6$s s.id '
+                   '  AND l.%2$I IS DISTINCT FROM s.total::%3$s',
+                   leads, settings.score_column, score_type, id_type, settings.id_column, equals)
+    USING stored_ids, scores;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    RETURN changed;
+END
+$score$;
+
+-- After events are inserted, by track() or in bulk: rescore their leads.
+-- Events of a table not managed with a model are only stored (manage()
+-- scores them when it attaches a model); that is also what lets pg_restore
+-- load the events before it re-creates the leads tables' triggers.
+CREATE FUNCTION @extschema@._score_new_events()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $events$
+DECLARE
+    batch record;
+    user_table regclass;
+BEGIN
+    -- events count towards scores: only a role that may write the scores
+    -- may record them, whether or not the table is scored yet
+    FOR user_table IN SELECT DISTINCT n.lead_table FROM new_events AS n LOOP
+        IF NOT has_table_privilege(user_table, 'UPDATE') THEN
+            RAISE EXCEPTION 'leadqual: permission denied to record events of table %', user_table
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Events change the leads'' scores, so recording them needs UPDATE on the table.';
+        END IF;
+    END LOOP;
+    FOR batch IN
+        SELECT n.lead_table, array_agg(DISTINCT n.lead_id ORDER BY n.lead_id) AS lead_ids
+        FROM new_events AS n
+        WHERE n.lead_table IN (SELECT m.leads FROM @extschema@.managed AS m WHERE m.model IS NOT NULL)
+        GROUP BY n.lead_table ORDER BY n.lead_table::oid
+    LOOP
+        PERFORM @extschema@._score_leads(batch.lead_table, batch.lead_ids, now(), false);
+    END LOOP;
+    RETURN NULL;
+END
+$events$;
+
+CREATE TRIGGER score_new_events AFTER INSERT ON @extschema@.event
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._score_new_events();
+
+-- track() and touch() take the new row's id from the sequence rather than
+-- from RETURNING, so that a lead the caller can't see fails as one that
+-- does not exist (P0002), as an INSERT of the same row does.
+CREATE FUNCTION @extschema@.track(
+    leads       regclass,
+    lead_id     text,
+    kind        text,
+    occurred_at timestamptz DEFAULT now(),
+    properties  jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $track$
+DECLARE
+    event_id bigint;
+BEGIN
+    IF leads IS NULL OR lead_id IS NULL OR kind IS NULL OR occurred_at IS NULL OR properties IS NULL THEN
+        RAISE EXCEPTION 'leadqual.track: arguments must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave occurred_at or properties out to use their defaults.';
+    END IF;
+    PERFORM @extschema@._scored_table(leads, 'leadqual.track');
+    IF kind = '' THEN
+        RAISE EXCEPTION 'leadqual.track: event kind must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name what the lead did, such as ''pricing_page_view''; leadqual.engagement_rule lists the kinds that score.';
+    END IF;
+    IF NOT isfinite(occurred_at) THEN
+        RAISE EXCEPTION 'leadqual.track: occurred_at must be a finite time, not %', occurred_at
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Leave it out to record the event as happening now.';
+    END IF;
+    IF jsonb_typeof(properties) <> 'object' THEN
+        RAISE EXCEPTION 'leadqual.track: properties must be a JSON object, not %', jsonb_typeof(properties)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'For example ''{"session_id": "s1"}''.';
+    END IF;
+    -- the id comes first, not from RETURNING: RETURNING would apply the
+    -- row-level security policy to the new row, and a lead the caller
+    -- can't see would fail with 42501 before the trigger says P0002
+    event_id := pg_catalog.nextval('@extschema@.event_id_seq');
+    INSERT INTO @extschema@.event (id, lead_table, lead_id, kind, occurred_at, properties)
+    VALUES (event_id, leads, lead_id, kind, occurred_at, properties);
+    RETURN event_id;
+END
+$track$;
+COMMENT ON FUNCTION @extschema@.track(regclass, text, text, timestamptz, jsonb) IS
+    'Record what a lead did; its score is recomputed in the same transaction, which may promote it';
+
+CREATE FUNCTION @extschema@.rescore(leads regclass, as_of timestamptz DEFAULT now())
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $rescore$
+DECLARE
+    settings   @extschema@.managed;
+    score_type text;
+    stale      text[];
+BEGIN
+    IF leads IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'leadqual.rescore: arguments must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave as_of out to rescore as of now.';
+    END IF;
+    IF NOT isfinite(as_of) THEN
+        RAISE EXCEPTION 'leadqual.rescore: as_of must be a finite time, not %', as_of
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Leave it out to rescore as of now.';
+    END IF;
+    settings := @extschema@._scored_table(leads, 'leadqual.rescore');
+    -- checked first: with nothing to change, nothing else would check it
+    IF NOT has_table_privilege(leads, 'UPDATE') THEN
+        RAISE EXCEPTION 'leadqual.rescore: permission denied for table %', leads
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'rescore() writes the score column, so it needs UPDATE on the table.';
+    END IF;
+
+    -- First find the leads whose subtotals or score would change, without
+    -- locking anything; _score_leads() then locks and recomputes just those.
+    SELECT format_type(a.atttypid, a.atttypmod) INTO score_type
+    FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.score_column;
+    EXECUTE format(
+        'SELECT pg_catalog.array_agg(c.lead_id) FROM ('
+        '  SELECT l.%1$I::text AS lead_id, @extschema@._fit($1, l) AS fit,'
+        '         COALESCE(e.points, 0) AS engagement, l.%2$I AS score'
+        '  FROM %3$s AS l'
+        '  LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points'
+        '             FROM @extschema@._engagement_points($1, $2) AS p'
+        '             GROUP BY p.lead_id) AS e ON e.lead_id OPERATOR(pg_catalog.=) l.%1$I::text) AS c'
+        ' LEFT JOIN @extschema@.lead_score AS s'
+        '   ON s.lead_table OPERATOR(pg_catalog.=) $1 AND s.lead_id OPERATOR(pg_catalog.=) c.lead_id'
+        ' WHERE (c.fit, c.engagement) IS DISTINCT FROM (s.fit, s.engagement)'
+        '    OR c.score IS DISTINCT FROM'
+        '       pg_catalog.round(LEAST(c.fit OPERATOR(pg_catalog.+) c.engagement, $3), $4)::%4$s',
+        settings.id_column, settings.score_column, leads, score_type)
+    INTO stale
+    USING leads, as_of,
+          (SELECT m.max_score FROM @extschema@.model AS m WHERE m.name = settings.model),
+          (SELECT m.scale FROM @extschema@.model AS m WHERE m.name = settings.model);
+    IF stale IS NULL THEN
+        RETURN 0;
+    END IF;
+    RETURN @extschema@._score_leads(leads, stale, as_of, true);
+END
+$rescore$;
+COMMENT ON FUNCTION @extschema@.rescore(regclass, timestamptz) IS
+    'Recompute every lead''s score as of a time (decay, windows, changed rules); returns how many scores changed';
+
+CREATE FUNCTION @extschema@.explain(leads regclass, lead_id text, as_of timestamptz DEFAULT NULL)
+RETURNS TABLE (rule text, category text, points numeric, evidence jsonb)
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $explain$
+DECLARE
+    settings @extschema@.managed;
+    m        @extschema@.model;
+    stored   @extschema@.lead_score;
+    id_type  text;
+    equals   text;
+    row_score numeric;
+    fit      numeric := 0;
+    engagement numeric := 0;
+    computed numeric;
+    found_rows bigint;
+BEGIN
+    IF leads IS NULL OR lead_id IS NULL THEN
+        RAISE EXCEPTION 'leadqual.explain: leads and lead_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave as_of out to explain the stored score.';
+    END IF;
+    IF as_of IS NOT NULL AND NOT isfinite(as_of) THEN
+        RAISE EXCEPTION 'leadqual.explain: as_of must be a finite time, not %', as_of
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Leave it out to explain the stored score.';
+    END IF;
+    settings := @extschema@._scored_table(leads, 'leadqual.explain');
+    SELECT * INTO m FROM @extschema@.model AS x WHERE x.name = settings.model;
+    SELECT format_type(a.atttypid, a.atttypmod), @extschema@._equality_operator(a.atttypid)
+      INTO id_type, equals
+    FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.id_column;
+
+    PERFORM @extschema@._require_castable_ids(leads, ARRAY[lead_id], id_type);
+    EXECUTE format('SELECT l.%I::numeric FROM %s AS l WHERE l.%I %s $1::%s',
+                   settings.score_column, leads, settings.id_column, equals, id_type)
+    INTO row_score USING lead_id;
+    GET DIAGNOSTICS found_rows = ROW_COUNT;
+    IF found_rows = 0 THEN
+        RAISE EXCEPTION 'leadqual.explain: lead "%" of table % does not exist', lead_id, leads
+            USING ERRCODE = 'no_data_found',
+                  HINT = format('Check the id against column "%s".', settings.id_column);
+    END IF;
+    SELECT * INTO stored FROM @extschema@.lead_score AS s
+    WHERE s.lead_table = explain.leads AND s.lead_id = explain.lead_id;
+    -- by default, as of when the stored engagement was computed
+    as_of := COALESCE(as_of, stored.engagement_as_of, now());
+
+    EXECUTE format('SELECT @extschema@._fit($1, l) FROM %s AS l WHERE l.%I %s $2::%s',
+                   leads, settings.id_column, equals, id_type)
+    INTO fit USING leads, lead_id;
+    SELECT COALESCE(sum(p.points), 0) INTO engagement
+    FROM @extschema@._engagement_points(explain.leads, explain.as_of) AS p
+    WHERE p.lead_id = explain.lead_id;
+
+    RETURN QUERY EXECUTE format(
+        'SELECT f.rule, ''fit''::text, f.points, '
+        '       pg_catalog.jsonb_build_object(''column'', f.column_name, ''value'', f.value) '
+        '       OPERATOR(pg_catalog.||) CASE WHEN r.operator OPERATOR(pg_catalog.=) ''seniority'' '
+        '            THEN pg_catalog.jsonb_build_object(''seniority'', @extschema@.seniority(f.value)) '
+        '            ELSE ''{}''::jsonb END '
+        'FROM %s AS l, @extschema@._fit_rules($1, l) AS f '
+        'JOIN @extschema@.fit_rule AS r ON r.model OPERATOR(pg_catalog.=) $3 AND r.name OPERATOR(pg_catalog.=) f.rule '
+        'WHERE l.%I %s $2::%s '
+        'ORDER BY f.points DESC, f.rule',
+        leads, settings.id_column, equals, id_type)
+    USING leads, lead_id, m.name;
+
+    RETURN QUERY
+    SELECT p.rule, 'engagement'::text, p.points,
+           jsonb_build_object('count', ev.n, 'events', ev.events)
+           || CASE WHEN r.min_count IS NOT NULL THEN jsonb_build_object('min_count', r.min_count) ELSE '{}' END
+           || CASE WHEN r.half_life IS NOT NULL THEN jsonb_build_object('half_life', r.half_life) ELSE '{}' END
+           || CASE WHEN r.within IS NOT NULL THEN jsonb_build_object('within', r.within) ELSE '{}' END
+    FROM @extschema@._engagement_points(explain.leads, explain.as_of) AS p
+    JOIN @extschema@.engagement_rule AS r ON r.model = m.name AND r.name = p.rule
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS n,
+               jsonb_agg(jsonb_build_object('id', e.event_id, 'kind', e.kind,
+                                            'occurred_at', e.occurred_at,
+                                            'weight', round(e.weight::numeric, 4))
+                         || CASE WHEN r.group_by IS NOT NULL
+                                 THEN jsonb_build_object(r.group_by, e.session) ELSE '{}' END
+                         ORDER BY e.occurred_at, e.event_id) AS events
+        FROM @extschema@._engagement_events(explain.leads, explain.as_of) AS e
+        -- events without the group_by property don't count
+        WHERE e.lead_id = explain.lead_id AND e.rule = p.rule AND e.session IS NOT NULL
+    ) AS ev
+    WHERE p.lead_id = explain.lead_id
+    ORDER BY p.points DESC, p.rule;
+
+    computed := fit + engagement;
+    IF m.max_score IS NOT NULL AND computed > m.max_score THEN
+        rule := 'max_score';
+        category := 'cap';
+        points := m.max_score - computed;
+        evidence := jsonb_build_object('max_score', m.max_score, 'uncapped', computed);
+        RETURN NEXT;
+        computed := m.max_score;
+    END IF;
+    -- The stored score is what the row holds; say why it differs, so the
+    -- points always add up to it.
+    IF row_score IS DISTINCT FROM computed THEN
+        rule := 'stored_score_difference';
+        category := 'adjustment';
+        points := row_score - computed;
+        evidence := jsonb_build_object(
+            'stored_score', row_score, 'computed_score', computed,
+            'as_of', as_of, 'engagement_as_of', stored.engagement_as_of,
+            'hint', 'The stored score was computed at another time or with other rules; leadqual.rescore() brings it up to date.');
+        RETURN NEXT;
+    END IF;
+    RETURN;
+END
+$explain$;
+COMMENT ON FUNCTION @extschema@.explain(regclass, text, timestamptz) IS
+    'Why a lead scores what it scores: one row per contributing rule, with evidence; the points add up to the stored score';

@@ -1,0 +1,156 @@
+-- leadqual: reports.  SLA states, breaches and compliance; the funnel,
+-- stage velocity and rejections.  Every report reads as the role that
+-- queries it (security_invoker; see 10_privileges.sql).
+
+CREATE TYPE @extschema@.sla_state AS ENUM ('open', 'open_breached', 'met', 'breached');
+
+-- statement_timestamp() is "now": open clocks are measured up to it.
+CREATE VIEW @extschema@.sla_status WITH (security_invoker = true) AS
+SELECT c.id AS clock_id,
+       c.policy,
+       c.lead_table,
+       c.lead_id,
+       c.stage,
+       c.owner,
+       c.entered_at,
+       c.started_at,
+       c.due_at,
+       c.stopped_at,
+       c.stopped_by,
+       c.target,
+       COALESCE(c.business_time,
+                @extschema@.business_time_between(c.calendar, c.started_at,
+                                                  greatest(c.started_at, pg_catalog.statement_timestamp())))
+           AS business_time,
+       CASE WHEN c.stopped_at IS NOT NULL
+            THEN CASE WHEN c.due_at IS NULL OR c.stopped_at OPERATOR(pg_catalog.<=) c.due_at
+                      THEN 'met' ELSE 'breached' END
+            WHEN c.due_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp() THEN 'open_breached'
+            ELSE 'open' END::@extschema@.sla_state AS state
+FROM @extschema@.sla_clock AS c;
+COMMENT ON VIEW @extschema@.sla_status IS
+    'Every SLA clock: owner, start, due time, stop, business time used (so far, when open) and state';
+
+-- Two arms, so that each filter reaches its partial index: an owner's open
+-- breaches come from sla_clock_open_idx.
+CREATE VIEW @extschema@.sla_breaches WITH (security_invoker = true) AS
+SELECT c.id AS clock_id, c.policy, c.lead_table, c.lead_id, c.stage, c.owner,
+       c.started_at, c.due_at, c.stopped_at,
+       'open_breached'::@extschema@.sla_state AS state,
+       @extschema@.business_time_between(c.calendar, c.started_at, pg_catalog.statement_timestamp())
+           OPERATOR(pg_catalog.-) c.target AS late_by
+FROM @extschema@.sla_clock AS c
+WHERE c.stopped_at IS NULL AND c.due_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp()
+UNION ALL
+SELECT c.id, c.policy, c.lead_table, c.lead_id, c.stage, c.owner,
+       c.started_at, c.due_at, c.stopped_at,
+       'breached'::@extschema@.sla_state,
+       c.business_time OPERATOR(pg_catalog.-) c.target
+FROM @extschema@.sla_clock AS c
+WHERE c.stopped_at OPERATOR(pg_catalog.>) c.due_at;
+COMMENT ON VIEW @extschema@.sla_breaches IS
+    'SLA clocks stopped late or open past their due time, with how much business time past the target';
+
+-- Weeks are ISO weeks (starting Monday) of the clock's start, in the
+-- session's time zone.
+CREATE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
+SELECT s.policy,
+       s.owner,
+       pg_catalog.date_trunc('week', s.started_at)::date AS week,
+       pg_catalog.count(*) AS clocks,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met') AS met,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}')) AS breached,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'open') AS open,
+       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met')
+                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.<>) 'open'), 0), 1)
+           AS pct_met,
+       pg_catalog.avg(s.business_time) FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS avg_response,
+       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
+           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS median_response,
+       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
+           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS p90_response,
+       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (
+                            WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch'
+                              AND s.stopped_at OPERATOR(pg_catalog.-) s.started_at OPERATOR(pg_catalog.<=) interval '5 minutes')
+                        OPERATOR(pg_catalog./) pg_catalog.count(*), 1) AS pct_touched_within_5_minutes
+FROM @extschema@.sla_status AS s
+GROUP BY s.policy, s.owner, pg_catalog.date_trunc('week', s.started_at)::date;
+COMMENT ON VIEW @extschema@.sla_compliance IS
+    'Per policy, owner and ISO week: clocks met, breached and open, % met, business response times, % touched within 5 minutes';
+
+-- Cohort: the month of a lead's first logged stage, in the session's time
+-- zone.  in_order counts a lead at every funnel stage up to the furthest it
+-- reached (skipped stages count as reached); any counts it only at the
+-- stages it really entered.
+CREATE VIEW @extschema@.funnel WITH (security_invoker = true) AS
+WITH per_lead AS (
+    SELECT t.lead_table,
+           pg_catalog.min(t.changed_at) AS first_at,
+           pg_catalog.max(@extschema@.funnel_rank(t.to_stage)) AS furthest,
+           pg_catalog.bit_or(1 OPERATOR(pg_catalog.<<) COALESCE(@extschema@.funnel_rank(t.to_stage), 0)) AS entered
+    FROM @extschema@.transition AS t
+    GROUP BY t.lead_table, t.lead_id
+), shapes AS (
+    SELECT p.lead_table, pg_catalog.date_trunc('month', p.first_at)::date AS cohort,
+           p.furthest, p.entered, pg_catalog.count(*) AS leads
+    FROM per_lead AS p
+    GROUP BY 1, 2, 3, 4
+), counts AS (
+    SELECT s.lead_table, m.mode, s.cohort, f.stage, f.funnel_rank,
+           COALESCE(pg_catalog.sum(s.leads) FILTER (
+               WHERE CASE m.mode WHEN 'in_order' THEN s.furthest OPERATOR(pg_catalog.>=) f.funnel_rank
+                                 ELSE s.entered OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) f.funnel_rank)
+                                      OPERATOR(pg_catalog.<>) 0 END), 0)::bigint AS reached
+    FROM shapes AS s
+    CROSS JOIN (VALUES ('in_order'), ('any')) AS m(mode)
+    CROSS JOIN @extschema@.stages AS f
+    WHERE f.funnel_rank IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5
+)
+SELECT c.lead_table, c.mode, c.cohort, c.stage, c.reached,
+       pg_catalog.round(c.reached::numeric OPERATOR(pg_catalog./)
+                        NULLIF(pg_catalog.lag(c.reached) OVER w, 0), 4) AS conversion
+FROM counts AS c
+WINDOW w AS (PARTITION BY c.lead_table, c.mode, c.cohort ORDER BY c.funnel_rank);
+COMMENT ON VIEW @extschema@.funnel IS
+    'Per cohort month: leads that reached each funnel stage and the conversion from the stage before, in_order (skips count) or any';
+
+-- Business time by the calendar the leadqual.report_calendar setting names
+-- (weekdays_9_17 unless set).
+CREATE VIEW @extschema@.stage_velocity WITH (security_invoker = true) AS
+SELECT h.lead_table,
+       h.stage AS from_stage,
+       h.next_stage AS to_stage,
+       pg_catalog.count(*) AS moves,
+       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY h.time_in_stage) AS median_time,
+       pg_catalog.avg(h.time_in_stage) AS avg_time,
+       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY b.business_time) AS median_business_time,
+       pg_catalog.avg(b.business_time) AS avg_business_time
+FROM @extschema@.stage_history AS h
+CROSS JOIN LATERAL (
+    SELECT @extschema@.business_time_between(COALESCE(pg_catalog.current_setting('leadqual.report_calendar', true),
+                                                      'weekdays_9_17'),
+                                             h.entered_at, h.left_at) AS business_time
+) AS b
+WHERE h.next_stage IS NOT NULL
+GROUP BY h.lead_table, h.stage, h.next_stage;
+COMMENT ON VIEW @extschema@.stage_velocity IS
+    'Per pair of consecutive stages: moves, and the median and average time from entering one to entering the next, wall-clock and business';
+
+CREATE VIEW @extschema@.rejection_summary WITH (security_invoker = true) AS
+SELECT t.lead_table,
+       pg_catalog.date_trunc('month', t.changed_at)::date AS month,
+       t.owner,
+       t.reason,
+       pg_catalog.count(*) AS rejections,
+       pg_catalog.round(pg_catalog.count(*)::numeric OPERATOR(pg_catalog./)
+                        pg_catalog.sum(pg_catalog.count(*)) OVER (PARTITION BY t.lead_table, pg_catalog.date_trunc('month', t.changed_at)), 4)
+           AS share_of_month,
+       pg_catalog.round(pg_catalog.count(*)::numeric OPERATOR(pg_catalog./)
+                        pg_catalog.sum(pg_catalog.count(*)) OVER (PARTITION BY t.lead_table, pg_catalog.date_trunc('month', t.changed_at), t.owner), 4)
+           AS share_of_owner
+FROM @extschema@.transition AS t
+WHERE t.to_stage OPERATOR(pg_catalog.=) ANY ('{recycled,disqualified}'::@extschema@.lifecycle_stage[])
+GROUP BY t.lead_table, pg_catalog.date_trunc('month', t.changed_at), t.owner, t.reason;
+COMMENT ON VIEW @extschema@.rejection_summary IS
+    'Rejections (recycled or disqualified) per month, owner and reason, with their share of the month''s and of the owner''s';

@@ -1,0 +1,106 @@
+-- leadqual: privileges.  Who may read and write what: every GRANT and
+-- REVOKE of the extension, and the row-level security of its per-lead
+-- tables.  docs/security.md explains the model; in short, everyone reads
+-- (each role only the leads it could read itself), the extension's owner
+-- configures, applications record events and touches (their triggers
+-- check UPDATE on the leads table), and leadqual's triggers and internal
+-- functions write the rest as the owner.
+
+------------------------------------------------------------------------------
+-- Tables, views and functions
+------------------------------------------------------------------------------
+
+-- Application roles call manage(), reject() and read the log.
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
+GRANT SELECT ON @extschema@.stages TO PUBLIC;
+
+-- The trigger writes the log as the table's owner; everyone else reads it.
+REVOKE ALL ON @extschema@.transition, @extschema@.rejection_reason FROM PUBLIC;
+GRANT SELECT ON @extschema@.transition, @extschema@.rejection_reason TO PUBLIC;
+GRANT SELECT ON @extschema@.stage_history TO PUBLIC;
+GRANT SELECT ON @extschema@.managed TO PUBLIC;
+
+-- Everyone reads; the owner configures; applications insert events (the
+-- rescoring that follows needs UPDATE on the leads table); only leadqual's
+-- triggers, running as the owner, write scores and their history.
+REVOKE ALL ON @extschema@.model, @extschema@.fit_rule, @extschema@.engagement_rule,
+              @extschema@.event, @extschema@.lead_score, @extschema@.score_change FROM PUBLIC;
+GRANT SELECT ON @extschema@.model, @extschema@.fit_rule, @extschema@.engagement_rule,
+                @extschema@.event, @extschema@.lead_score, @extschema@.score_change TO PUBLIC;
+GRANT INSERT ON @extschema@.event TO PUBLIC;
+GRANT USAGE ON SEQUENCE @extschema@.event_id_seq TO PUBLIC;
+
+REVOKE ALL ON @extschema@.calendar, @extschema@.business_hours, @extschema@.holiday FROM PUBLIC;
+GRANT SELECT ON @extschema@.calendar, @extschema@.business_hours, @extschema@.holiday TO PUBLIC;
+
+-- Configuration is the owner's (an administrator's) to change; leadqual's
+-- triggers write the rest as the owner.  Everyone reads; touches are
+-- recorded by anyone who may write the leads (checked by the trigger).
+REVOKE ALL ON @extschema@.owner, @extschema@.owner_turn, @extschema@.assignment, @extschema@.touch,
+              @extschema@.sla_policy, @extschema@.sla_clock FROM PUBLIC;
+GRANT SELECT ON @extschema@.owner, @extschema@.owner_turn, @extschema@.assignment, @extschema@.touch,
+                @extschema@.sla_policy, @extschema@.sla_clock TO PUBLIC;
+GRANT INSERT ON @extschema@.touch TO PUBLIC;
+GRANT USAGE ON SEQUENCE @extschema@.touch_id_seq TO PUBLIC;
+-- The internal functions that write run as the extension's owner, called
+-- by the triggers and by _apply_touches(); nobody else needs them.
+REVOKE EXECUTE ON FUNCTION @extschema@._assign_owner(regclass, text, text),
+                           @extschema@._stage_changed(regclass, text, @extschema@.lifecycle_stage,
+                                                      @extschema@.lifecycle_stage, bigint, timestamptz, text),
+                           @extschema@._owner_changed(regclass, text, text, @extschema@.assignment_via, text, bigint),
+                           @extschema@._start_clocks(regclass, text, @extschema@.lifecycle_stage, bigint,
+                                                     timestamptz, text, timestamptz, @extschema@.sla_start[]),
+                           @extschema@._stop_clocks(regclass, text, @extschema@.sla_stopped_by, timestamptz,
+                                                    @extschema@.lifecycle_stage, bigint)
+    FROM PUBLIC;
+GRANT SELECT ON @extschema@.sla_status, @extschema@.sla_breaches, @extschema@.sla_compliance,
+                @extschema@.funnel, @extschema@.stage_velocity, @extschema@.rejection_summary TO PUBLIC;
+
+------------------------------------------------------------------------------
+-- Per-lead tables show a role only the leads it could read itself
+------------------------------------------------------------------------------
+
+-- Whether the current role could read the lead in its table: SELECT on
+-- the table and, when the table's row-level security restricts the role,
+-- the lead's row among those it sees (src/lead_visibility.c).  No SET
+-- search_path: it runs for every row a restricted role reads, and the lead
+-- table's own policies, which it runs as the role, must see the role's
+-- settings as they would if it read the table itself; its own query names
+-- the table and column with their schema, quoted.
+CREATE FUNCTION @extschema@._lead_visible(lead_table regclass, lead_id text)
+RETURNS boolean
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadqual_lead_visible';
+
+-- Superusers (the extension's owner, which leadqual's own queries run as)
+-- and BYPASSRLS roles see every row.  Writes stay as the privileges say:
+-- anyone may record events and touches (their triggers check UPDATE on the
+-- leads table), only the owner writes the rest.
+ALTER TABLE @extschema@.transition ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.transition
+    USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+ALTER TABLE @extschema@.event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.event
+    USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+ALTER TABLE @extschema@.lead_score ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.lead_score
+    USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+ALTER TABLE @extschema@.score_change ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.score_change
+    USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+ALTER TABLE @extschema@.sla_clock ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.sla_clock
+    USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+ALTER TABLE @extschema@.touch ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.touch
+    USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+ALTER TABLE @extschema@.assignment ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.assignment
+    USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+
+-- The reports (leadqual.stage_history and the views of 09_reports.sql) are
+-- created WITH (security_invoker = true): they read those tables as the
+-- role that queries them, so the policies apply (a view otherwise reads as
+-- its owner, who sees all).  leadqual.stages and leadqual.managed read no
+-- per-lead table and run as their owner.
