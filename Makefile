@@ -43,7 +43,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/src/sql/versions/$(EXTENSION)--*.sql))
 
 # pg_regress: sql/NAME.sql against expected/NAME.out
-REGRESS = stages manage trigger_misuse stage_rules reject history log scoring sla
+REGRESS = stages manage trigger_misuse stage_rules reject history scoring sla
 REGRESS_OPTS = --load-extension=leadqual
 # isolation tester: specs/NAME.spec against expected/NAME.out
 ISOLATION = concurrent_promotion concurrent_manage concurrent_scoring concurrent_assignment notify

@@ -23,16 +23,4 @@ SELECT lead_id, stage, entered_at, left_at, next_stage, visit, is_current,
 FROM leadqual.stage_history WHERE lead_table = 'hi.leads'::regclass
 ORDER BY lead_id, entered_at;
 
--- "became an MQL date"
-SELECT lead_id, min(entered_at) AS became_mql
-FROM leadqual.stage_history
-WHERE lead_table = 'hi.leads'::regclass AND stage = 'mql'
-GROUP BY lead_id;
-
--- time in mql over both stays
-SELECT lead_id, stage, count(*) AS stays, sum(time_in_stage) AS total
-FROM leadqual.stage_history
-WHERE lead_table = 'hi.leads'::regclass AND stage = 'mql'
-GROUP BY lead_id, stage;
-
 DROP SCHEMA hi CASCADE;

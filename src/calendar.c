@@ -78,9 +78,22 @@ typedef struct LqCalendarCallCache
 } LqCalendarCallCache;
 static Oid	calendar_relids[3];
 
-static SPIPlanPtr zone_plan;
-static SPIPlanPtr hours_plan;
-static SPIPlanPtr holidays_plan;
+/* The loading queries, read as the caller (calendars are public). */
+static LqKeptQuery zone_query = {
+	"SELECT time_zone FROM leadqual.calendar "
+	"WHERE name OPERATOR(pg_catalog.=) $1",
+	1, {TEXTOID}, NULL, 0
+};
+static LqKeptQuery hours_query = {
+	"SELECT weekday::integer, opens, closes FROM leadqual.business_hours "
+	"WHERE calendar OPERATOR(pg_catalog.=) $1",
+	1, {TEXTOID}, NULL, 0
+};
+static LqKeptQuery holidays_query = {
+	"SELECT day, closed_from, closed_until FROM leadqual.holiday "
+	"WHERE calendar OPERATOR(pg_catalog.=) $1 ORDER BY day, closed_from",
+	1, {TEXTOID}, NULL, 0
+};
 
 /* ---- time zones for the core ---- */
 
@@ -194,25 +207,6 @@ calendar_hash(void)
 	return calendars;
 }
 
-static SPIPlanPtr
-kept_plan(SPIPlanPtr *plan, const char *sql)
-{
-	Oid			argtype = TEXTOID;
-
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	prepared = SPI_prepare(sql, 1, &argtype);
-
-		if (prepared == NULL)
-			elog(ERROR, "leadqual: SPI_prepare failed for \"%s\": %s",
-				 sql, SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(prepared) != 0)
-			elog(ERROR, "leadqual: SPI_keepplan failed");
-		*plan = prepared;
-	}
-	return *plan;
-}
-
 /*
  * Runs one of the loading queries on the latest snapshot, not the
  * statement's: the invalidation that emptied the cache may have come from a
@@ -221,7 +215,7 @@ kept_plan(SPIPlanPtr *plan, const char *sql)
  * take a snapshot; its cache dies with the query.)
  */
 static void
-run_calendar_query(SPIPlanPtr *plan, const char *sql, const char *name)
+run_calendar_query(LqKeptQuery *query, const char *name)
 {
 	Datum		value = CStringGetTextDatum(name);
 	bool		fresh = !IsInParallelMode();
@@ -229,7 +223,7 @@ run_calendar_query(SPIPlanPtr *plan, const char *sql, const char *name)
 
 	if (fresh)
 		PushActiveSnapshot(GetLatestSnapshot());
-	rc = SPI_execute_plan(kept_plan(plan, sql), &value, NULL, true, 0);
+	rc = SPI_execute_plan(lq_kept_plan(query), &value, NULL, true, 0);
 	if (fresh)
 		PopActiveSnapshot();
 
@@ -255,10 +249,7 @@ load_zone(LqCachedCalendar *entry, const char *caller)
 {
 	char	   *zone_name;
 
-	run_calendar_query(&zone_plan,
-					   "SELECT time_zone FROM leadqual.calendar "
-					   "WHERE name OPERATOR(pg_catalog.=) $1",
-					   entry->name);
+	run_calendar_query(&zone_query, entry->name);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -277,10 +268,7 @@ load_zone(LqCachedCalendar *entry, const char *caller)
 static void
 load_windows(LqCachedCalendar *entry, const char *caller)
 {
-	run_calendar_query(&hours_plan,
-					   "SELECT weekday::integer, opens, closes FROM leadqual.business_hours "
-					   "WHERE calendar OPERATOR(pg_catalog.=) $1",
-					   entry->name);
+	run_calendar_query(&hours_query, entry->name);
 	if (SPI_processed > LQ_MAX_WINDOWS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -307,10 +295,7 @@ load_holidays(LqCachedCalendar *entry)
 {
 	int			n = 0;
 
-	run_calendar_query(&holidays_plan,
-					   "SELECT day, closed_from, closed_until FROM leadqual.holiday "
-					   "WHERE calendar OPERATOR(pg_catalog.=) $1 ORDER BY day, closed_from",
-					   entry->name);
+	run_calendar_query(&holidays_query, entry->name);
 	entry->holidays = MemoryContextAlloc(calendar_cxt,
 										 sizeof(LqHoliday) * (SPI_processed + 1));
 	for (uint64 i = 0; i < SPI_processed; i++)

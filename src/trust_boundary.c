@@ -137,13 +137,13 @@ require_own_relations(const LqKeptQuery *query, SPIPlanPtr plan)
 }
 
 /* Prepares the query the first time, as the current user, and keeps it. */
-static void
+static SPIPlanPtr
 prepare_kept(LqKeptQuery *query, bool as_owner)
 {
 	SPIPlanPtr	plan;
 
 	if (query->plan != NULL)
-		return;
+		return query->plan;
 	Assert(query->sql != NULL);
 	Assert(query->nargs >= 0 && query->nargs <= LQ_MAX_QUERY_ARGS);
 	if (as_owner)
@@ -158,6 +158,17 @@ prepare_kept(LqKeptQuery *query, bool as_owner)
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "leadqual: SPI_keepplan failed");
 	query->plan = plan;
+	return plan;
+}
+
+/*
+ * The query's plan, prepared as the current user the first time, for a
+ * caller that runs it itself (with a snapshot of its own, say).
+ */
+SPIPlanPtr
+lq_kept_plan(LqKeptQuery *query)
+{
+	return prepare_kept(query, false);
 }
 
 static void

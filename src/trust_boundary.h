@@ -34,6 +34,9 @@ typedef struct LqKeptQuery
 extern void lq_run_as_owner(LqKeptQuery *query, Datum *values,
 							const char *nulls, long limit);
 
+/* A kept query's plan, prepared as the current user; needs SPI connected. */
+extern SPIPlanPtr lq_kept_plan(LqKeptQuery *query);
+
 /* Runs a kept query as the current user: no privilege changes. */
 extern void lq_run_kept(LqKeptQuery *query, Datum *values, const char *nulls,
 						long limit);

@@ -1,9 +1,11 @@
 -- The transition log: exactly one row per stage change and none otherwise,
 -- with the right columns; ordinary roles' changes are logged although they
--- cannot write the log themselves.
+-- cannot write the log themselves; rows that come in by upserts, COPY and
+-- MERGE, or that other BEFORE triggers skip or change, are logged as they
+-- were really written, and a rolled-back subtransaction leaves nothing behind.
 \ir helpers/setup.psql
 
-SELECT plan(43);
+SELECT plan(54);
 
 ------------------------------------------------------------------------------
 -- An ordinary role, with privileges on the leads table only
@@ -188,6 +190,105 @@ SELECT is(pg_temp.moves('lg2', '30'), '{"NULL>lead manual","lead>mql promotion"}
 SELECT is((SELECT lifecycle_stage::text FROM lg2 WHERE id = 30), 'mql', 'upsert: the existing lead is promoted');
 INSERT INTO lg2 VALUES (31, 'y', 80) ON CONFLICT (id) DO UPDATE SET score = excluded.score;
 SELECT is(pg_temp.moves('lg2', '31'), '{"NULL>mql promotion"}', 'upsert: a new lead is logged as an INSERT');
+
+------------------------------------------------------------------------------
+-- Other ways in: conflicts on any constraint, moves by hand, COPY, MERGE,
+-- other BEFORE triggers, rolled-back subtransactions
+------------------------------------------------------------------------------
+
+CREATE TABLE lg3 (
+    id integer PRIMARY KEY,
+    email text UNIQUE,
+    score integer NOT NULL DEFAULT 0,
+    lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead'
+);
+SELECT FROM leadqual.manage('lg3');
+
+CREATE FUNCTION pg_temp.lg3_log(VARIADIC leads text[]) RETURNS SETOF record
+LANGUAGE sql STABLE AS $$
+    SELECT t.lead_id, t.from_stage::text, t.to_stage::text, t.score, t.via::text
+    FROM leadqual.transition AS t
+    WHERE t.lead_table = 'lg3'::regclass AND t.lead_id = ANY (leads)
+    ORDER BY t.id
+$$;
+
+INSERT INTO lg3 (id, email, score) VALUES (1, 'a@x', 10), (2, 'b@x', 70);
+CREATE TEMP TABLE lg3_before AS SELECT * FROM leadqual.transition WHERE lead_table = 'lg3'::regclass;
+INSERT INTO lg3 (id, email, score) VALUES (2, 'b@x', 99), (4, 'a@x', 99) ON CONFLICT DO NOTHING;
+INSERT INTO lg3 (id, email, score) VALUES (2, 'b@x', 70) ON CONFLICT (id) DO UPDATE SET score = excluded.score;
+SELECT results_eq($$SELECT id, score, lifecycle_stage::text FROM lg3 ORDER BY id$$,
+                  $$VALUES (1, 10, 'lead'), (2, 70, 'mql')$$,
+                  'upsert: DO NOTHING without a target skips rows that conflict on any unique constraint (2 on the key, 4 on the email)');
+SELECT set_eq($$SELECT * FROM leadqual.transition WHERE lead_table = 'lg3'::regclass$$, $$SELECT * FROM lg3_before$$,
+              'upsert: the skipped rows log nothing, nor does a DO UPDATE that changes nothing');
+
+-- moved into mql by hand: manual, even with a score that would promote
+INSERT INTO lg3 (id, email, score, lifecycle_stage) VALUES (8, 'h@x', 80, 'mql');
+INSERT INTO lg3 (id, email, score) VALUES (9, 'i@x', 10);
+UPDATE lg3 SET score = 90, lifecycle_stage = 'mql' WHERE id = 9;
+INSERT INTO lg3 (id, email, score) VALUES (10, 'j@x', 90);
+SELECT results_eq($$SELECT * FROM pg_temp.lg3_log('8', '9', '10') AS (lead_id text, from_stage text, to_stage text, score numeric, via text)$$,
+                  $$VALUES ('8', NULL, 'mql', 80::numeric, 'manual'), ('9', NULL, 'lead', 10, 'manual'),
+                           ('9', 'lead', 'mql', 90, 'manual'), ('10', NULL, 'mql', 90, 'promotion')$$,
+                  'a move into mql by hand is logged via manual even when the score would have promoted; the score alone promotes');
+
+COPY lg3 (id, email, score) FROM stdin;
+11	k@x	20
+12	l@x	75
+\.
+SELECT results_eq($$SELECT * FROM pg_temp.lg3_log('11', '12') AS (lead_id text, from_stage text, to_stage text, score numeric, via text)$$,
+                  $$VALUES ('11', NULL, 'lead', 20::numeric, 'manual'), ('12', NULL, 'mql', 75, 'promotion')$$,
+                  'COPY goes through the triggers: each row logged, the one over the threshold promoted');
+MERGE INTO lg3 AS l
+USING (VALUES (11, 'k@x', 65), (13, 'm@x', 5)) AS s(id, email, score) ON l.id = s.id
+WHEN MATCHED THEN UPDATE SET score = s.score
+WHEN NOT MATCHED THEN INSERT (id, email, score) VALUES (s.id, s.email, s.score);
+SELECT results_eq($$SELECT * FROM pg_temp.lg3_log('11', '13') AS (lead_id text, from_stage text, to_stage text, score numeric, via text)$$,
+                  $$VALUES ('11', NULL, 'lead', 20::numeric, 'manual'), ('11', 'lead', 'mql', 65, 'promotion'),
+                           ('13', NULL, 'lead', 5, 'manual')$$,
+                  'MERGE goes through the triggers: its UPDATE promotes and is logged, its INSERT is logged');
+
+-- another BEFORE trigger, firing after leadqual_qualify, skips a row
+CREATE FUNCTION pg_temp.skip_spam() RETURNS trigger LANGUAGE plpgsql AS
+$$BEGIN IF NEW.email LIKE '%spam%' THEN RETURN NULL; END IF; RETURN NEW; END$$;
+CREATE TRIGGER z_skip_spam BEFORE INSERT OR UPDATE ON lg3 FOR EACH ROW EXECUTE FUNCTION pg_temp.skip_spam();
+INSERT INTO lg3 (id, email, score) VALUES (5, 'spam@x', 90);
+SELECT is(pg_temp.log_count('lg3', '5'), 0::bigint,
+          'a row that another BEFORE trigger, firing after leadqual_qualify, skips is not logged');
+DROP TRIGGER z_skip_spam ON lg3;
+
+-- ... or changes the stage itself: the rules still hold, and the log shows it
+CREATE FUNCTION pg_temp.vip() RETURNS trigger LANGUAGE plpgsql AS
+$$BEGIN IF NEW.email LIKE 'vip%' THEN NEW.lifecycle_stage := 'sql'; END IF; RETURN NEW; END$$;
+CREATE FUNCTION pg_temp.demote() RETURNS trigger LANGUAGE plpgsql AS
+$$BEGIN IF NEW.email LIKE 'demote%' THEN NEW.lifecycle_stage := 'lead'; END IF; RETURN NEW; END$$;
+CREATE TRIGGER z_vip BEFORE INSERT OR UPDATE ON lg3 FOR EACH ROW EXECUTE FUNCTION pg_temp.vip();
+CREATE TRIGGER z_z_demote BEFORE UPDATE ON lg3 FOR EACH ROW EXECUTE FUNCTION pg_temp.demote();
+INSERT INTO lg3 (id, email) VALUES (6, 'vip@x');
+SELECT is(pg_temp.moves('lg3', '6'), '{"NULL>sql manual"}',
+          'a stage another BEFORE trigger sets after leadqual_qualify is logged as it was written');
+SELECT throws_ok($$UPDATE lg3 SET email = 'demote@x' WHERE id = 2$$, '23514', NULL,
+                 'a backward move another BEFORE trigger makes after leadqual_qualify is refused');
+SELECT is(pg_temp.moves('lg3', '2'), '{"NULL>mql promotion"}', 'and logs nothing');
+DROP TRIGGER z_vip ON lg3;
+DROP TRIGGER z_z_demote ON lg3;
+
+-- A decision left behind by a rolled-back subtransaction is not reused.  The
+-- AFTER trigger fail_on_7 sorts before leadqual_log_update, so it fails the
+-- promoting UPDATE after leadqual_qualify decided the promotion and before
+-- the log consumed it; throws_ok() runs the UPDATE in a subtransaction, which
+-- is rolled back.
+CREATE FUNCTION pg_temp.fail_on_7() RETURNS trigger LANGUAGE plpgsql AS
+$$BEGIN IF NEW.id = 7 AND NEW.score > 60 THEN RAISE EXCEPTION 'no'; END IF; RETURN NEW; END$$;
+CREATE TRIGGER fail_on_7 AFTER UPDATE ON lg3 FOR EACH ROW EXECUTE FUNCTION pg_temp.fail_on_7();
+INSERT INTO lg3 (id, email, score) VALUES (7, 'g@x', 10);
+SELECT throws_ok($$UPDATE lg3 SET score = 70 WHERE id = 7$$, 'P0001', 'no',
+                 'rolled back: a promoting UPDATE that another AFTER trigger fails');
+UPDATE lg3 SET lifecycle_stage = 'mql' WHERE id = 7;
+SELECT results_eq($$SELECT * FROM pg_temp.lg3_log('7') AS (lead_id text, from_stage text, to_stage text, score numeric, via text)$$,
+                  $$VALUES ('7', NULL, 'lead', 10::numeric, 'manual'), ('7', 'lead', 'mql', 10, 'manual')$$,
+                  'rolled back: the next move is logged as itself (manual, score 10), not as the rolled-back promotion');
+DROP TRIGGER fail_on_7 ON lg3;
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,9 +1,13 @@
 -- leadqual.manage(), leadqual.unmanage() and leadqual.managed: validation
 -- errors leave nothing behind, settings show in the view and take effect at
--- once, history survives re-managing and unmanaging, domains work.
+-- once, history survives re-managing and unmanaging, domains work, owners
+-- manage their own tables, the stage column cannot be retyped behind
+-- leadqual's back, and partitions are managed through their root.  (The
+-- messages, and leadqual.managed and the triggers as a user sees them, are
+-- in sql/manage.sql.)
 \ir helpers/setup.psql
 
-SELECT plan(92);
+SELECT plan(104);
 
 CREATE TYPE other_stage AS ENUM ('subscriber', 'lead', 'mql', 'pql', 'sal', 'sql',
                                  'opportunity', 'customer', 'evangelist', 'recycled', 'disqualified');
@@ -83,6 +87,11 @@ SELECT throws_ok($$SELECT leadqual.manage('mg_leads', model => 'no_such_model')$
                  'unknown model: undefined_object');
 SELECT throws_ok($$SELECT leadqual.manage('mg_leads', model => 'default', promote_to => 'sql')$$, '22023', NULL,
                  'a model with its own promote_to: invalid_parameter_value');
+CREATE TABLE mg_generated (id integer PRIMARY KEY, fit integer, engagement integer,
+                           score integer GENERATED ALWAYS AS (fit + engagement) STORED,
+                           lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT throws_ok($$SELECT leadqual.manage('mg_generated')$$, '0A000', NULL,
+                 'a generated score column: feature_not_supported');
 
 CREATE FUNCTION pg_temp.noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
 CREATE TRIGGER leadqual_qualify BEFORE UPDATE ON mg_plain FOR EACH ROW EXECUTE FUNCTION pg_temp.noop();
@@ -152,6 +161,8 @@ INSERT INTO mg_leads (id, score, fscore) VALUES (4, 0, 42.5), (5, 99, 42.4);
 SELECT results_eq($$SELECT id, lifecycle_stage::text FROM mg_leads WHERE id IN (4, 5) ORDER BY id$$,
                   $$VALUES (4::bigint, 'pql'), (5, 'lead')$$,
                   'the new score column, threshold and promote_to hold at once');
+SELECT is(pg_temp.leadqual_triggers('mg_leads'), 3::bigint,
+          're-managing leaves the table with its three leadqual triggers, no more');
 
 SELECT throws_ok($$SELECT leadqual.manage('mg_leads', threshold => 'NaN')$$, '22023', NULL,
                  'a failed re-manage');
@@ -164,6 +175,12 @@ ALTER TABLE mg_leads DISABLE TRIGGER leadqual_qualify;
 SELECT is((SELECT enabled FROM leadqual.managed WHERE leads = 'mg_leads'::regclass), false,
           'leadqual.managed shows a disabled trigger as enabled = false');
 ALTER TABLE mg_leads ENABLE TRIGGER leadqual_qualify;
+ALTER TABLE mg_leads DISABLE TRIGGER leadqual_log_update;
+SELECT is((SELECT enabled FROM leadqual.managed WHERE leads = 'mg_leads'::regclass), false,
+          'enabled means all three triggers fire: a disabled logging trigger shows as enabled = false too');
+ALTER TABLE mg_leads ENABLE TRIGGER leadqual_log_update;
+SELECT is((SELECT enabled FROM leadqual.managed WHERE leads = 'mg_leads'::regclass), true,
+          'with every trigger enabled again, enabled = true');
 
 ------------------------------------------------------------------------------
 -- A column renamed behind leadqual's back
@@ -271,6 +288,42 @@ SELECT throws_ok($$SELECT leadqual.unmanage('mg_own')$$, '42501', NULL, 'nor unm
 RESET ROLE;
 SELECT results_eq($$SELECT threshold FROM leadqual.managed WHERE leads = 'mg_own'::regclass$$, $$VALUES (10::numeric)$$,
                   'its settings are unchanged');
+SET LOCAL ROLE lq_tap_manage_owner;
+SELECT lives_ok($$SELECT leadqual.manage('mg_own', threshold => 20)$$, 'the owner re-manages its table with new settings');
+RESET ROLE;
+SELECT results_eq($$SELECT threshold FROM leadqual.managed WHERE leads = 'mg_own'::regclass$$, $$VALUES (20::numeric)$$,
+                  'leadqual.managed shows the owner''s new settings');
+SET LOCAL ROLE lq_tap_manage_owner;
+SELECT lives_ok($$SELECT leadqual.unmanage('mg_own')$$, 'the owner unmanages its table');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM leadqual.managed WHERE leads = 'mg_own'::regclass), 0::bigint,
+          'leadqual.managed no longer lists it');
+
+------------------------------------------------------------------------------
+-- The stage column cannot be retyped behind leadqual's back
+------------------------------------------------------------------------------
+
+CREATE TYPE mg_two_stages AS ENUM ('lead', 'mql');
+CREATE TABLE mg_retyped (id integer PRIMARY KEY, score integer,
+                         lifecycle_stage leadqual.lifecycle_stage NOT NULL);
+SELECT FROM leadqual.manage('mg_retyped');
+SELECT throws_ok($$ALTER TABLE mg_retyped ALTER COLUMN lifecycle_stage TYPE mg_two_stages
+                   USING lifecycle_stage::text::mg_two_stages$$, '0A000', NULL,
+                 'retyping the stage column of a managed table: feature_not_supported (its logging trigger depends on it)');
+SELECT lives_ok($$INSERT INTO mg_retyped VALUES (1, 60, 'lead')$$, 'the table still takes writes');
+SELECT is(pg_temp.moves('mg_retyped', '1'), '{"NULL>mql promotion"}', 'and is still managed as it was');
+
+------------------------------------------------------------------------------
+-- Partitions are managed through their partitioned table
+------------------------------------------------------------------------------
+
+CREATE TABLE mg_parted (id integer, region text, score integer NOT NULL DEFAULT 0,
+                        lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead',
+                        PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE mg_parted_eu PARTITION OF mg_parted FOR VALUES IN ('eu');
+SELECT FROM leadqual.manage('mg_parted');
+SELECT throws_ok($$SELECT leadqual.manage('mg_parted_eu')$$, '55000', NULL,
+                 'a partition of a managed table cannot be managed on its own: object_not_in_prerequisite_state');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -2,11 +2,11 @@
 -- exact timestamps, windows, gates, the model's cap, the published default
 -- model, track(), fit columns recomputed on write, the score guarded against
 -- hand edits, explain() adding up, rescore(), bulk-loaded events, rule
--- changes, manage() with a model, copy_model() and builtin protections, and
--- who may score a table.
+-- changes, manage() with a model, a model changed under its table,
+-- copy_model() and builtin protections, and who may score a table.
 \ir helpers/setup.psql
 
-SELECT plan(201);
+SELECT plan(207);
 
 -- Day arithmetic on timestamptz depends on the time zone; fix it.
 SET LOCAL TimeZone = 'UTC';
@@ -404,6 +404,11 @@ SELECT is(pg_temp.sc_change_count('sc_pub'), :sc_pub_changes::bigint,
 SELECT is((SELECT count(*) FROM leadqual.event WHERE lead_table = 'sc_pub'::regclass), :sc_pub_events + 1::bigint,
           'track() of a kind no rule matches: the event is still recorded');
 SELECT is(pg_temp.sc_score('sc_pub', '3'), 5::numeric, 'track() of a kind no rule matches: the score stays 5');
+SELECT leadqual.track('sc_pub', '3', 'newsletter_signup', '2026-01-05 10:00+00') AS sc_pub_event
+\gset
+SELECT is((SELECT format('%s|%s|%s|%s', lead_table, lead_id, kind, id = (SELECT max(id) FROM leadqual.event))
+           FROM leadqual.event WHERE id = :sc_pub_event),
+          'sc_pub|3|newsletter_signup|t', 'track() returns the id of the event it recorded');
 
 ------------------------------------------------------------------------------
 -- Fit columns recomputed on write; the score guarded against hand edits
@@ -610,6 +615,8 @@ SELECT is((SELECT array_agg(score ORDER BY id) FROM sc_mng), '{45,0}'::integer[]
           'manage(model => ...) scores the existing rows at once, replacing what the application wrote');
 SELECT is(pg_temp.sc_stage('sc_mng', '1'), 'mql', 'manage(model => ...) promotes existing rows that qualify');
 SELECT is((SELECT model FROM leadqual.managed WHERE leads = 'sc_mng'::regclass), 'sc_low', 'leadqual.managed shows the model');
+SELECT is((SELECT format('%s|%s', threshold, promote_to) FROM leadqual.managed WHERE leads = 'sc_mng'::regclass), '40|mql',
+          'leadqual.managed shows the model''s threshold and promote_to');
 SELECT throws_ok($$UPDATE sc_mng SET score = 80 WHERE id = 2$$, '428C9', NULL, 'under the model the application cannot write scores');
 SELECT FROM leadqual.manage('sc_mng', threshold => 50);
 SELECT is((SELECT model FROM leadqual.managed WHERE leads = 'sc_mng'::regclass), NULL::text,
@@ -619,6 +626,33 @@ SELECT is(pg_temp.sc_score('sc_mng', '2'), 80::numeric, 'back in threshold mode:
 SELECT is(pg_temp.sc_stage('sc_mng', '2'), 'mql', 'back in threshold mode: 80 >= 50 promotes');
 SELECT lives_ok($$UPDATE sc_mng SET title = 'Intern' WHERE id = 1$$, 'back in threshold mode: fit columns change freely');
 SELECT is(pg_temp.sc_score('sc_mng', '1'), 45::numeric, 'back in threshold mode: changing a former fit column leaves the score alone');
+
+------------------------------------------------------------------------------
+-- A model changed under its table: two decimal places once the score column
+-- is numeric, with half-lives, a cap and a fit gate
+------------------------------------------------------------------------------
+
+SELECT FROM leadqual.copy_model('default', 'sc_alter');
+CREATE TABLE sc_alter_leads (id integer PRIMARY KEY, title text, company_size integer, industry text, score integer,
+                             lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT FROM leadqual.manage('sc_alter_leads', model => 'sc_alter');
+INSERT INTO sc_alter_leads (id, title, company_size, industry) VALUES
+    (1, 'Student', 5, 'education'), (2, 'VP, Sales', 120, 'Software'), (3, 'Director of Engineering', 10, 'retail');
+SELECT FROM leadqual.track('sc_alter_leads', '1', 'demo_request', '2026-01-05 09:00+00');
+SELECT FROM leadqual.track('sc_alter_leads', '2', 'pricing_page_view', '2026-01-05 09:00+00');
+SELECT FROM leadqual.track('sc_alter_leads', '2', 'pricing_page_view', '2026-01-06 09:00+00');
+SELECT FROM leadqual.track('sc_alter_leads', '3', 'whitepaper_download', '2026-01-05 09:00+00');
+SELECT throws_ok($$UPDATE leadqual.model SET scale = 2, max_score = 100, min_fit = 10 WHERE name = 'sc_alter'$$, '42804', NULL,
+                 'scale 2 is refused while a table of the model has an integer score column');
+ALTER TABLE sc_alter_leads ALTER COLUMN score TYPE numeric;
+SELECT lives_ok($$UPDATE leadqual.model SET scale = 2, max_score = 100, min_fit = 10 WHERE name = 'sc_alter'$$,
+                'and accepted once the column is numeric');
+UPDATE leadqual.engagement_rule SET half_life = '7 days' WHERE model = 'sc_alter';
+SELECT is(leadqual.rescore('sc_alter_leads', '2026-01-19 09:00+00'), 3::bigint,
+          'rescore() as of 19 January rewrites the three scores');
+SELECT results_eq($$SELECT id, score::text, lifecycle_stage::text FROM sc_alter_leads ORDER BY id$$,
+                  $$VALUES (1, '12.50', 'mql'), (2, '50.52', 'mql'), (3, '11.25', 'lead')$$,
+                  'with two decimals: 50 x 0.25 = 12.50; 40 + 20 x 0.25 + 20 x 0.2759 = 50.52; 10 + 5 x 0.25 = 11.25; nobody demoted');
 
 ------------------------------------------------------------------------------
 -- copy_model(), builtin protections, models in use

@@ -1,8 +1,11 @@
--- SLA policies and clocks: the built-in policy and when it applies, policy
--- validation, when clocks start and stop and what they record, their
--- states and breaches, clocks keeping their due time when policies and
--- calendars change, touch() and bulk touches, and the reports built on the
--- log (sla_compliance, funnel, stage_velocity, rejection_summary).
+-- SLA policies and clocks: the built-in calendars, business time in a New
+-- York office calendar with a holiday, the built-in policy and when it
+-- applies, policy validation, when clocks start and stop and what they
+-- record, their states and breaches, clocks keeping their due time when
+-- policies and calendars change, touch() and bulk touches, the reports built
+-- on the log (sla_compliance, funnel, stage_velocity, rejection_summary), and
+-- who gets a lead that enters mql.  (sql/sla.sql prints the reports and the
+-- messages as a user sees them.)
 --
 -- Clocks of a transition start at its changed_at (clock_timestamp()), so the
 -- due times are checked against the stored started_at; touches are dated
@@ -11,7 +14,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(117);
+SELECT plan(135);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -58,6 +61,82 @@ BEGIN
     RETURN acc;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- The built-in calendars
+------------------------------------------------------------------------------
+
+SELECT is((SELECT string_agg(format('%s %s %s', name, time_zone, builtin), ', ' ORDER BY name) FROM leadqual.calendar),
+          '24x7 UTC t, weekdays_9_17 UTC t', 'builtin: two calendars, 24x7 and weekdays_9_17, both in UTC');
+SELECT is((SELECT string_agg(format('%s %s-%s', weekday, opens, closes), ', ' ORDER BY weekday, opens)
+           FROM leadqual.business_hours WHERE calendar = 'weekdays_9_17'),
+          '1 09:00:00-17:00:00, 2 09:00:00-17:00:00, 3 09:00:00-17:00:00, 4 09:00:00-17:00:00, 5 09:00:00-17:00:00',
+          'builtin: weekdays_9_17 is open Monday to Friday, 09:00 to 17:00');
+SELECT throws_ok($$DELETE FROM leadqual.business_hours WHERE calendar = 'weekdays_9_17' AND weekday = 5$$, '42501', NULL,
+                 'builtin: a window of weekdays_9_17 cannot be deleted');
+
+------------------------------------------------------------------------------
+-- Business time in a calendar of one's own
+------------------------------------------------------------------------------
+
+-- A New York office: 09:00-17:00 local, which in February (EST, UTC-5) is
+-- 14:00-22:00 UTC and from 8 March 2026 (EDT, UTC-4) 13:00-21:00 UTC; closed
+-- on Presidents' Day, Monday 16 February 2026.
+SELECT FROM leadqual.copy_calendar('weekdays_9_17', 'sl_ny', time_zone => 'America/New_York');
+SELECT is((SELECT format('%s|%s|%s|%s', c.time_zone, c.description, c.builtin,
+                         (SELECT count(*) FROM leadqual.business_hours AS h WHERE h.calendar = c.name))
+           FROM leadqual.calendar AS c WHERE c.name = 'sl_ny'),
+          'America/New_York|Copy of weekdays_9_17|f|5',
+          'calendar: copy_calendar() with a time zone; the copy says what it copies, is not builtin, has the five windows');
+-- Fri 13 Feb 21:30 UTC to Tue 17 Feb 15:00 UTC: 0:30 (Fri) + 8:00 (Mon) + 1:00 (Tue)
+SELECT is(leadqual.business_time_between('sl_ny', '2026-02-13 21:30+00', '2026-02-17 15:00+00'), interval '9 hours 30 minutes',
+          'calendar: business time over a weekend in New York: 9:30');
+INSERT INTO leadqual.holiday (calendar, day, description) VALUES ('sl_ny', '2026-02-16', 'Presidents'' Day');
+SELECT is(format('%s|%s', leadqual.business_time_between('sl_ny', '2026-02-13 21:30+00', '2026-02-17 15:00+00'),
+                          leadqual.business_time_between('sl_ny', '2026-02-17 15:00+00', '2026-02-13 21:30+00')),
+          '01:30:00|-01:30:00', 'calendar: the holiday added is seen at once (0:30 + 1:00), and backwards it is negative');
+-- 4 hours from Fri 21:30 UTC: 0:30 on Friday, none on the holiday, 3:30 from
+-- Tue 14:00 UTC; weekdays_9_17 knows no holiday and opens at 09:00 UTC;
+-- 90 minutes back from Tue 15:00 UTC; a day of business time is 24 hours:
+-- Tue 10 Feb 18:00 UTC + 4 (Tue) + 8 (Wed) + 8 (Thu) + 4 (Fri)
+SELECT is(format('%s|%s|%s|%s', leadqual.business_time_add('sl_ny', '2026-02-13 21:30+00', '4 hours'),
+                                leadqual.business_time_add('weekdays_9_17', '2026-02-13 21:30+00', '4 hours'),
+                                leadqual.business_time_add('sl_ny', '2026-02-17 15:00+00', '-90 minutes'),
+                                leadqual.business_time_add('sl_ny', '2026-02-10 18:00+00', '1 day')),
+          '2026-02-17 17:30:00+00|2026-02-16 13:00:00+00|2026-02-13 21:30:00+00|2026-02-13 18:00:00+00',
+          'calendar: business_time_add() over the weekend and the holiday, forwards and back, and a day as 24 hours');
+SELECT is(format('%s|%s|%s', leadqual.is_business_time('sl_ny', '2026-02-16 15:00+00'),
+                             leadqual.is_business_time('sl_ny', '2026-02-17 15:00+00'),
+                             leadqual.is_business_time('sl_ny', '2026-02-17 22:00+00')),
+          'f|t|f', 'calendar: closed on the holiday, open on Tuesday, closed at closing time');
+SELECT is(format('%s|%s', leadqual.next_business_time('sl_ny', '2026-02-13 22:00+00'),
+                          leadqual.next_business_time('sl_ny', '2026-02-17 15:00+00')),
+          '2026-02-17 14:00:00+00|2026-02-17 15:00:00+00',
+          'calendar: after Friday''s close the office next opens on Tuesday; while open, now');
+-- across the change to daylight saving time: Fri 6 Mar 14:00 UTC (09:00
+-- EST) to Mon 9 Mar 14:00 UTC (10:00 EDT) is 8:00 + 1:00; the office opens
+-- at 13:00 UTC on Monday
+SELECT is(format('%s|%s', leadqual.business_time_between('sl_ny', '2026-03-06 14:00+00', '2026-03-09 14:00+00'),
+                          leadqual.next_business_time('sl_ny', '2026-03-07 00:00+00')),
+          '09:00:00|2026-03-09 13:00:00+00', 'calendar: across the change to daylight saving time');
+SELECT is(format('%s|%s', leadqual.business_time_between('24x7', '2026-02-13 21:30+00', '2026-02-17 15:00+00'),
+                          leadqual.business_time_add('24x7', '2026-02-20 15:00+00', '36500 days')),
+          '89:30:00|2126-01-27 15:00:00+00', 'calendar: 24x7 counts wall-clock time');
+-- not errors: an infinite start is its own due time, as with timestamptz +
+-- interval, and the infinities are never business time; nor is a calendar
+-- that never opens: no due time, no business time
+SELECT is(format('%s|%s|%s', leadqual.business_time_add('sl_ny', 'infinity', '1 hour'),
+                             leadqual.next_business_time('sl_ny', '-infinity'),
+                             leadqual.is_business_time('sl_ny', 'infinity')),
+          'infinity|-infinity|f', 'calendar: infinities are their own due time and never business time');
+SELECT throws_ok($$INSERT INTO leadqual.calendar (name, time_zone) VALUES ('sl_pacific', 'PST')$$, '22023', NULL,
+                 'calendar: a time zone abbreviation such as PST is no time zone');
+INSERT INTO leadqual.calendar (name, time_zone) VALUES ('sl_never_open', 'Europe/Paris');
+SELECT is(format('%s|%s|%s|%s', coalesce(leadqual.business_time_add('sl_never_open', '2026-02-09', '1 hour')::text, 'NULL'),
+                                leadqual.business_time_add('sl_never_open', '2026-02-09', '0'),
+                                leadqual.business_time_between('sl_never_open', '2026-02-09', '2026-02-19'),
+                                coalesce(leadqual.next_business_time('sl_never_open', '2026-02-09')::text, 'NULL')),
+          'NULL|2026-02-09 00:00:00+00|00:00:00|NULL', 'calendar: one that never opens gives no due time and no business time');
 
 ------------------------------------------------------------------------------
 -- The built-in policy
@@ -148,6 +227,8 @@ SELECT throws_ok($$UPDATE leadqual.sla_policy SET target = '-5 minutes' WHERE na
                  '22023', NULL, 'validation: an UPDATE to a negative target is refused too');
 SELECT lives_ok($$INSERT INTO leadqual.sla_policy (name, target, calendar) VALUES ('sl_days', '2 days 1 second', '24x7')$$,
                 'validation: a target in days and seconds is fine');
+SELECT is((SELECT format('%s|%s|%s', target, active, builtin) FROM leadqual.sla_policy WHERE name = 'sl_days'),
+          '48:00:01|t|f', 'validation: it is stored in hours, a day as 24; a new policy is active and not builtin');
 SELECT throws_ok($$INSERT INTO leadqual.sla_policy (name, target, calendar) VALUES ('sl_nocal', '1 hour', 'sl_no_such_calendar')$$,
                  '23503', NULL, 'validation: an unknown calendar is refused by the foreign key');
 SELECT throws_ok($$UPDATE leadqual.sla_policy SET stage = 'sal' WHERE name = 'sl_mql_user'$$,
@@ -577,6 +658,35 @@ SELECT is((SELECT string_agg(format('%s/%s=%s %s %s', coalesce(owner, 'NULL'), r
            FROM leadqual.rejection_summary WHERE lead_table = 'sl_rej'::regclass),
           'sl_rj_ann/bad_timing=2 0.4000 0.6667, sl_rj_ann/not_icp=1 0.2000 0.3333, sl_rj_bo/bad_timing=1 0.2000 1.0000, NULL/duplicate=1 0.2000 1.0000',
           'rejection_summary: counts per owner and reason, share of the month and of the owner');
+
+SET LOCAL leadqual.report_calendar = 'sl_no_such_calendar';
+SELECT throws_ok($$SELECT * FROM leadqual.stage_velocity WHERE lead_table = 'sl_funnel'::regclass$$, '42704', NULL,
+                 'stage_velocity with leadqual.report_calendar naming no calendar: undefined_object');
+RESET leadqual.report_calendar;
+
+------------------------------------------------------------------------------
+-- Owners: who gets a lead that enters mql
+------------------------------------------------------------------------------
+
+-- Three owners of equal weight, none of whom has had a turn yet: round-robin
+-- goes in name order.
+INSERT INTO leadqual.owner (name) VALUES ('sl_o_ann'), ('sl_o_bo'), ('sl_o_cy');
+CREATE TABLE sl_rr (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
+                    lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead', rep text);
+SELECT FROM leadqual.manage('sl_rr', owner_column => 'rep');
+INSERT INTO sl_rr (id, rep) VALUES (1, 'sl_o_cy'), (2, NULL);
+UPDATE sl_rr SET lifecycle_stage = 'mql' WHERE id IN (1, 2);
+SELECT is((SELECT string_agg(format('%s:%s', id, rep), ',' ORDER BY id) FROM sl_rr), '1:sl_o_cy,2:sl_o_ann',
+          'owners: moved into mql by hand, a lead that came with an owner keeps it, one without gets the next turn');
+-- sl_o_bo takes lead 3 by hand in sal (which assigns nobody), then rejects
+-- it; sl_o_bo has the next turn, but not for the lead it rejected
+INSERT INTO sl_rr (id) VALUES (3);
+UPDATE sl_rr SET lifecycle_stage = 'sal' WHERE id = 3;
+UPDATE sl_rr SET rep = 'sl_o_bo' WHERE id = 3;
+SELECT FROM leadqual.reject('sl_rr', '3', 'recycled', 'bad_timing');
+UPDATE sl_rr SET score = 60 WHERE id = 3;
+SELECT is((SELECT format('%s %s', lifecycle_stage, rep) FROM sl_rr WHERE id = 3), 'mql sl_o_cy',
+          'owners: round-robin never hands a lead back to the owner who had it when it was rejected, one set by hand too');
 
 SELECT * FROM finish();
 ROLLBACK;
