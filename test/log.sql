@@ -5,7 +5,7 @@
 -- were really written, and a rolled-back subtransaction leaves nothing behind.
 \ir helpers/setup.psql
 
-SELECT plan(54);
+SELECT plan(55);
 
 ------------------------------------------------------------------------------
 -- An ordinary role, with privileges on the leads table only
@@ -288,6 +288,30 @@ UPDATE lg3 SET lifecycle_stage = 'mql' WHERE id = 7;
 SELECT results_eq($$SELECT * FROM pg_temp.lg3_log('7') AS (lead_id text, from_stage text, to_stage text, score numeric, via text)$$,
                   $$VALUES ('7', NULL, 'lead', 10::numeric, 'manual'), ('7', 'lead', 'mql', 10, 'manual')$$,
                   'rolled back: the next move is logged as itself (manual, score 10), not as the rolled-back promotion');
+-- The same within one statement, where only forgetting the aborted
+-- subtransaction's decision tells the two apart (the DO block is one
+-- statement, with one statement timestamp).  The rolled-back move is by
+-- hand into mql with a score that meets the threshold, so qualify() files
+-- a decision ("manual": the log would take it for a promotion); the
+-- promotion that follows, lead > mql by score alone, files none.  Were the
+-- rolled-back decision kept, the log would take it for the promotion's and
+-- say "manual".
+INSERT INTO lg3 (id, email, score) VALUES (17, 'q@x', 10);
+CREATE OR REPLACE FUNCTION pg_temp.fail_on_7() RETURNS trigger LANGUAGE plpgsql AS
+$$BEGIN IF NEW.id IN (7, 17) AND NEW.score > 60 THEN RAISE EXCEPTION 'no'; END IF; RETURN NEW; END$$;
+DO $$
+BEGIN
+    BEGIN
+        UPDATE lg3 SET lifecycle_stage = 'mql', score = 70 WHERE id = 17;
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+    UPDATE lg3 SET score = 55 WHERE id = 17;
+END
+$$;
+SELECT results_eq($$SELECT * FROM pg_temp.lg3_log('17') AS (lead_id text, from_stage text, to_stage text, score numeric, via text)$$,
+                  $$VALUES ('17', NULL, 'lead', 10::numeric, 'manual'), ('17', 'lead', 'mql', 55, 'promotion')$$,
+                  'rolled back in the same statement: the promotion is logged as one, not as the rolled-back move by hand');
 DROP TRIGGER fail_on_7 ON lg3;
 
 SELECT * FROM finish();
