@@ -31,7 +31,7 @@
 -- runs.
 \ir helpers/setup.psql
 
-SELECT plan(47);
+SELECT plan(50);
 
 ------------------------------------------------------------------------------
 -- Roles, the table, its tenants
@@ -304,6 +304,33 @@ SELECT results_eq($$SELECT lead_id, fit, engagement, engagement_as_of FROM leadq
                     WHERE lead_table = 'bd_rls.parted'::regclass AND lead_id IN ('31', '32') ORDER BY lead_id$$,
                   $$SELECT * FROM us_subtotals ORDER BY lead_id$$,
                   'partition: _store_scores() called through the eu partition left the us leads'' subtotals as they were');
+
+------------------------------------------------------------------------------
+-- A table managed with a fixed threshold only stores its events (nothing
+-- scores them yet): still, a tenant records events of its own leads only
+------------------------------------------------------------------------------
+
+SET LOCAL ROLE lq_tap_bd_rls_owner;
+CREATE TABLE bd_rls.fixed (id bigint PRIMARY KEY, tenant name NOT NULL DEFAULT current_user,
+                           score integer NOT NULL DEFAULT 0,
+                           lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+ALTER TABLE bd_rls.fixed ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_rows ON bd_rls.fixed USING (tenant = current_user);
+GRANT SELECT, INSERT, UPDATE ON bd_rls.fixed TO lq_tap_bd_rls_a, lq_tap_bd_rls_b;
+SELECT FROM leadqual.manage('bd_rls.fixed');
+RESET ROLE;
+SET LOCAL ROLE lq_tap_bd_rls_b;
+INSERT INTO bd_rls.fixed (id) VALUES (41);
+RESET ROLE;
+SET LOCAL ROLE lq_tap_bd_rls_a;
+INSERT INTO bd_rls.fixed (id) VALUES (40);
+SELECT throws_ok($$INSERT INTO leadqual.event (lead_table, lead_id, kind) VALUES ('bd_rls.fixed', '40', 'demo_request'), ('bd_rls.fixed', '41', 'demo_request')$$,
+                 'P0002', NULL, 'fixed threshold: tenant A cannot record an event of a tenant-B lead, even one only stored');
+SELECT lives_ok($$INSERT INTO leadqual.event (lead_table, lead_id, kind) VALUES ('bd_rls.fixed', '40', 'demo_request')$$,
+                'fixed threshold: tenant A records an event of its own lead');
+RESET ROLE;
+SELECT is((SELECT string_agg(lead_id, ',' ORDER BY lead_id) FROM leadqual.event WHERE lead_table = 'bd_rls.fixed'::regclass),
+          '40', 'fixed threshold: only tenant A''s own event was stored');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -249,6 +249,52 @@ BEGIN
 END
 $score$;
 
+-- Events only of leads the recording role can see.
+CREATE OR REPLACE FUNCTION @extschema@._score_new_events()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $events$
+DECLARE
+    batch record;
+    user_table regclass;
+    hidden record;
+BEGIN
+    -- events count towards scores: only a role that may write the scores
+    -- may record them, whether or not the table is scored yet
+    FOR user_table IN SELECT DISTINCT n.lead_table FROM new_events AS n LOOP
+        IF NOT has_table_privilege(user_table, 'UPDATE') THEN
+            RAISE EXCEPTION 'leadqual: permission denied to record events of table %', user_table
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Events change the leads'' scores, so recording them needs UPDATE on the table.';
+        END IF;
+    END LOOP;
+    -- and only of leads it can see: where the table's row-level security
+    -- restricts the role, an event of a lead it can't see is refused as
+    -- one of a lead that does not exist (scoring would refuse it too, but
+    -- a table not scored yet only stores its events)
+    SELECT n.lead_table, n.lead_id INTO hidden
+    FROM new_events AS n
+    WHERE pg_catalog.row_security_active(n.lead_table)
+      AND NOT @extschema@._lead_visible(n.lead_table, n.lead_id)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'leadqual: lead "%" of table % does not exist', hidden.lead_id, hidden.lead_table
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Record events of leads you can read in the table.';
+    END IF;
+    FOR batch IN
+        SELECT n.lead_table, array_agg(DISTINCT n.lead_id ORDER BY n.lead_id) AS lead_ids
+        FROM new_events AS n
+        WHERE n.lead_table IN (SELECT m.leads FROM @extschema@.managed AS m WHERE m.model IS NOT NULL)
+        GROUP BY n.lead_table ORDER BY n.lead_table::oid
+    LOOP
+        PERFORM @extschema@._score_leads(batch.lead_table, batch.lead_ids, now(), false);
+    END LOOP;
+    RETURN NULL;
+END
+$events$;
+
 -- track() and touch() take the new row's id from the sequence rather than
 -- from RETURNING, so that a lead the caller can't see fails as one that
 -- does not exist (P0002), as an INSERT of the same row does.
