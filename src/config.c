@@ -486,6 +486,9 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 		report_bad_argument(rel, trigger, problem);
 
 	release_reject_plan(entry);
+	/* built again for the new settings; load_settings() frees the old */
+	entry->few_fits_sql = NULL;
+	entry->touch_lock_sql = NULL;
 	entry->relid = RelationGetRelid(rel);
 	entry->log_relid = managed_table(rel, trigger);
 	set_display_name(entry);

@@ -61,8 +61,8 @@ typedef struct LqTableConfig
 
 	/* NULL when the application writes the scores (a fixed threshold) */
 	LqModel    *model;
-	MemoryContext model_cxt;	/* holds *model and the threshold; reset on
-								 * every rebuild */
+	MemoryContext model_cxt;	/* holds *model, the threshold and the query
+								 * texts below; reset on every rebuild */
 
 	/*
 	 * For a partition: its columns that any ancestor partitions by, so an
@@ -77,10 +77,15 @@ typedef struct LqTableConfig
 
 	/*
 	 * The caller's side of leadqual._store_scores() for a few leads, and
-	 * the lock a touch takes on its lead; kept across rebuilds.
+	 * the lock a touch takes on its lead; kept across rebuilds.  Their
+	 * texts name the table's columns: each is built once per rebuild, in
+	 * model_cxt (NULL until first needed), and its plan is kept for as long
+	 * as the text stays the same.
 	 */
 	LqKeptQuery few_fits_query;
 	LqKeptQuery touch_lock_query;
+	char	   *few_fits_sql;
+	char	   *touch_lock_sql;
 } LqTableConfig;
 
 extern void lq_config_init(void);

@@ -448,24 +448,19 @@ static void
 lock_touched_lead(const LqTouch *touch)
 {
 	LqTableConfig *config = touch->config;
-	LqKeptQuery *query = &config->touch_lock_query;
-	char	   *sql;
+	static const Oid argtypes[1] = {TEXTOID};
 	Datum		lead_id = CStringGetTextDatum(touch->lead_id);
 
-	sql = psprintf("SELECT 1 FROM %s AS l WHERE l.%s %s $1::%s FOR SHARE OF l",
-				   lq_qualified_name(config->log_relid),
-				   quote_identifier(NameStr(config->id_column)),
-				   lq_qualified_equality(config->id_type, "leadqual"),
-				   format_type_be_qualified(config->id_type));
-	/* a plan for other columns is left behind: see few_fits_query() */
-	if (query->sql == NULL || strcmp(query->sql, sql) != 0)
-	{
-		query->sql = MemoryContextStrdup(TopMemoryContext, sql);
-		query->nargs = 1;
-		query->argtypes[0] = TEXTOID;
-		query->plan = NULL;
-	}
-	lq_run_kept(query, &lead_id, NULL, 1);
+	if (config->touch_lock_sql == NULL)
+		config->touch_lock_sql =
+			MemoryContextStrdup(config->model_cxt,
+								psprintf("SELECT 1 FROM %s AS l WHERE l.%s %s $1::%s FOR SHARE OF l",
+										 lq_qualified_name(config->log_relid),
+										 quote_identifier(NameStr(config->id_column)),
+										 lq_qualified_equality(config->id_type, "leadqual"),
+										 format_type_be_qualified(config->id_type)));
+	lq_set_kept_query(&config->touch_lock_query, config->touch_lock_sql, 1, argtypes, 0);
+	lq_run_kept(&config->touch_lock_query, &lead_id, NULL, 1);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),

@@ -328,27 +328,18 @@ fits_sql(LqTableConfig *config, bool given_ids)
 static LqKeptQuery *
 few_fits_query(LqTableConfig *config)
 {
-	LqKeptQuery *query = &config->few_fits_query;
-	char	   *sql = fits_sql(config, true);
+	static const Oid argtypes[2] = {REGCLASSOID, TEXTARRAYOID};
 
+	if (config->few_fits_sql == NULL)
+		config->few_fits_sql = MemoryContextStrdup(config->model_cxt,
+												   fits_sql(config, true));
 	/*
-	 * A plan made for other column names is left behind rather than freed:
-	 * a query running it may be what rebuilt the settings.
+	 * Planned for few leads, the generic plan reads them by index; the plan
+	 * cache would keep re-planning, as custom plans look cheaper.
 	 */
-	if (query->sql == NULL || strcmp(query->sql, sql) != 0)
-	{
-		query->sql = MemoryContextStrdup(TopMemoryContext, sql);
-		query->nargs = 2;
-		query->argtypes[0] = REGCLASSOID;
-		query->argtypes[1] = TEXTARRAYOID;
-		query->plan = NULL;
-		/*
-		 * Planned for few leads, the generic plan reads them by index; the
-		 * plan cache would keep re-planning, as custom plans look cheaper.
-		 */
-		query->cursor_options = CURSOR_OPT_GENERIC_PLAN;
-	}
-	return query;
+	lq_set_kept_query(&config->few_fits_query, config->few_fits_sql, 2, argtypes,
+					  CURSOR_OPT_GENERIC_PLAN);
+	return &config->few_fits_query;
 }
 
 /*

@@ -16,15 +16,11 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/inval.h"
 #include "utils/rel.h"
-#include "utils/lsyscache.h"
-#include "utils/syscache.h"
 
 #include "config.h"
 #include "handoff.h"

@@ -38,6 +38,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/inval.h"
+#include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/syscache.h"
 
@@ -202,6 +203,26 @@ lq_run_as_owner(LqKeptQuery *query, Datum *values, const char *nulls,
 	execute_kept(query, values, nulls, limit);
 	Assert(GetUserId() == log_owner());
 	SetUserIdAndSecContext(caller, caller_context);
+}
+
+/*
+ * Gives the query the text (and its parameters), for queries whose text
+ * depends on a table's settings.  The plan stays while the text is the
+ * same; a plan made for another text is left behind rather than freed: a
+ * query running it may be what rebuilt the settings.
+ */
+void
+lq_set_kept_query(LqKeptQuery *query, const char *sql, int nargs,
+				  const Oid *argtypes, int cursor_options)
+{
+	Assert(nargs >= 0 && nargs <= LQ_MAX_QUERY_ARGS);
+	if (query->sql != NULL && strcmp(query->sql, sql) == 0)
+		return;
+	query->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	query->nargs = nargs;
+	memcpy(query->argtypes, argtypes, sizeof(Oid) * nargs);
+	query->cursor_options = cursor_options;
+	query->plan = NULL;
 }
 
 /* The same as the current user; needs SPI connected. */

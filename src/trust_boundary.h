@@ -37,6 +37,10 @@ extern void lq_run_as_owner(LqKeptQuery *query, Datum *values,
 /* A kept query's plan, prepared as the current user; needs SPI connected. */
 extern SPIPlanPtr lq_kept_plan(LqKeptQuery *query);
 
+/* Gives a kept query its text, dropping its plan when the text changed. */
+extern void lq_set_kept_query(LqKeptQuery *query, const char *sql, int nargs,
+							  const Oid *argtypes, int cursor_options);
+
 /* Runs a kept query as the current user: no privilege changes. */
 extern void lq_run_kept(LqKeptQuery *query, Datum *values, const char *nulls,
 						long limit);

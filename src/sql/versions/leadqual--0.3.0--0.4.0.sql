@@ -258,6 +258,7 @@ AS $events$
 DECLARE
     batch record;
     user_table regclass;
+    restricted regclass[] := '{}';
     hidden record;
 BEGIN
     -- events count towards scores: only a role that may write the scores
@@ -268,20 +269,25 @@ BEGIN
                 USING ERRCODE = 'insufficient_privilege',
                       HINT = 'Events change the leads'' scores, so recording them needs UPDATE on the table.';
         END IF;
+        IF pg_catalog.row_security_active(user_table) THEN
+            restricted := restricted || user_table;
+        END IF;
     END LOOP;
     -- and only of leads it can see: where the table's row-level security
     -- restricts the role, an event of a lead it can't see is refused as
     -- one of a lead that does not exist (scoring would refuse it too, but
     -- a table not scored yet only stores its events)
-    SELECT n.lead_table, n.lead_id INTO hidden
-    FROM new_events AS n
-    WHERE pg_catalog.row_security_active(n.lead_table)
-      AND NOT @extschema@._lead_visible(n.lead_table, n.lead_id)
-    LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'leadqual: lead "%" of table % does not exist', hidden.lead_id, hidden.lead_table
-            USING ERRCODE = 'no_data_found',
-                  HINT = 'Record events of leads you can read in the table.';
+    IF pg_catalog.cardinality(restricted) > 0 THEN
+        SELECT n.lead_table, n.lead_id INTO hidden
+        FROM new_events AS n
+        WHERE n.lead_table = ANY (restricted)
+          AND NOT @extschema@._lead_visible(n.lead_table, n.lead_id)
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'leadqual: lead "%" of table % does not exist', hidden.lead_id, hidden.lead_table
+                USING ERRCODE = 'no_data_found',
+                      HINT = 'Record events of leads you can read in the table.';
+        END IF;
     END IF;
     FOR batch IN
         SELECT n.lead_table, array_agg(DISTINCT n.lead_id ORDER BY n.lead_id) AS lead_ids
