@@ -571,8 +571,35 @@ leadqual_next_business_time(PG_FUNCTION_ARGS)
 }
 
 /*
- * leadqual._check_time_zone(time_zone, calendar): errors unless PostgreSQL
- * knows the zone; the calendar trigger calls it.
+ * Whether zone names a zone of the time zone database, as pg_timezone_names
+ * lists them (any case, as PostgreSQL reads them).  pg_tzset() also accepts
+ * POSIX strings such as 'UTC+5' or '+05:30', whose offset PostgreSQL reads
+ * with the sign flipped (west of Greenwich is positive): a calendar in such
+ * a "zone" would open hours off.  Reads the whole database, about 600
+ * files: for a calendar being written, never per business-time call.
+ */
+static bool
+zone_is_listed(const char *zone)
+{
+	pg_tzenum  *zones = pg_tzenumerate_start();
+	pg_tz	   *tz;
+	bool		listed = false;
+
+	while ((tz = pg_tzenumerate_next(zones)) != NULL)
+	{
+		if (pg_strcasecmp(pg_get_timezone_name(tz), zone) == 0)
+		{
+			listed = true;
+			break;
+		}
+	}
+	pg_tzenumerate_end(zones);
+	return listed;
+}
+
+/*
+ * leadqual._check_time_zone(time_zone, calendar): errors unless the zone is
+ * one pg_timezone_names lists; the calendar trigger calls it.
  */
 PG_FUNCTION_INFO_V1(leadqual_check_time_zone);
 Datum
@@ -596,6 +623,13 @@ leadqual_check_time_zone(PG_FUNCTION_ARGS)
 				 errmsg("leadqual: calendar \"%s\" has unknown time zone \"%s\"",
 						calendar, zone),
 				 errhint("Use a name pg_timezone_names lists, such as 'America/New_York' or 'UTC'; abbreviations such as 'PST' are not time zones.")));
+	if (!zone_is_listed(zone))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leadqual: calendar \"%s\" has time zone \"%s\", which is not a zone of the time zone database",
+						calendar, zone),
+				 errdetail("PostgreSQL reads a POSIX offset such as 'UTC+5' or '+05:30' with the sign flipped: hours west of Greenwich are positive."),
+				 errhint("Use a name pg_timezone_names lists, such as 'Asia/Kolkata' for +05:30, or 'Etc/GMT-5' for a fixed five hours east of UTC.")));
 	PG_RETURN_VOID();
 }
 

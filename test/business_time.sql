@@ -15,7 +15,7 @@
 -- first occurrence for a start and at its second for an end.
 \ir helpers/setup.psql
 
-SELECT plan(229);
+SELECT plan(237);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL IntervalStyle = 'postgres';
 
@@ -567,6 +567,29 @@ SELECT throws_ok($$INSERT INTO leadqual.calendar (name, time_zone) VALUES ('bt_m
                  'leadqual: calendar "bt_mars" has unknown time zone "Mars/Olympus_Mons"', 'an unknown time zone is refused');
 SELECT throws_ok($$UPDATE leadqual.calendar SET time_zone = 'Europe/Atlantis' WHERE name = 'bt_ny'$$, '22023',
                  'leadqual: calendar "bt_ny" has unknown time zone "Europe/Atlantis"', 'and so is a change to one');
+-- POSIX strings: PostgreSQL accepts them, with the sign flipped
+SELECT throws_ok($$INSERT INTO leadqual.calendar (name, time_zone) VALUES ('bt_posix', '+05:30')$$, '22023',
+                 'leadqual: calendar "bt_posix" has time zone "+05:30", which is not a zone of the time zone database',
+                 'a POSIX offset is refused, though PostgreSQL reads it (as 05:30 west)');
+SELECT throws_ok($$INSERT INTO leadqual.calendar (name, time_zone) VALUES ('bt_posix', 'UTC+5')$$, '22023',
+                 'leadqual: calendar "bt_posix" has time zone "UTC+5", which is not a zone of the time zone database',
+                 'and so is a POSIX zone string');
+SELECT throws_ok($$UPDATE leadqual.calendar SET time_zone = 'EST+5EDT,M3.2.0,M11.1.0' WHERE name = 'bt_ny'$$, '22023',
+                 'leadqual: calendar "bt_ny" has time zone "EST+5EDT,M3.2.0,M11.1.0", which is not a zone of the time zone database',
+                 'and a change to a POSIX rule');
+SELECT throws_ok($$SELECT leadqual.copy_calendar('bt_ny', 'bt_posix', time_zone => '-03')$$, '22023',
+                 'leadqual: calendar "bt_posix" has time zone "-03", which is not a zone of the time zone database',
+                 'copy: a POSIX offset is refused');
+SELECT is((SELECT count(*) FROM leadqual.calendar WHERE name = 'bt_posix'), 0::bigint,
+          'a refused zone writes no calendar');
+SELECT lives_ok($$INSERT INTO leadqual.calendar (name, time_zone) VALUES ('bt_fixed', 'Etc/GMT-5')$$,
+                'a fixed offset from the database (Etc/GMT-5, five hours east) is accepted');
+SELECT lives_ok($$INSERT INTO leadqual.calendar (name, time_zone) VALUES ('bt_case', 'asia/kolkata')$$,
+                'a listed zone in another case is accepted, as PostgreSQL reads it');
+SELECT is((SELECT pg_catalog.timezone(time_zone, '2026-01-05 12:00+00'::timestamptz)::text
+           FROM leadqual.calendar WHERE name = 'bt_fixed'), '2026-01-05 17:00:00',
+          'Etc/GMT-5 is five hours east, as its calendar counts');
+DELETE FROM leadqual.calendar WHERE name IN ('bt_fixed', 'bt_case');
 
 ------------------------------------------------------------------------------
 -- Built-in calendars are read-only
