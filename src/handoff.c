@@ -31,6 +31,7 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -219,46 +220,118 @@ lq_assign_owner(LqFiring *firing, const char *lead_id, int64 *turn_id)
 }
 
 /*
+ * A notification's payload must be shorter than this many bytes, or
+ * Async_Notify() fails, and with it the statement that promoted the lead
+ * (NOTIFY_PAYLOAD_MAX_LENGTH in commands/async.c, which no header exports).
+ */
+#define LQ_NOTIFY_PAYLOAD_MAX 8000
+
+/*
+ * A score longer than this is announced as null: a numeric may have
+ * thousands of digits (1e8000), and a listener needs the log for it anyway.
+ */
+#define LQ_NOTIFY_SCORE_MAX 64
+
+/*
+ * The score as a JSON number, or null when it has none: JSON has no NaN or
+ * Infinity (a float score column may hold them), and a number longer than
+ * LQ_NOTIFY_SCORE_MAX is left out.
+ */
+static void
+append_json_score(StringInfo payload, const LqTransition *transition)
+{
+	Numeric		score;
+	char	   *text;
+
+	if (transition->score_isnull)
+	{
+		appendStringInfoString(payload, "null");
+		return;
+	}
+	score = DatumGetNumeric(transition->score);
+	if (numeric_is_nan(score) || numeric_is_inf(score))
+	{
+		appendStringInfoString(payload, "null");
+		return;
+	}
+	text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(score)));
+	appendStringInfoString(payload, strlen(text) <= LQ_NOTIFY_SCORE_MAX ? text : "null");
+	pfree(text);
+}
+
+/* value as a JSON string, or null when there is none or it is left out */
+static void
+append_json_text(StringInfo payload, const char *value, bool leave_out)
+{
+	if (value == NULL || leave_out)
+		appendStringInfoString(payload, "null");
+	else
+		escape_json(payload, value);
+}
+
+/*
+ * The payload announcing a handoff, leaving out (as null) the owner, then
+ * the lead id, then the table when they make it too long to send; "complete"
+ * says whether anything was left out.  Always valid JSON, and always
+ * shorter than LQ_NOTIFY_PAYLOAD_MAX: the fields kept are short and fixed.
+ */
+static char *
+handoff_payload(const LqTransition *transition, const char *table,
+				TimestampTz at, const char *owner)
+{
+	StringInfoData payload;
+	char		at_text[MAXDATELEN + 1];
+
+	JsonEncodeDateTime(at_text, TimestampTzGetDatum(at), TIMESTAMPTZOID, NULL);
+	initStringInfo(&payload);
+	for (int left_out = 0; left_out <= 3; left_out++)
+	{
+		resetStringInfo(&payload);
+		appendStringInfoString(&payload, "{\"table\": ");
+		append_json_text(&payload, table, left_out >= 3);
+		appendStringInfoString(&payload, ", \"lead_id\": ");
+		append_json_text(&payload, transition->lead_id, left_out >= 2);
+		appendStringInfoString(&payload, ", \"from\": ");
+		append_json_text(&payload, transition->from_stage == LQ_STAGE_INVALID ? NULL
+						 : lq_stage_name(transition->from_stage), false);
+		appendStringInfoString(&payload, ", \"to\": ");
+		escape_json(&payload, lq_stage_name(transition->to_stage));
+		appendStringInfoString(&payload, ", \"score\": ");
+		append_json_score(&payload, transition);
+		appendStringInfoString(&payload, ", \"owner\": ");
+		append_json_text(&payload, owner, left_out >= 1);
+		appendStringInfoString(&payload, ", \"at\": ");
+		escape_json(&payload, at_text);
+		appendStringInfoString(&payload, ", \"via\": ");
+		escape_json(&payload, lq_via_name(transition->via));
+		appendStringInfo(&payload, ", \"complete\": %s}", left_out == 0 ? "true" : "false");
+		if (payload.len < LQ_NOTIFY_PAYLOAD_MAX)
+			break;
+	}
+	/*
+	 * With owner, lead id and table left out, what is left is short.  (A
+	 * lead id, at most LQ_MAX_LEAD_ID_BYTES, is never left out in practice:
+	 * escaped, it takes at most six times that.)
+	 */
+	Assert(payload.len < LQ_NOTIFY_PAYLOAD_MAX);
+	return payload.data;
+}
+
+/*
  * Announces a lead handed to sales on channel "leadqual", as JSON: table
- * (schema qualified), lead_id, from, to, score, owner, at (ISO 8601) and via
- * ("promotion", or "manual" for a move by hand).  NOTIFY delivers it when
- * the transaction commits, and never if it aborts.
+ * (schema qualified), lead_id, from, to, score, owner, at (ISO 8601), via
+ * ("promotion", or "manual" for a move by hand) and complete (false when a
+ * field was too long to send and is null).  NOTIFY delivers it when the
+ * transaction commits, and never if it aborts.
  */
 static void
 announce_handoff(const LqTransition *transition, const char *table,
 				 TimestampTz at, const char *owner)
 {
-	StringInfoData payload;
-	char		at_text[MAXDATELEN + 1];
+	char	   *payload = handoff_payload(transition, table, at, owner);
 
-	initStringInfo(&payload);
-	appendStringInfoString(&payload, "{\"table\": ");
-	escape_json(&payload, table);
-	appendStringInfoString(&payload, ", \"lead_id\": ");
-	escape_json(&payload, transition->lead_id);
-	appendStringInfoString(&payload, ", \"from\": ");
-	if (transition->from_stage == LQ_STAGE_INVALID)
-		appendStringInfoString(&payload, "null");
-	else
-		escape_json(&payload, lq_stage_name(transition->from_stage));
-	appendStringInfoString(&payload, ", \"to\": ");
-	escape_json(&payload, lq_stage_name(transition->to_stage));
-	appendStringInfo(&payload, ", \"score\": %s, \"owner\": ",
-					 transition->score_isnull ? "null"
-					 : DatumGetCString(DirectFunctionCall1(numeric_out, transition->score)));
-	/* an owner name too long for a notification is left out */
-	if (owner == NULL || strlen(owner) > NAMEDATALEN * 4)
-		appendStringInfoString(&payload, "null");
-	else
-		escape_json(&payload, owner);
-	appendStringInfoString(&payload, ", \"at\": ");
-	escape_json(&payload, JsonEncodeDateTime(at_text, TimestampTzGetDatum(at),
-											  TIMESTAMPTZOID, NULL));
-	appendStringInfoString(&payload, ", \"via\": ");
-	escape_json(&payload, lq_via_name(transition->via));
-	appendStringInfoChar(&payload, '}');
-	Async_Notify("leadqual", payload.data);
-	pfree(payload.data);
+	Async_Notify("leadqual", payload);
+	pfree(payload);
 }
 
 /*

@@ -14,7 +14,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(135);
+SELECT plan(139);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -365,6 +365,35 @@ UPDATE sl_leads SET lifecycle_stage = 'pql', owner = 'sl_di' WHERE id = 22;
 SELECT is((SELECT format('%s|%s|%s', pg_temp.clocks('22'), c.owner, c.started_at = c.entered_at)
            FROM pg_temp.clock('22', 'sl_assign') AS c),
           'sl_assign:open|sl_di|t', 'assignment: an owner set with the move into the stage starts one clock, at the entry');
+
+-- a lead that entered the stage with an owner before the policy existed:
+-- handing it to someone else starts no clock (it would be due from the
+-- entry, a false breach); nor does taking the owner away and setting one
+INSERT INTO sl_leads (id, owner) VALUES (23, 'sl_bo');
+UPDATE leadqual.sla_policy SET active = false WHERE name = 'sl_assign';
+UPDATE sl_leads SET lifecycle_stage = 'pql' WHERE id = 23;
+UPDATE leadqual.sla_policy SET active = true WHERE name = 'sl_assign';
+UPDATE sl_leads SET owner = 'sl_cy' WHERE id = 23;
+SELECT is(pg_temp.clocks('23'), '',
+          'assignment: reassigning a lead that entered with an owner before the policy was in force starts no clock');
+UPDATE sl_leads SET owner = NULL WHERE id = 23;
+UPDATE sl_leads SET owner = 'sl_di' WHERE id = 23;
+SELECT is(pg_temp.clocks('23'), '',
+          'assignment: nor does an owner set after it was taken away: the clock starts at the first owner of the entry');
+-- one that entered without an owner before the policy: its first owner,
+-- set while the policy is in force, starts the clock then
+INSERT INTO sl_leads (id) VALUES (24);
+UPDATE leadqual.sla_policy SET active = false WHERE name = 'sl_assign';
+UPDATE sl_leads SET lifecycle_stage = 'pql' WHERE id = 24;
+UPDATE leadqual.sla_policy SET active = true WHERE name = 'sl_assign';
+UPDATE sl_leads SET owner = 'sl_ann' WHERE id = 24;
+SELECT is((SELECT format('%s|%s', pg_temp.clocks('24'), c.started_at > c.entered_at)
+           FROM pg_temp.clock('24', 'sl_assign') AS c),
+          'sl_assign:open|t', 'assignment: the first owner of an entry made before the policy starts its clock');
+UPDATE sl_leads SET owner = NULL WHERE id = 24;
+UPDATE sl_leads SET owner = 'sl_bo' WHERE id = 24;
+SELECT is(pg_temp.clocks('24') || ' ' || (pg_temp.clock('24', 'sl_assign')).owner, 'sl_assign:open sl_bo',
+          'assignment: taken away and set again, the one clock follows the owner');
 
 UPDATE leadqual.sla_policy SET active = false WHERE name = 'sl_assign';
 UPDATE sl_leads SET lifecycle_stage = 'sal' WHERE id = 21;
