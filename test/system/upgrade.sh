@@ -159,5 +159,19 @@ SQL
 [ "$(q "$prev" "SELECT format('%s|%s|%s', l.lifecycle_stage, l.owner, c.policy) FROM leads AS l JOIN leadqual.sla_clock AS c ON c.lead_id = '3' WHERE l.id = 3")" = "mql|alice|mql" ]
 ok $? "after the update a promotion assigns an owner and starts the built-in SLA clock"
 
+# A calendar whose zone is a POSIX string, accepted before 0.5.0: it stays,
+# and the update to 0.5.0 warns about it, by name.
+posix=${prefix}_posix_zone
+new_database "$posix"
+q "$posix" "CREATE EXTENSION leadqual VERSION '0.4.0'" >/dev/null &&
+    q "$posix" "INSERT INTO leadqual.calendar (name, time_zone) VALUES ('india_posix', '+05:30')" >/dev/null
+ok $? "0.4.0 accepts a calendar in the POSIX zone '+05:30'"
+warning=$(psql -X -q -v ON_ERROR_STOP=1 -d "$posix" -c "ALTER EXTENSION leadqual UPDATE TO '0.5.0'" 2>&1)
+ok $? "the update to 0.5.0 keeps it"
+grep -q 'WARNING:  leadqual: calendar "india_posix" has time zone "+05:30", which is not a zone of the time zone database' <<<"$warning"
+ok $? "and warns, naming the calendar and its zone"
+[ "$(q "$posix" "SELECT time_zone FROM leadqual.calendar WHERE name = 'india_posix'")" = "+05:30" ]
+ok $? "whose zone stays until someone changes it"
+
 echo "1..$count"
 [ "$failed" -eq 0 ]

@@ -53,3 +53,28 @@ BEGIN
     END IF;
 END
 $changed$;
+
+------------------------------------------------------------------------------
+-- Calendar zones only from the time zone database
+------------------------------------------------------------------------------
+
+-- _check_time_zone() (C) now refuses POSIX strings such as 'UTC+5' or
+-- '+05:30', which PostgreSQL reads with the sign flipped.  A calendar that
+-- has one keeps it, and keeps counting as before, until it is changed; the
+-- update names each such calendar.
+DO $posix_zones$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT name, time_zone FROM @extschema@.calendar ORDER BY name LOOP
+        BEGIN
+            PERFORM @extschema@._check_time_zone(c.time_zone, c.name);
+        EXCEPTION WHEN invalid_parameter_value THEN
+            RAISE WARNING 'leadqual: calendar "%" has time zone "%", which is not a zone of the time zone database',
+                c.name, c.time_zone
+                USING DETAIL = 'PostgreSQL reads a POSIX offset such as ''UTC+5'' or ''+05:30'' with the sign flipped: its business hours are off by twice the offset.',
+                      HINT = format('Give it a zone pg_timezone_names lists: UPDATE leadqual.calendar SET time_zone = ''Asia/Kolkata'' WHERE name = %L;', c.name);
+        END;
+    END LOOP;
+END
+$posix_zones$;
