@@ -160,12 +160,17 @@ SQL
 ok $? "after the update a promotion assigns an owner and starts the built-in SLA clock"
 
 # A calendar whose zone is a POSIX string, accepted before 0.5.0: it stays,
-# and the update to 0.5.0 warns about it, by name.
+# and the update to 0.5.0 warns about it, by name.  (The check is in the
+# library, which refuses it now whatever the schema's version: the row is
+# written as an older library let it be, with the triggers skipped.)
 posix=${prefix}_posix_zone
 new_database "$posix"
 q "$posix" "CREATE EXTENSION leadqual VERSION '0.4.0'" >/dev/null &&
-    q "$posix" "INSERT INTO leadqual.calendar (name, time_zone) VALUES ('india_posix', '+05:30')" >/dev/null
-ok $? "0.4.0 accepts a calendar in the POSIX zone '+05:30'"
+    psql -X -q -v ON_ERROR_STOP=1 -d "$posix" >/dev/null <<'SQL'
+SET session_replication_role = replica;
+INSERT INTO leadqual.calendar (name, time_zone) VALUES ('india_posix', '+05:30');
+SQL
+ok $? "a 0.4.0 database with a calendar in the POSIX zone '+05:30'"
 warning=$(psql -X -q -v ON_ERROR_STOP=1 -d "$posix" -c "ALTER EXTENSION leadqual UPDATE TO '0.5.0'" 2>&1)
 ok $? "the update to 0.5.0 keeps it"
 grep -q 'WARNING:  leadqual: calendar "india_posix" has time zone "+05:30", which is not a zone of the time zone database' <<<"$warning"
