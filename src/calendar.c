@@ -37,6 +37,7 @@
 #include "utils/timestamp.h"
 
 #include "business_time.h"
+#include "calendar.h"
 #include "trust_boundary.h"
 
 /* PostgreSQL counts from 2000-01-01, the core from 1970-01-01. */
@@ -506,6 +507,34 @@ leadqual_business_time_between(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The due time "amount" of business time after "from" (lq_business_add());
+ * infinite "from" gives itself, as timestamptz + interval does; false for a
+ * calendar that never opens and a nonzero amount.
+ */
+static bool
+business_add(const LqCalendar *calendar, TimestampTz from, const Interval *amount,
+			 const char *caller, TimestampTz *due)
+{
+	int64_t		duration = interval_to_duration(amount, caller);
+	int64_t		core_due;
+
+	if (TIMESTAMP_NOT_FINITE(from))
+	{
+		*due = from;
+		return true;
+	}
+	if (!lq_business_add(calendar, to_core_instant(from, caller, "from"), duration, &core_due))
+	{
+		if (calendar->nwindows == 0)
+			return false;
+		report_out_of_range(caller, "the result");
+	}
+	*due = from_core_instant(core_due, caller);
+	return true;
+}
+
+
+/*
  * leadqual.business_time_add(calendar, from, amount): the due time; see
  * lq_business_add().  Infinite "from" returns itself, as timestamptz +
  * interval does; a calendar that never opens gives NULL for a nonzero
@@ -516,21 +545,21 @@ Datum
 leadqual_business_time_add(PG_FUNCTION_ARGS)
 {
 	const char *caller = "leadqual.business_time_add";
-	const LqCalendar *calendar = calendar_argument(fcinfo, caller);
-	TimestampTz from = PG_GETARG_TIMESTAMPTZ(1);
-	int64_t		amount = interval_to_duration(PG_GETARG_INTERVAL_P(2), caller);
-	int64_t		due;
+	TimestampTz due;
 
-	if (TIMESTAMP_NOT_FINITE(from))
-		PG_RETURN_TIMESTAMPTZ(from);
-	if (!lq_business_add(calendar, to_core_instant(from, caller, "from"),
-						 amount, &due))
-	{
-		if (calendar->nwindows == 0)
-			PG_RETURN_NULL();
-		report_out_of_range(caller, "the result");
-	}
-	PG_RETURN_TIMESTAMPTZ(from_core_instant(due, caller));
+	if (!business_add(calendar_argument(fcinfo, caller), PG_GETARG_TIMESTAMPTZ(1),
+					  PG_GETARG_INTERVAL_P(2), caller, &due))
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(due);
+}
+
+/* See calendar.h. */
+bool
+lq_business_time_add(const char *calendar, TimestampTz from,
+					 const Interval *amount, const char *caller, TimestampTz *due)
+{
+	return business_add(lookup_calendar(cstring_to_text(calendar), caller), from,
+						amount, caller, due);
 }
 
 /* leadqual.is_business_time(calendar, at); never at the infinities. */

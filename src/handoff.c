@@ -4,14 +4,17 @@
  *		promoted lead is assigned, the SLA clocks it starts and stops, and
  *		the NOTIFY that announces it.
  *
- * The decisions themselves are SQL (leadqual._assign_owner(),
- * _stage_changed() and _owner_changed() in the install script): they read
- * and write leadqual's tables and change with its schema.  This file calls
- * them, through plans kept for the backend, as the extension's owner, from
- * the triggers: qualify() assigns the owner before the row is written, so
- * the row carries it; log_transition() reports the change once it is.  The
- * NOTIFY is built here, and the SQL runs only for stages a policy watches,
- * so a promotion no SLA concerns costs no query beyond its log entry.
+ * A stage change's clocks are started and stopped here, in C: the SLA
+ * policies in force are cached, due times computed from the cached
+ * calendars, and the clocks written with plans kept for the backend, as the
+ * extension's owner, with no PL/pgSQL on the way.  Owner assignment and a
+ * change of owner are still SQL (leadqual._assign_owner() and
+ * _owner_changed() in the install script), called the same way.  The
+ * triggers call this file: qualify() assigns the owner before the row is
+ * written, so the row carries it; log_transition() reports the change once
+ * it is.  The NOTIFY is built here, and the clock work runs only for stages
+ * a policy watches, so a promotion no SLA concerns costs no query beyond its
+ * log entry.
  */
 #include "postgres.h"
 
@@ -35,6 +38,7 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "calendar.h"
 #include "config.h"
 #include "handoff.h"
 #include "managed_row.h"
@@ -45,13 +49,6 @@
 static LqKeptQuery assign_query = {
 	"SELECT owner, turn_id FROM leadqual._assign_owner($1, $2, $3)",
 	3, {REGCLASSOID, TEXTOID, TEXTOID}, NULL, 0
-};
-
-static LqKeptQuery stage_changed_query = {
-	"SELECT leadqual._stage_changed($1, $2, $3::leadqual.lifecycle_stage, "
-	"$4::leadqual.lifecycle_stage, $5, $6, $7)",
-	7, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID, TEXTOID},
-	NULL, 0
 };
 
 static LqKeptQuery owner_changed_query = {
@@ -77,80 +74,175 @@ static LqKeptQuery castable_ids_query = {
 };
 
 /*
- * The stages whose changes the SLA clocks care about, as a mask of
- * 1 << LqStage, until leadqual.sla_policy changes: those a policy in force
- * watches, and those of clocks still open (a policy switched off leaves its
- * open clocks for leaving the stage to stop).  The mask can only be too wide
- * between changes, as open clocks stop, never too narrow: clocks start only
- * in stages a policy in force watches.  Most stage changes (a lead
- * inserted, a subscriber becoming a lead, any change with the SLAs off)
- * skip the SLA work.
+ * The SLA policies in force, as the clocks need them, and the stages whose
+ * changes the clocks care about, as a mask of 1 << LqStage: those a policy
+ * in force watches, and those of clocks still open (a policy switched off
+ * leaves its open clocks for leaving the stage to stop).  Kept until
+ * leadqual.sla_policy changes.  The mask can only be too wide between
+ * changes, as open clocks stop, never too narrow: clocks start only in
+ * stages a policy in force watches.  Most stage changes (a lead inserted, a
+ * subscriber becoming a lead, any change with the SLAs off) skip the SLA
+ * work.
  */
-static uint32 watched_stages;
-static bool watched_stages_valid = false;
+typedef struct LqPolicy
+{
+	char	   *name;
+	LqStage		stage;
+	Interval	target;
+	char	   *calendar;
+	bool		starts_on_assignment;	/* else on entering the stage */
+	char	   *stops_on;		/* a leadqual.sla_stop label */
+} LqPolicy;
+
+typedef struct LqPolicies
+{
+	LqPolicy   *policies;
+	int			count;
+	uint32		watched_stages;
+} LqPolicies;
+
+static LqPolicies policies_in_force;
+static MemoryContext policies_cxt = NULL;
+static bool policies_valid = false;
 static uint64 policy_invalidations = 0;
 static Oid	policy_relid = InvalidOid;
 
 /*
- * Under REPEATABLE READ the mask is read with the transaction's snapshot,
- * which may predate a change whose invalidation already arrived: it then
- * serves that transaction only.
+ * Under REPEATABLE READ the policies are read with the transaction's
+ * snapshot, which may predate a change whose invalidation already arrived:
+ * they then serve that transaction only.
  */
-static LocalTransactionId watched_stages_xact = InvalidLocalTransactionId;
+static LocalTransactionId policies_xact = InvalidLocalTransactionId;
 
-static LqKeptQuery watched_query = {
-	"SELECT p.stage::text FROM leadqual._policies_in_force(NULL) AS p "
-	"UNION SELECT c.stage::text FROM leadqual.sla_clock AS c WHERE c.stopped_at IS NULL",
+static LqKeptQuery policies_query = {
+	"SELECT p.name, p.stage::text, p.target, p.calendar, "
+	"p.starts_on OPERATOR(pg_catalog.=) 'owner_assignment'::leadqual.sla_start, p.stops_on::text "
+	"FROM leadqual._policies_in_force(NULL) AS p",
 	0, {InvalidOid}, NULL, 0
 };
 
+static LqKeptQuery open_clock_stages_query = {
+	"SELECT DISTINCT c.stage::text FROM leadqual.sla_clock AS c WHERE c.stopped_at IS NULL",
+	0, {InvalidOid}, NULL, 0
+};
+
+/* Stops a lead's clocks that leaving the stage stops. */
+static LqKeptQuery stop_on_exit_query = {
+	"UPDATE leadqual.sla_clock AS c "
+	"SET stopped_at = $3, stopped_by = 'stage_exit'::leadqual.sla_stopped_by, "
+	"business_time = leadqual.business_time_between(c.calendar, c.started_at, $3) "
+	"WHERE c.lead_table OPERATOR(pg_catalog.=) $1 AND c.lead_id OPERATOR(pg_catalog.=) $2 "
+	"AND c.stopped_at IS NULL AND c.started_at OPERATOR(pg_catalog.<=) $3 "
+	"AND c.stops_on OPERATOR(pg_catalog.<>) 'first_touch'::leadqual.sla_stop "
+	"AND c.stage OPERATOR(pg_catalog.=) $4::leadqual.lifecycle_stage",
+	4, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID, TEXTOID}, NULL, 0
+};
+
+/* Starts one clock; the unique (entry_id, policy) makes it once. */
+static LqKeptQuery start_clock_query = {
+	"INSERT INTO leadqual.sla_clock (policy, lead_table, lead_id, stage, entry_id, "
+	"entered_at, owner, started_at, target, calendar, stops_on, due_at) "
+	"VALUES ($1, $2, $3, $4::leadqual.lifecycle_stage, $5, $6, $7, $8, $9, $10, "
+	"$11::leadqual.sla_stop, $12) ON CONFLICT DO NOTHING",
+	12, {TEXTOID, REGCLASSOID, TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID, TEXTOID,
+	TIMESTAMPTZOID, INTERVALOID, TEXTOID, TEXTOID, TIMESTAMPTZOID}, NULL, 0
+};
+
+/* The lead's first touch at or after a clock's start, which stops it. */
+static LqKeptQuery first_touch_query = {
+	"SELECT t.id, t.touched_at FROM leadqual.touch AS t "
+	"WHERE t.lead_table OPERATOR(pg_catalog.=) $1 AND t.lead_id OPERATOR(pg_catalog.=) $2 "
+	"AND t.touched_at OPERATOR(pg_catalog.>=) $3 ORDER BY t.touched_at, t.id LIMIT 1",
+	3, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID}, NULL, 0
+};
+
 static void
-forget_watched_stages(Datum arg pg_attribute_unused(), Oid relid)
+forget_policies(Datum arg pg_attribute_unused(), Oid relid)
 {
 	if (relid == InvalidOid || relid == policy_relid)
 	{
-		watched_stages_valid = false;
+		policies_valid = false;
 		policy_invalidations++;
 	}
 }
 
-/* Needs SPI connected. */
-static uint32
-stages_watched(void)
+static LqStage
+stage_column(int row, int col)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+									  col, &isnull);
+
+	return isnull ? LQ_STAGE_INVALID : lq_stage_from_name(TextDatumGetCString(value));
+}
+
+/* The policies in force, read as the owner into policies_cxt. */
+static void
+load_policies(LqPolicies *loaded)
+{
+	MemoryContext old;
+
+	memset(loaded, 0, sizeof(*loaded));
+	lq_run_as_owner(&policies_query, NULL, NULL, 0);
+	old = MemoryContextSwitchTo(policies_cxt);
+	loaded->policies = palloc0(sizeof(LqPolicy) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		LqPolicy   *policy = &loaded->policies[loaded->count];
+		bool		isnull;
+
+		policy->stage = stage_column(i, 2);
+		if (policy->stage == LQ_STAGE_INVALID)
+			continue;
+		policy->name = TextDatumGetCString(SPI_getbinval(row, tupdesc, 1, &isnull));
+		policy->target = *DatumGetIntervalP(SPI_getbinval(row, tupdesc, 3, &isnull));
+		policy->calendar = TextDatumGetCString(SPI_getbinval(row, tupdesc, 4, &isnull));
+		policy->starts_on_assignment = DatumGetBool(SPI_getbinval(row, tupdesc, 5, &isnull));
+		policy->stops_on = TextDatumGetCString(SPI_getbinval(row, tupdesc, 6, &isnull));
+		loaded->watched_stages |= UINT32_C(1) << policy->stage;
+		loaded->count++;
+	}
+	MemoryContextSwitchTo(old);
+	lq_run_as_owner(&open_clock_stages_query, NULL, NULL, 0);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		LqStage		stage = stage_column(i, 1);
+
+		if (stage != LQ_STAGE_INVALID)
+			loaded->watched_stages |= UINT32_C(1) << stage;
+	}
+}
+
+/* The policies in force, from the cache or read.  Needs SPI connected. */
+static const LqPolicies *
+current_policies(void)
 {
 	static bool callback_registered = false;
 	uint64		invalidations;
-	uint32		stages = 0;
 
-	if (watched_stages_valid &&
-		(watched_stages_xact == InvalidLocalTransactionId ||
-		 watched_stages_xact == MyProc->lxid))
-		return watched_stages;
+	if (policies_valid &&
+		(policies_xact == InvalidLocalTransactionId || policies_xact == MyProc->lxid))
+		return &policies_in_force;
 	if (!callback_registered)
 	{
-		CacheRegisterRelcacheCallback(forget_watched_stages, (Datum) 0);
+		CacheRegisterRelcacheCallback(forget_policies, (Datum) 0);
 		callback_registered = true;
 	}
+	if (policies_cxt == NULL)
+		policies_cxt = AllocSetContextCreate(CacheMemoryContext, "leadqual SLA policies",
+											 ALLOCSET_SMALL_SIZES);
+	policies_valid = false;
+	MemoryContextReset(policies_cxt);
 	policy_relid = get_relname_relid("sla_policy", get_namespace_oid("leadqual", false));
 	invalidations = policy_invalidations;
-	lq_run_as_owner(&watched_query, NULL, NULL, 0);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		int			stage = lq_stage_from_name(TextDatumGetCString(
-											   SPI_getbinval(SPI_tuptable->vals[i],
-															 SPI_tuptable->tupdesc,
-															 1, &isnull)));
-
-		if (stage != LQ_STAGE_INVALID)
-			stages |= UINT32_C(1) << stage;
-	}
-	/* kept only if no invalidation arrived while the query ran */
-	watched_stages = stages;
-	watched_stages_valid = invalidations == policy_invalidations;
-	watched_stages_xact = IsolationUsesXactSnapshot() ? MyProc->lxid
+	load_policies(&policies_in_force);
+	/* kept only if no invalidation arrived while the queries ran */
+	policies_valid = invalidations == policy_invalidations;
+	policies_xact = IsolationUsesXactSnapshot() ? MyProc->lxid
 		: InvalidLocalTransactionId;
-	return stages;
+	return &policies_in_force;
 }
 
 /* The row's owner as text; NULL when it has none (or the table no column). */
@@ -334,45 +426,115 @@ announce_handoff(const LqTransition *transition, const char *table,
 	pfree(payload);
 }
 
+/* Stops the lead's clocks that leaving "stage" stops, at "at". */
+static void
+stop_clocks_on_exit(Oid lead_table, const char *lead_id, LqStage stage, TimestampTz at)
+{
+	Datum		values[4];
+
+	values[0] = ObjectIdGetDatum(lead_table);
+	values[1] = CStringGetTextDatum(lead_id);
+	values[2] = TimestampTzGetDatum(at);
+	values[3] = CStringGetTextDatum(lq_stage_name(stage));
+	lq_run_as_owner(&stop_on_exit_query, values, NULL, 0);
+}
+
+/*
+ * Stops the lead's new clocks at its first touch since "started_at", if one
+ * was recorded already (a touch dated ahead, or recorded late).
+ */
+static void
+stop_clocks_at_first_touch(Oid lead_table, const char *lead_id, TimestampTz started_at)
+{
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		isnull;
+
+	values[0] = ObjectIdGetDatum(lead_table);
+	values[1] = CStringGetTextDatum(lead_id);
+	values[2] = TimestampTzGetDatum(started_at);
+	lq_run_as_owner(&first_touch_query, values, NULL, 1);
+	if (SPI_processed == 0)
+		return;
+	values[3] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	values[2] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	lq_run_as_owner(&stop_touched_query, values, nulls, 0);
+}
+
+/*
+ * Starts a clock of each policy in force for the stage the lead entered (as
+ * transition entry_id, at entered_at) that starts now: those that start on
+ * the stage entry, when on_entry, and those that start with an owner, when
+ * the lead has one.  Each is due its target of business time after
+ * started_at, by its calendar.  Needs SPI connected.
+ */
+static void
+start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
+			 LqStage stage, int64 entry_id, TimestampTz entered_at,
+			 const char *owner, TimestampTz started_at, bool on_entry)
+{
+	Datum		values[12];
+	char		nulls[12];
+	bool		started = false;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[1] = ObjectIdGetDatum(lead_table);
+	values[2] = CStringGetTextDatum(lead_id);
+	values[3] = CStringGetTextDatum(lq_stage_name(stage));
+	values[4] = Int64GetDatum(entry_id);
+	values[5] = TimestampTzGetDatum(entered_at);
+	values[6] = lq_text_or_null(owner, &nulls[6]);
+	values[7] = TimestampTzGetDatum(started_at);
+	for (int i = 0; i < in_force->count; i++)
+	{
+		const LqPolicy *policy = &in_force->policies[i];
+		TimestampTz due;
+
+		if (policy->stage != stage ||
+			(policy->starts_on_assignment ? owner == NULL : !on_entry))
+			continue;
+		values[0] = CStringGetTextDatum(policy->name);
+		values[8] = IntervalPGetDatum(&policy->target);
+		values[9] = CStringGetTextDatum(policy->calendar);
+		values[10] = CStringGetTextDatum(policy->stops_on);
+		nulls[11] = lq_business_time_add(policy->calendar, started_at, &policy->target,
+										 "leadqual: SLA clock", &due) ? ' ' : 'n';
+		values[11] = TimestampTzGetDatum(due);
+		lq_run_as_owner(&start_clock_query, values, nulls, 0);
+		started |= SPI_processed > 0;
+	}
+	if (started)
+		stop_clocks_at_first_touch(lead_table, lead_id, started_at);
+}
+
 /*
  * After the transition was logged (as transition_id, at "at"): announces a
  * promotion, or a move by hand into the stage the table promotes to (the
- * handoff either way), and stops and starts the SLA clocks of the stages
- * policies watch.  Needs SPI connected.
+ * handoff either way), stops the clocks leaving the stage stops and starts
+ * the new stage's.  In C, with kept plans, on leadqual's own tables as the
+ * owner: no PL/pgSQL on this path.  Needs SPI connected.
  */
 void
 lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
 				 int64 transition_id, TimestampTz at, const char *owner)
 {
-	Datum		values[7];
-	char		nulls[7];
-	uint32		stages;
+	const LqPolicies *in_force;
+	LqStage		from = transition->from_stage;
+	LqStage		to = transition->to_stage;
 
 	StaticAssertStmt(LQ_STAGE_COUNT <= 32, "the watched stages fit a uint32 mask");
-	Assert(transition->to_stage >= 0 && transition->to_stage < LQ_STAGE_COUNT);
-	stages = UINT32_C(1) << transition->to_stage;
+	Assert(to >= 0 && to < LQ_STAGE_COUNT);
 
 	if (transition->via == LQ_VIA_PROMOTION ||
-		(transition->via == LQ_VIA_MANUAL && transition->to_stage == config->promote_to))
+		(transition->via == LQ_VIA_MANUAL && to == config->promote_to))
 		announce_handoff(transition, config->display_name, at, owner);
 
-	if (transition->from_stage != LQ_STAGE_INVALID)
-		stages |= UINT32_C(1) << transition->from_stage;
-	if ((stages_watched() & stages) == 0)
-		return;
-
-	values[0] = ObjectIdGetDatum(transition->lead_table);
-	nulls[0] = ' ';
-	values[1] = lq_text_or_null(transition->lead_id, &nulls[1]);
-	values[2] = lq_text_or_null(transition->from_stage == LQ_STAGE_INVALID ? NULL
-							 : lq_stage_name(transition->from_stage), &nulls[2]);
-	values[3] = lq_text_or_null(lq_stage_name(transition->to_stage), &nulls[3]);
-	values[4] = Int64GetDatum(transition_id);
-	nulls[4] = ' ';
-	values[5] = TimestampTzGetDatum(at);
-	nulls[5] = ' ';
-	values[6] = lq_text_or_null(owner, &nulls[6]);
-	lq_run_as_owner(&stage_changed_query, values, nulls, 0);
+	in_force = current_policies();
+	if (from != LQ_STAGE_INVALID && (in_force->watched_stages & (UINT32_C(1) << from)) != 0)
+		stop_clocks_on_exit(transition->lead_table, transition->lead_id, from, at);
+	if ((in_force->watched_stages & (UINT32_C(1) << to)) != 0)
+		start_clocks(in_force, transition->lead_table, transition->lead_id, to,
+					 transition_id, at, owner, at, true);
 }
 
 /*

@@ -12,7 +12,7 @@
 #include "executor/spi.h"
 
 /* The most parameters a kept query takes. */
-#define LQ_MAX_QUERY_ARGS 10
+#define LQ_MAX_QUERY_ARGS 12
 
 /*
  * A query prepared on first use and kept for the backend.  As the owner

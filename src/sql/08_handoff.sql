@@ -286,28 +286,6 @@ BEGIN
 END
 $start$;
 
--- Called by log_transition() (as the extension's owner) after it logs a
--- stage change that a policy watches: stops the clocks leaving the stage
--- stops and starts the new stage's.  (log_transition() itself announces
--- promotions on channel "leadqual", with Async_Notify().)
-CREATE FUNCTION @extschema@._stage_changed(leads regclass, lead_id text,
-                                           from_stage @extschema@.lifecycle_stage,
-                                           to_stage @extschema@.lifecycle_stage,
-                                           transition_id bigint, at timestamptz, owner text)
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $changed$
-BEGIN
-    IF from_stage IS NOT NULL THEN
-        PERFORM @extschema@._stop_clocks(leads, lead_id, 'stage_exit', at, from_stage, NULL);
-    END IF;
-    PERFORM @extschema@._start_clocks(leads, lead_id, to_stage, transition_id, at, owner, at,
-                                      CASE WHEN owner IS NULL THEN '{stage_entry}'
-                                           ELSE '{stage_entry,owner_assignment}' END::@extschema@.sla_start[]);
-END
-$changed$;
-
 -- Called by log_transition() after a lead's owner changed: logs the
 -- assignment, hands its open clocks to the new owner, and starts the
 -- clocks that start on assignment.
@@ -341,7 +319,7 @@ BEGIN
     WHERE t.lead_table = leads AND t.lead_id = _owner_changed.lead_id
     ORDER BY t.id DESC LIMIT 1;
     -- An owner_assignment clock starts with the entry's first owner: at the
-    -- entry when the lead entered with one (_stage_changed() starts it), else
+    -- entry when the lead entered with one (log_transition() starts it), else
     -- at the first owner set after it.  A later owner is a reassignment,
     -- which the clock follows (above) and which starts none, even for a
     -- policy that came into force after that first owner.

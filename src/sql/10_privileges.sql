@@ -46,8 +46,6 @@ GRANT USAGE ON SEQUENCE @extschema@.touch_id_seq TO PUBLIC;
 -- The internal functions that write run as the extension's owner, called
 -- by the triggers and by _apply_touches(); nobody else needs them.
 REVOKE EXECUTE ON FUNCTION @extschema@._assign_owner(regclass, text, text),
-                           @extschema@._stage_changed(regclass, text, @extschema@.lifecycle_stage,
-                                                      @extschema@.lifecycle_stage, bigint, timestamptz, text),
                            @extschema@._owner_changed(regclass, text, text, @extschema@.assignment_via, text, bigint),
                            @extschema@._start_clocks(regclass, text, @extschema@.lifecycle_stage, bigint,
                                                      timestamptz, text, timestamptz, @extschema@.sla_start[]),

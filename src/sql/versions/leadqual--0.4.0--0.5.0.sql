@@ -39,7 +39,7 @@ BEGIN
     WHERE t.lead_table = leads AND t.lead_id = _owner_changed.lead_id
     ORDER BY t.id DESC LIMIT 1;
     -- An owner_assignment clock starts with the entry's first owner: at the
-    -- entry when the lead entered with one (_stage_changed() starts it), else
+    -- entry when the lead entered with one (log_transition() starts it), else
     -- at the first owner set after it.  A later owner is a reassignment,
     -- which the clock follows (above) and which starts none, even for a
     -- policy that came into force after that first owner.
@@ -78,3 +78,13 @@ BEGIN
     END LOOP;
 END
 $posix_zones$;
+
+------------------------------------------------------------------------------
+-- A stage change's clocks in C
+------------------------------------------------------------------------------
+
+-- log_transition() starts and stops the clocks itself, in C with kept
+-- plans, instead of calling this PL/pgSQL function for every stage change
+-- a policy watches.
+DROP FUNCTION @extschema@._stage_changed(regclass, text, @extschema@.lifecycle_stage,
+                                         @extschema@.lifecycle_stage, bigint, timestamptz, text);

@@ -1,0 +1,21 @@
+/*
+ * calendar.h
+ *		Business time for leadqual's own C code: the due time of an SLA
+ *		clock, by the cached calendars of calendar.c.
+ */
+#ifndef LEADQUAL_CALENDAR_H
+#define LEADQUAL_CALENDAR_H
+
+#include "datatype/timestamp.h"
+
+/*
+ * The instant "amount" of business time after "from" by the calendar
+ * "calendar", as leadqual.business_time_add() computes it; false when the
+ * calendar never opens (no due time).  "caller" names the operation in
+ * messages.  Errors as that function does.
+ */
+extern bool lq_business_time_add(const char *calendar, TimestampTz from,
+								 const Interval *amount, const char *caller,
+								 TimestampTz *due);
+
+#endif
