@@ -12,9 +12,10 @@
  * _owner_changed() in the install script), called the same way.  The
  * triggers call this file: qualify() assigns the owner before the row is
  * written, so the row carries it; log_transition() reports the change once
- * it is.  The NOTIFY is built here, and the clock work runs only for stages
- * a policy watches, so a promotion no SLA concerns costs no query beyond its
- * log entry.
+ * it is.  A handoff is written to the outbox, leadqual.handoff, and
+ * announced with a NOTIFY here; the clock work runs only for stages a
+ * policy watches, so a promotion no SLA concerns costs no query beyond its
+ * log entry and its outbox row.
  */
 #include "postgres.h"
 
@@ -41,6 +42,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "handoff.h"
+#include "leadqual.h"
 #include "managed_row.h"
 #include "model_score.h"
 #include "transition_log.h"
@@ -66,6 +68,16 @@ static LqKeptQuery stop_touched_query = {
 	"SELECT leadqual._stop_clocks($1, $2, 'touch'::leadqual.sla_stopped_by, $3, "
 	"NULL::leadqual.lifecycle_stage, $4)",
 	4, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID, INT8OID}, NULL, 0
+};
+
+/* One handoff into the outbox, in the transaction that made it. */
+static LqKeptQuery outbox_query = {
+	"INSERT INTO leadqual.handoff (lead_table, lead_id, transition_id, from_stage, to_stage, "
+	"score, owner, via, handed_at) "
+	"VALUES ($1, $2, $3, $4::leadqual.lifecycle_stage, $5::leadqual.lifecycle_stage, "
+	"$6, $7, $8::leadqual.transition_via, $9)",
+	9, {REGCLASSOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID,
+	TIMESTAMPTZOID}, NULL, 0
 };
 
 static LqKeptQuery castable_ids_query = {
@@ -426,6 +438,81 @@ announce_handoff(const LqTransition *transition, const char *table,
 	pfree(payload);
 }
 
+/*
+ * Whether the database's schema has the outbox, leadqual.handoff (0.5.0 and
+ * later): a database keeps its schema version until ALTER EXTENSION UPDATE,
+ * which may run in another session, so the answer is kept only until a
+ * relcache invalidation that could change it (any, while the table is
+ * missing: creating it sends one for its new oid).
+ */
+static Oid	outbox_relid = InvalidOid;
+static bool outbox_known = false;
+
+static void
+forget_outbox(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || !OidIsValid(outbox_relid) || relid == outbox_relid)
+		outbox_known = false;
+}
+
+static bool
+outbox_installed(void)
+{
+	static bool callback_registered = false;
+
+	if (outbox_known)
+		return OidIsValid(outbox_relid);
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_outbox, (Datum) 0);
+		callback_registered = true;
+	}
+	outbox_relid = get_relname_relid("handoff", get_namespace_oid("leadqual", false));
+	outbox_known = true;
+	return OidIsValid(outbox_relid);
+}
+
+/*
+ * Writes the handoff into the outbox, as the owner: the lead's table, id
+ * (text), stages, score (numeric), owner (text) and how it happened, all
+ * converted as the caller.  Needs SPI connected.
+ */
+static void
+write_handoff(const LqTransition *transition, int64 transition_id,
+			  TimestampTz at, const char *owner)
+{
+	Datum		values[9];
+	char		nulls[9];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = ObjectIdGetDatum(transition->lead_table);
+	values[1] = CStringGetTextDatum(transition->lead_id);
+	values[2] = Int64GetDatum(transition_id);
+	values[3] = lq_text_or_null(transition->from_stage == LQ_STAGE_INVALID ? NULL
+								: lq_stage_name(transition->from_stage), &nulls[3]);
+	values[4] = CStringGetTextDatum(lq_stage_name(transition->to_stage));
+	values[5] = transition->score;
+	nulls[5] = transition->score_isnull ? 'n' : ' ';
+	values[6] = lq_text_or_null(owner, &nulls[6]);
+	values[7] = CStringGetTextDatum(lq_via_name(transition->via));
+	values[8] = TimestampTzGetDatum(at);
+	lq_run_as_owner(&outbox_query, values, nulls, 0);
+}
+
+/*
+ * leadqual._handoff_retention(): the setting leadqual.handoff_retention, as
+ * parsed when it was set, for ack_handoffs().
+ */
+PG_FUNCTION_INFO_V1(leadqual_handoff_retention);
+Datum
+leadqual_handoff_retention(PG_FUNCTION_ARGS)
+{
+	Interval   *result = palloc(sizeof(Interval));
+
+	*result = lq_handoff_retention;
+	PG_RETURN_INTERVAL_P(result);
+}
+
 /* Stops the lead's clocks that leaving "stage" stops, at "at". */
 static void
 stop_clocks_on_exit(Oid lead_table, const char *lead_id, LqStage stage, TimestampTz at)
@@ -508,9 +595,9 @@ start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 }
 
 /*
- * After the transition was logged (as transition_id, at "at"): announces a
- * promotion, or a move by hand into the stage the table promotes to (the
- * handoff either way), stops the clocks leaving the stage stops and starts
+ * After the transition was logged (as transition_id, at "at"): writes to the
+ * outbox and announces a promotion, or a move by hand into the stage the
+ * table promotes to (the handoff either way), stops the clocks leaving the stage stops and starts
  * the new stage's.  In C, with kept plans, on leadqual's own tables as the
  * owner: no PL/pgSQL on this path.  Needs SPI connected.
  */
@@ -527,7 +614,11 @@ lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
 
 	if (transition->via == LQ_VIA_PROMOTION ||
 		(transition->via == LQ_VIA_MANUAL && to == config->promote_to))
+	{
+		if (outbox_installed())
+			write_handoff(transition, transition_id, at, owner);
 		announce_handoff(transition, config->display_name, at, owner);
+	}
 
 	in_force = current_policies();
 	if (from != LQ_STAGE_INVALID && (in_force->watched_stages & (UINT32_C(1) << from)) != 0)

@@ -5,7 +5,10 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/timestamp.h"
 
 #include "compat.h"
 #include "config.h"
@@ -16,6 +19,82 @@ PG_MODULE_MAGIC;
 char	   *lq_reason_guc = NULL;
 char	   *lq_report_calendar = NULL;
 bool		lq_enforce_stage_rules = true;
+char	   *lq_handoff_retention_guc = NULL;
+Interval	lq_handoff_retention = {0, 7, 0};	/* what the default says */
+
+/*
+ * The text as an interval, with no error thrown (a GUC's check hook must
+ * report, not throw): what interval_in() accepts, minus the special values.
+ */
+static bool
+parse_interval(const char *text, Interval *result)
+{
+	char		workbuf[256];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	int			dterr;
+	struct pg_itm_in itm_in;
+	char	   *copy;
+
+	memset(&itm_in, 0, sizeof(itm_in));
+	dterr = ParseDateTime(text, workbuf, sizeof(workbuf), field, ftype,
+						  MAXDATEFIELDS, &nf);
+	if (dterr == 0)
+		dterr = DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE, &dtype, &itm_in);
+	if (dterr == DTERR_BAD_FORMAT)
+	{
+		copy = pstrdup(text);
+		memset(&itm_in, 0, sizeof(itm_in));
+		dterr = DecodeISO8601Interval(copy, &dtype, &itm_in);
+		pfree(copy);
+	}
+	if (dterr != 0 || dtype != DTK_DELTA)
+		return false;
+	return itmin2interval(&itm_in, result) == 0;
+}
+
+/* leadqual.handoff_retention: an interval, zero or more. */
+static bool
+check_handoff_retention(char **newval, void **extra, GucSource source pg_attribute_unused())
+{
+	Interval	parsed;
+	Interval	zero = {0, 0, 0};
+	Interval   *kept;
+
+	if (*newval == NULL || !parse_interval(*newval, &parsed))
+	{
+		GUC_check_errmsg("invalid value for parameter \"leadqual.handoff_retention\": \"%s\"",
+						 *newval ? *newval : "");
+		GUC_check_errhint("An interval such as '7 days', or '0' to keep no acknowledged handoff.");
+		return false;
+	}
+	if (DatumGetBool(DirectFunctionCall2(interval_lt, IntervalPGetDatum(&parsed),
+										 IntervalPGetDatum(&zero))))
+	{
+		GUC_check_errmsg("leadqual.handoff_retention must not be negative: \"%s\"", *newval);
+		GUC_check_errhint("An interval such as '7 days', or '0' to keep no acknowledged handoff.");
+		return false;
+	}
+	/* the GUC machinery free()s it */
+	kept = malloc(sizeof(Interval));
+	if (kept == NULL)
+	{
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		GUC_check_errmsg("out of memory");
+		return false;
+	}
+	*kept = parsed;
+	*extra = kept;
+	return true;
+}
+
+static void
+assign_handoff_retention(const char *newval pg_attribute_unused(), void *extra)
+{
+	lq_handoff_retention = *(Interval *) extra;
+}
 
 void		_PG_init(void);
 
@@ -53,6 +132,24 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
+
+	/*
+	 * PGC_SUSET: how long acknowledged handoffs are kept is the site's
+	 * policy (an audit trail, a replay window), set in postgresql.conf, ALTER
+	 * DATABASE or ALTER ROLE ... SET by a superuser, or by a role granted SET
+	 * on it; a worker acknowledging handoffs must not shorten it for
+	 * everyone on a whim.  (It gives no privilege: the purge runs as the
+	 * worker, which needs DELETE on leadqual.handoff anyway.)
+	 */
+	DefineCustomStringVariable("leadqual.handoff_retention",
+							   "How long acknowledged handoffs stay in leadqual.handoff.",
+							   "An interval; leadqual.ack_handoffs() deletes acknowledged handoffs "
+							   "older than this.  0 keeps none.",
+							   &lq_handoff_retention_guc,
+							   "7 days",
+							   PGC_SUSET,
+							   0,
+							   check_handoff_retention, assign_handoff_retention, NULL);
 
 	MarkGUCPrefixReserved("leadqual");
 

@@ -7,9 +7,13 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 /* GUCs, defined in leadqual.c */
 extern char *lq_reason_guc;
 extern char *lq_report_calendar;
 extern bool lq_enforce_stage_rules;
+extern char *lq_handoff_retention_guc;
+extern Interval lq_handoff_retention;	/* lq_handoff_retention_guc, parsed */
 
 #endif							/* LEADQUAL_H */

@@ -52,6 +52,13 @@ REVOKE EXECUTE ON FUNCTION @extschema@._assign_owner(regclass, text, text),
                            @extschema@._stop_clocks(regclass, text, @extschema@.sla_stopped_by, timestamptz,
                                                     @extschema@.lifecycle_stage, bigint)
     FROM PUBLIC;
+-- The handoff outbox: everyone reads it, like the other per-lead tables
+-- (each role the handoffs of the leads it could read); leadqual writes it
+-- as the owner.  A worker's role needs UPDATE to claim and acknowledge
+-- handoffs, and DELETE for the purge of old acknowledged ones: grant them
+-- to the worker's role, not to PUBLIC.
+REVOKE ALL ON @extschema@.handoff FROM PUBLIC;
+GRANT SELECT ON @extschema@.handoff TO PUBLIC;
 GRANT SELECT ON @extschema@.sla_status, @extschema@.sla_breaches, @extschema@.sla_compliance,
                 @extschema@.funnel, @extschema@.stage_velocity, @extschema@.rejection_summary TO PUBLIC;
 
@@ -95,6 +102,9 @@ CREATE POLICY lead_visible ON @extschema@.touch
     USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
 ALTER TABLE @extschema@.assignment ENABLE ROW LEVEL SECURITY;
 CREATE POLICY lead_visible ON @extschema@.assignment
+    USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+ALTER TABLE @extschema@.handoff ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.handoff
     USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
 
 -- The reports (leadqual.stage_history and the views of 09_reports.sql) are

@@ -88,3 +88,130 @@ $posix_zones$;
 -- a policy watches.
 DROP FUNCTION @extschema@._stage_changed(regclass, text, @extschema@.lifecycle_stage,
                                          @extschema@.lifecycle_stage, bigint, timestamptz, text);
+
+------------------------------------------------------------------------------
+-- The handoff outbox
+------------------------------------------------------------------------------
+
+-- One row per handoff (a promotion, or a move by hand into the stage the
+-- table promotes to), written by log_transition() in the transaction that
+-- made it, as the extension's owner: a worker that was down finds it here,
+-- where the NOTIFY only wakes a worker that listens.  Workers take rows with
+-- claim_handoffs() and acknowledge them with ack_handoffs().
+CREATE TABLE @extschema@.handoff (
+    id            bigserial PRIMARY KEY,
+    lead_table    regclass NOT NULL,
+    lead_id       text NOT NULL,
+    transition_id bigint NOT NULL,
+    from_stage    @extschema@.lifecycle_stage,
+    to_stage      @extschema@.lifecycle_stage NOT NULL,
+    score         numeric,
+    owner         text,
+    via           @extschema@.transition_via NOT NULL,
+    -- the transition's changed_at
+    handed_at     timestamptz NOT NULL,
+    claimed_at    timestamptz,
+    claimed_by    text,
+    claims        integer NOT NULL DEFAULT 0,
+    acked_at      timestamptz
+);
+-- The next unacknowledged handoffs, in id order (claim_handoffs()).
+CREATE INDEX handoff_pending_idx ON @extschema@.handoff (id) WHERE acked_at IS NULL;
+-- The oldest acknowledged ones, for the retention purge (ack_handoffs()).
+CREATE INDEX handoff_acked_idx ON @extschema@.handoff (acked_at) WHERE acked_at IS NOT NULL;
+COMMENT ON TABLE @extschema@.handoff IS
+    'The handoff outbox: one row per lead handed to sales, written with the promotion; workers claim and acknowledge them';
+
+-- pg_dump keeps them all, acknowledged or not.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.handoff', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.handoff_id_seq', '');
+
+-- How long acknowledged handoffs are kept: the setting
+-- leadqual.handoff_retention, parsed by the library (which this call loads).
+CREATE FUNCTION @extschema@._handoff_retention()
+RETURNS interval
+LANGUAGE c STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadqual_handoff_retention';
+
+-- Claims the oldest n handoffs nobody holds (unacknowledged, and never
+-- claimed or claimed longer than "lease" ago), in id order, skipping rows
+-- another transaction has locked; marks them claimed by "worker" (default:
+-- the current role) and returns them.  A claim holds its rows' locks until
+-- its transaction ends and, once committed, the rows for the lease: two
+-- workers never get the same row while a claim holds.  A handoff whose
+-- lease runs out unacknowledged is offered again.  As the caller, who needs
+-- SELECT and UPDATE on leadqual.handoff and sees only the handoffs of leads
+-- it can read.
+CREATE FUNCTION @extschema@.claim_handoffs(n integer DEFAULT 100,
+                                           lease interval DEFAULT '5 minutes',
+                                           worker text DEFAULT NULL)
+RETURNS SETOF @extschema@.handoff
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $claim$
+DECLARE
+    at timestamptz := clock_timestamp();
+BEGIN
+    IF n IS NULL OR n < 1 THEN
+        RAISE EXCEPTION 'leadqual.claim_handoffs: n must be at least 1, not %', coalesce(n::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass how many handoffs to claim at most, such as 100.';
+    END IF;
+    IF lease IS NULL OR lease <= interval '0' THEN
+        RAISE EXCEPTION 'leadqual.claim_handoffs: lease must be a positive interval, not %', coalesce(lease::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass how long a claim holds before the handoff is offered again, such as ''5 minutes''.';
+    END IF;
+    RETURN QUERY
+    WITH free AS (
+        SELECT f.id FROM @extschema@.handoff AS f
+        WHERE f.acked_at IS NULL AND (f.claimed_at IS NULL OR f.claimed_at + lease < at)
+        ORDER BY f.id
+        LIMIT n
+        FOR UPDATE SKIP LOCKED),
+    claimed AS (
+        UPDATE @extschema@.handoff AS h
+        SET claimed_at = at, claimed_by = coalesce(worker, current_user::text), claims = h.claims + 1
+        FROM free
+        WHERE h.id = free.id
+        RETURNING h.*)
+    SELECT c.* FROM claimed AS c ORDER BY c.id;
+END
+$claim$;
+COMMENT ON FUNCTION @extschema@.claim_handoffs(integer, interval, text) IS
+    'Claim the oldest unacknowledged handoffs nobody holds, for a lease; returns them in id order';
+
+-- Acknowledges the handoffs of the given ids not acknowledged yet and
+-- returns how many; then deletes up to 10000 of the acknowledged handoffs
+-- older than leadqual.handoff_retention, so that an acknowledgement never
+-- turns into a long purge.  As the caller, who needs UPDATE (and, for the
+-- purge, DELETE) on leadqual.handoff.
+CREATE FUNCTION @extschema@.ack_handoffs(ids bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $ack$
+DECLARE
+    acked bigint;
+BEGIN
+    UPDATE @extschema@.handoff AS h SET acked_at = clock_timestamp()
+    WHERE h.id = ANY (ids) AND h.acked_at IS NULL;
+    GET DIAGNOSTICS acked = ROW_COUNT;
+    DELETE FROM @extschema@.handoff AS h
+    WHERE h.id IN (SELECT o.id FROM @extschema@.handoff AS o
+                   WHERE o.acked_at < clock_timestamp() - @extschema@._handoff_retention()
+                   ORDER BY o.acked_at
+                   LIMIT 10000
+                   FOR UPDATE SKIP LOCKED);
+    RETURN acked;
+END
+$ack$;
+COMMENT ON FUNCTION @extschema@.ack_handoffs(bigint[]) IS
+    'Acknowledge handled handoffs; returns how many were not acknowledged before, and purges old acknowledged ones';
+
+-- Privileges and row-level security, as 10_privileges.sql has them.
+REVOKE ALL ON @extschema@.handoff FROM PUBLIC;
+GRANT SELECT ON @extschema@.handoff TO PUBLIC;
+ALTER TABLE @extschema@.handoff ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.handoff
+    USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
