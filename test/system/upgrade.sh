@@ -158,6 +158,8 @@ SELECT leadqual.track('leads', '3', 'demo_request');
 SQL
 [ "$(q "$prev" "SELECT format('%s|%s|%s', l.lifecycle_stage, l.owner, c.policy) FROM leads AS l JOIN leadqual.sla_clock AS c ON c.lead_id = '3' WHERE l.id = 3")" = "mql|alice|mql" ]
 ok $? "after the update a promotion assigns an owner and starts the built-in SLA clock"
+[ "$(q "$prev" "SELECT string_agg(format('%s|%s|%s', lead_id, via, owner), ',' ORDER BY id) FROM leadqual.handoff")" = "3|promotion|alice" ]
+ok $? "and is written to the handoff outbox (the promotion made before the update is not)"
 
 # A calendar whose zone is a POSIX string, accepted before 0.5.0: it stays,
 # and the update to 0.5.0 warns about it, by name.  (The check is in the
