@@ -9,7 +9,7 @@
 -- test/system/handoff_worker.sh: a worker restarted, a server killed.)
 \ir helpers/setup.psql
 
-SELECT plan(46);
+SELECT plan(47);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE ho_leads (id int PRIMARY KEY, score numeric NOT NULL DEFAULT 0,
@@ -33,7 +33,8 @@ RETURNS text
 LANGUAGE sql VOLATILE AS $$
     SELECT coalesce(string_agg(c.lead_id, ',' ORDER BY o), '')
     FROM leadqual.claim_handoffs(n, lease, worker) WITH ORDINALITY AS c(id, lead_table, lead_id, transition_id,
-        from_stage, to_stage, score, owner, via, handed_at, claimed_at, claimed_by, claims, acked_at, o)
+        from_stage, to_stage, score, owner, via, handed_at, claimed_at, claimed_by, lease_until, claims,
+        acked_at, o)
 $$;
 
 ------------------------------------------------------------------------------
@@ -89,15 +90,18 @@ SELECT is((SELECT claimed_by FROM leadqual.handoff WHERE lead_id = '5'), current
           'a claim without a worker name is the role''s');
 SELECT is(pg_temp.claim(10), '', 'with all of them claimed, a claim returns none');
 
+SELECT is((SELECT lease_until - claimed_at FROM leadqual.handoff WHERE lead_id = '5'), interval '5 minutes',
+          'a claim holds for its lease, 5 minutes by default');
 -- lead 1's lease ran out
-UPDATE leadqual.handoff SET claimed_at = claimed_at - interval '6 minutes' WHERE lead_id = '1';
-SELECT is(pg_temp.claim(10, worker => 'w2'), '1', 'a handoff whose lease ran out is offered again');
-SELECT is((SELECT format('%s %s', claimed_by, claims) FROM leadqual.handoff WHERE lead_id = '1'),
-          'w2 2', 'to the next worker, counting the claims');
-SELECT is(pg_temp.claim(10, lease => '10 minutes'), '', 'a longer lease holds');
-UPDATE leadqual.handoff SET claimed_at = claimed_at - interval '6 minutes' WHERE lead_id = '2';
-SELECT is(pg_temp.claim(10, lease => '10 minutes'), '', 'whatever the lease of the claim that took it');
-SELECT is(pg_temp.claim(10, lease => '1 minute'), '2', 'a shorter lease sees it run out');
+UPDATE leadqual.handoff SET lease_until = clock_timestamp() - interval '1 second' WHERE lead_id = '1';
+SELECT is(pg_temp.claim(10, worker => 'w2', lease => '1 hour'), '1', 'a handoff whose lease ran out is offered again');
+SELECT is((SELECT format('%s %s %s', claimed_by, claims, lease_until - claimed_at) FROM leadqual.handoff WHERE lead_id = '1'),
+          'w2 2 01:00:00', 'to the next worker, for its lease, counting the claims');
+SELECT is(pg_temp.claim(10, lease => '1 microsecond'), '', 'a claim holds for its own lease, whatever lease the next claimer passes');
+UPDATE leadqual.handoff SET lease_until = clock_timestamp() - interval '1 second' WHERE lead_id = '2';
+SELECT is(pg_temp.claim(1, lease => '1 microsecond'), '2', 'a short lease');
+DO $$BEGIN PERFORM pg_sleep(0.01); END$$;
+SELECT is(pg_temp.claim(1), '2', 'runs out soon');
 
 -- Argument errors
 SELECT throws_ok($$SELECT leadqual.claim_handoffs(0)$$, '22023',
@@ -122,7 +126,7 @@ SELECT is(leadqual.ack_handoffs('{-1, 123456789}'), 0::bigint, 'ids that are no 
 SELECT is(leadqual.ack_handoffs(NULL), NULL, 'NULL acknowledges nothing');
 SELECT is((SELECT count(*) FROM leadqual.handoff WHERE acked_at IS NOT NULL), 3::bigint,
           'acknowledged handoffs are kept for the retention');
-UPDATE leadqual.handoff SET claimed_at = claimed_at - interval '1 hour';
+UPDATE leadqual.handoff SET lease_until = clock_timestamp() - interval '1 second';
 SELECT is(pg_temp.claim(10, lease => '1 microsecond'), '', 'and never offered again, whatever their lease');
 
 UPDATE leadqual.handoff SET acked_at = acked_at - interval '8 days' WHERE lead_id = '1';

@@ -112,6 +112,8 @@ CREATE TABLE @extschema@.handoff (
     handed_at     timestamptz NOT NULL,
     claimed_at    timestamptz,
     claimed_by    text,
+    -- the claim's lease: until then nobody else gets the handoff
+    lease_until   timestamptz,
     claims        integer NOT NULL DEFAULT 0,
     acked_at      timestamptz
 );
@@ -134,11 +136,12 @@ LANGUAGE c STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'leadqual_handoff_retention';
 
 -- Claims the oldest n handoffs nobody holds (unacknowledged, and never
--- claimed or claimed longer than "lease" ago), in id order, skipping rows
--- another transaction has locked; marks them claimed by "worker" (default:
--- the current role) and returns them.  A claim holds its rows' locks until
--- its transaction ends and, once committed, the rows for the lease: two
--- workers never get the same row while a claim holds.  A handoff whose
+-- claimed or with the last claim's lease run out), in id order, skipping
+-- rows another transaction has locked; marks them claimed by "worker"
+-- (default: the current role) until "lease" from now and returns them.  A
+-- claim holds its rows' locks until its transaction ends and, once
+-- committed, the rows until its lease_until, whatever lease the next
+-- claimer passes: two workers never get the same row while a claim holds.  A handoff whose
 -- lease runs out unacknowledged is offered again.  As the caller, who needs
 -- SELECT and UPDATE on leadqual.handoff and sees only the handoffs of leads
 -- it can read.
@@ -165,13 +168,14 @@ BEGIN
     RETURN QUERY
     WITH free AS (
         SELECT f.id FROM @extschema@.handoff AS f
-        WHERE f.acked_at IS NULL AND (f.claimed_at IS NULL OR f.claimed_at + lease < at)
+        WHERE f.acked_at IS NULL AND (f.lease_until IS NULL OR f.lease_until < at)
         ORDER BY f.id
         LIMIT n
         FOR UPDATE SKIP LOCKED),
     claimed AS (
         UPDATE @extschema@.handoff AS h
-        SET claimed_at = at, claimed_by = coalesce(worker, current_user::text), claims = h.claims + 1
+        SET claimed_at = at, claimed_by = coalesce(worker, current_user::text),
+            lease_until = at + lease, claims = h.claims + 1
         FROM free
         WHERE h.id = free.id
         RETURNING h.*)
