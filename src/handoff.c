@@ -597,8 +597,8 @@ start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 /*
  * After the transition was logged (as transition_id, at "at"): writes to the
  * outbox and announces a promotion, or a move by hand into the stage the
- * table promotes to (the handoff either way), stops the clocks leaving the stage stops and starts
- * the new stage's.  In C, with kept plans, on leadqual's own tables as the
+ * table promotes to (the handoff either way), stops the clocks leaving the
+ * stage stops and starts the new stage's.  In C, with kept plans, on leadqual's own tables as the
  * owner: no PL/pgSQL on this path.  Needs SPI connected.
  */
 void
