@@ -32,7 +32,10 @@ CREATE TABLE @extschema@.owner_turn (
     turn_end     numeric NOT NULL,
     taken_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     statement_at timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
-    confirmed    boolean NOT NULL DEFAULT false
+    confirmed    boolean NOT NULL DEFAULT false,
+    -- a turn another transaction is taking, uncommitted, as a promotion
+    -- that saw its owner held counts it for the rest of its statement
+    held_elsewhere boolean NOT NULL DEFAULT false
 );
 CREATE INDEX owner_turn_owner_idx ON @extschema@.owner_turn (owner, id);
 CREATE INDEX owner_turn_unconfirmed_idx ON @extschema@.owner_turn (statement_at) WHERE NOT confirmed;
@@ -351,9 +354,21 @@ $changed$;
 -- weights that is plain round-robin; over time each owner's share is its
 -- weight's.
 --
--- Every active owner is locked first, in name order: concurrent promotions
--- take turns (waiting until the other commits) and can't deadlock, and the
--- queries after the lock see the turns they took.
+-- Concurrent promotions never wait for each other here, so none can
+-- deadlock, whatever mix of bulk and single-row statements runs.  The turn
+-- taken locks its owner's row FOR NO KEY UPDATE SKIP LOCKED, which never
+-- waits (and, unlike FOR UPDATE, lets the foreign-key checks of turns
+-- through).  A candidate whose row another transaction holds is taking a
+-- turn there that this one cannot see until it commits: the promotion
+-- counts one such turn for it, as a row held_elsewhere for the rest of its
+-- statement, and looks again.  A candidate still first although counted so
+-- gets the turn without the lock.  So concurrent promotions share the
+-- owners out as if one after the other, a turn rolled back is given back
+-- with its lock, and the turns of other transactions are counted only
+-- once committed: the shares stay even within about the number of
+-- promotions made alongside a bulk UPDATE.  Turns no statement confirmed
+-- (the rows held_elsewhere, and those of rows an INSERT ... ON CONFLICT
+-- skipped) count only in their own statement.
 CREATE FUNCTION @extschema@._assign_owner(leads regclass, lead_id text, current_owner text)
 RETURNS TABLE (owner text, turn_id bigint)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -365,7 +380,10 @@ DECLARE
     at timestamptz := clock_timestamp();
     rejected boolean := false;
     latest_start numeric;
+    candidate record;
     chosen record;
+    has_candidate boolean := false;
+    locked boolean := false;
 BEGIN
     IF current_owner IS NOT NULL THEN
         rejected := EXISTS (SELECT FROM @extschema@.transition AS t
@@ -376,30 +394,63 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    PERFORM FROM @extschema@.owner AS o WHERE o.active ORDER BY o.name FOR UPDATE;
-    -- (a bulk promotion's own turns are confirmed only at the end of its
-    -- statement: this skips them through the index)
+    -- Clears the turns earlier statements left unconfirmed, skipping those
+    -- another transaction is clearing: never waits.  (The queries below
+    -- leave them out anyway.)
     DELETE FROM @extschema@.owner_turn AS t
-    WHERE NOT t.confirmed AND t.statement_at < statement_timestamp();
+    WHERE t.id IN (SELECT u.id FROM @extschema@.owner_turn AS u
+                   WHERE NOT u.confirmed AND u.statement_at < statement_timestamp()
+                   FOR UPDATE SKIP LOCKED);
+    <<pick>>
+    LOOP
     latest_start := COALESCE((SELECT t.turn_start FROM @extschema@.owner_turn AS t
+                              WHERE t.confirmed OR t.statement_at >= statement_timestamp()
                               ORDER BY t.id DESC LIMIT 1), 0);
-    WITH pool AS (
-        SELECT o.name, o.weight, o.calendar,
-               greatest(COALESCE(last.turn_end, 0), latest_start) AS next_start
-        FROM @extschema@.owner AS o
-        LEFT JOIN LATERAL (SELECT t.turn_end FROM @extschema@.owner_turn AS t
-                           WHERE t.owner = o.name ORDER BY t.id DESC LIMIT 1) AS last ON true
-        WHERE o.active)
-    SELECT p.name, p.next_start, p.next_start + 1 / p.weight AS next_end INTO chosen
-    FROM pool AS p
-    WHERE (p.calendar IS NULL OR @extschema@.is_business_time(p.calendar, at))
-      -- never to an owner who rejected this lead
-      AND NOT EXISTS (SELECT FROM @extschema@.transition AS t
-                      WHERE t.lead_table = leads AND t.lead_id = _assign_owner.lead_id
-                        AND t.to_stage IN ('recycled', 'disqualified') AND t.owner = p.name)
-    ORDER BY p.next_start, p.next_start + 1 / p.weight, p.name
-    LIMIT 1;
-    IF NOT FOUND THEN
+    FOR candidate IN
+        WITH pool AS (
+            SELECT o.name, o.weight, o.calendar,
+                   greatest(COALESCE(last.turn_end, 0), latest_start) AS next_start
+            FROM @extschema@.owner AS o
+            LEFT JOIN LATERAL (SELECT t.turn_end FROM @extschema@.owner_turn AS t
+                               WHERE t.owner = o.name
+                                 AND (t.confirmed OR t.statement_at >= statement_timestamp())
+                               ORDER BY t.id DESC LIMIT 1) AS last ON true
+            WHERE o.active)
+        SELECT p.name, p.next_start, p.next_start + 1 / p.weight AS next_end
+        FROM pool AS p
+        WHERE (p.calendar IS NULL OR @extschema@.is_business_time(p.calendar, at))
+          -- never to an owner who rejected this lead
+          AND NOT EXISTS (SELECT FROM @extschema@.transition AS t
+                          WHERE t.lead_table = leads AND t.lead_id = _assign_owner.lead_id
+                            AND t.to_stage IN ('recycled', 'disqualified') AND t.owner = p.name)
+        ORDER BY p.next_start, p.next_start + 1 / p.weight, p.name
+    LOOP
+        IF NOT has_candidate THEN
+            chosen := candidate;
+            has_candidate := true;
+        END IF;
+        PERFORM FROM @extschema@.owner AS o WHERE o.name = candidate.name FOR NO KEY UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            chosen := candidate;
+            locked := true;
+            EXIT pick;
+        END IF;
+        -- held by another transaction: count its turn there, once a statement
+        IF NOT EXISTS (SELECT FROM @extschema@.owner_turn AS t
+                       WHERE t.owner = candidate.name AND t.held_elsewhere
+                         AND t.statement_at >= statement_timestamp()) THEN
+            INSERT INTO @extschema@.owner_turn (owner, turn_start, turn_end, taken_at, held_elsewhere)
+            VALUES (candidate.name, candidate.next_start, candidate.next_end, at, true);
+            has_candidate := false;
+            CONTINUE pick;
+        END IF;
+        -- counted already, and still first: its turn, without the lock
+        chosen := candidate;
+        EXIT pick;
+    END LOOP;
+    EXIT pick;
+    END LOOP;
+    IF NOT has_candidate THEN
         IF rejected THEN
             owner := NULL;
             turn_id := NULL;
@@ -412,11 +463,17 @@ BEGIN
     RETURNING id INTO turn_id;
     -- Under REPEATABLE READ or SERIALIZABLE the queries above read the
     -- transaction's snapshot, which can miss a turn another transaction
-    -- took and committed while this one waited for the locks.  Updating
-    -- the owner makes the next such transaction fail with a serialization
-    -- error instead of repeating the pick.  (Not under READ COMMITTED,
-    -- where it would only leave row versions behind.)
+    -- took and committed since.  Updating the owner makes the next such
+    -- transaction fail with a serialization error instead of repeating the
+    -- pick; one that could lock no owner fails at once, since it cannot
+    -- know.  (Not under READ COMMITTED, where it would only leave row
+    -- versions behind.)
     IF current_setting('transaction_isolation') <> 'read committed' THEN
+        IF NOT locked THEN
+            RAISE EXCEPTION 'leadqual: could not pick an owner for lead % of table %: every available owner''s turn is being taken by another transaction', lead_id, leads
+                USING ERRCODE = 'serialization_failure',
+                      HINT = 'Retry the transaction, or promote under READ COMMITTED, where promotions pass each other.';
+        END IF;
         UPDATE @extschema@.owner AS o SET active = o.active WHERE o.name = chosen.name;
     END IF;
     owner := chosen.name;

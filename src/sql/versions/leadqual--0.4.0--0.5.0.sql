@@ -219,3 +219,124 @@ GRANT SELECT ON @extschema@.handoff TO PUBLIC;
 ALTER TABLE @extschema@.handoff ENABLE ROW LEVEL SECURITY;
 CREATE POLICY lead_visible ON @extschema@.handoff
     USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+
+------------------------------------------------------------------------------
+-- Round-robin that never waits: no deadlock between bulk and single-row
+-- promotions
+------------------------------------------------------------------------------
+
+-- A turn another transaction is taking, counted by a promotion that saw its
+-- owner held (see _assign_owner()).
+ALTER TABLE @extschema@.owner_turn ADD COLUMN held_elsewhere boolean NOT NULL DEFAULT false;
+
+CREATE OR REPLACE FUNCTION @extschema@._assign_owner(leads regclass, lead_id text, current_owner text)
+RETURNS TABLE (owner text, turn_id bigint)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
+SET jit = off
+AS $assign$
+DECLARE
+    at timestamptz := clock_timestamp();
+    rejected boolean := false;
+    latest_start numeric;
+    candidate record;
+    chosen record;
+    has_candidate boolean := false;
+    locked boolean := false;
+BEGIN
+    IF current_owner IS NOT NULL THEN
+        rejected := EXISTS (SELECT FROM @extschema@.transition AS t
+                            WHERE t.lead_table = leads AND t.lead_id = _assign_owner.lead_id
+                              AND t.to_stage IN ('recycled', 'disqualified')
+                              AND t.owner = current_owner);
+        IF NOT rejected THEN
+            RETURN;
+        END IF;
+    END IF;
+    -- Clears the turns earlier statements left unconfirmed, skipping those
+    -- another transaction is clearing: never waits.  (The queries below
+    -- leave them out anyway.)
+    DELETE FROM @extschema@.owner_turn AS t
+    WHERE t.id IN (SELECT u.id FROM @extschema@.owner_turn AS u
+                   WHERE NOT u.confirmed AND u.statement_at < statement_timestamp()
+                   FOR UPDATE SKIP LOCKED);
+    <<pick>>
+    LOOP
+    latest_start := COALESCE((SELECT t.turn_start FROM @extschema@.owner_turn AS t
+                              WHERE t.confirmed OR t.statement_at >= statement_timestamp()
+                              ORDER BY t.id DESC LIMIT 1), 0);
+    FOR candidate IN
+        WITH pool AS (
+            SELECT o.name, o.weight, o.calendar,
+                   greatest(COALESCE(last.turn_end, 0), latest_start) AS next_start
+            FROM @extschema@.owner AS o
+            LEFT JOIN LATERAL (SELECT t.turn_end FROM @extschema@.owner_turn AS t
+                               WHERE t.owner = o.name
+                                 AND (t.confirmed OR t.statement_at >= statement_timestamp())
+                               ORDER BY t.id DESC LIMIT 1) AS last ON true
+            WHERE o.active)
+        SELECT p.name, p.next_start, p.next_start + 1 / p.weight AS next_end
+        FROM pool AS p
+        WHERE (p.calendar IS NULL OR @extschema@.is_business_time(p.calendar, at))
+          -- never to an owner who rejected this lead
+          AND NOT EXISTS (SELECT FROM @extschema@.transition AS t
+                          WHERE t.lead_table = leads AND t.lead_id = _assign_owner.lead_id
+                            AND t.to_stage IN ('recycled', 'disqualified') AND t.owner = p.name)
+        ORDER BY p.next_start, p.next_start + 1 / p.weight, p.name
+    LOOP
+        IF NOT has_candidate THEN
+            chosen := candidate;
+            has_candidate := true;
+        END IF;
+        PERFORM FROM @extschema@.owner AS o WHERE o.name = candidate.name FOR NO KEY UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            chosen := candidate;
+            locked := true;
+            EXIT pick;
+        END IF;
+        -- held by another transaction: count its turn there, once a statement
+        IF NOT EXISTS (SELECT FROM @extschema@.owner_turn AS t
+                       WHERE t.owner = candidate.name AND t.held_elsewhere
+                         AND t.statement_at >= statement_timestamp()) THEN
+            INSERT INTO @extschema@.owner_turn (owner, turn_start, turn_end, taken_at, held_elsewhere)
+            VALUES (candidate.name, candidate.next_start, candidate.next_end, at, true);
+            has_candidate := false;
+            CONTINUE pick;
+        END IF;
+        -- counted already, and still first: its turn, without the lock
+        chosen := candidate;
+        EXIT pick;
+    END LOOP;
+    EXIT pick;
+    END LOOP;
+    IF NOT has_candidate THEN
+        IF rejected THEN
+            owner := NULL;
+            turn_id := NULL;
+            RETURN NEXT;
+        END IF;
+        RETURN;
+    END IF;
+    INSERT INTO @extschema@.owner_turn (owner, turn_start, turn_end, taken_at)
+    VALUES (chosen.name, chosen.next_start, chosen.next_end, at)
+    RETURNING id INTO turn_id;
+    -- Under REPEATABLE READ or SERIALIZABLE the queries above read the
+    -- transaction's snapshot, which can miss a turn another transaction
+    -- took and committed since.  Updating the owner makes the next such
+    -- transaction fail with a serialization error instead of repeating the
+    -- pick; one that could lock no owner fails at once, since it cannot
+    -- know.  (Not under READ COMMITTED, where it would only leave row
+    -- versions behind.)
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        IF NOT locked THEN
+            RAISE EXCEPTION 'leadqual: could not pick an owner for lead % of table %: every available owner''s turn is being taken by another transaction', lead_id, leads
+                USING ERRCODE = 'serialization_failure',
+                      HINT = 'Retry the transaction, or promote under READ COMMITTED, where promotions pass each other.';
+        END IF;
+        UPDATE @extschema@.owner AS o SET active = o.active WHERE o.name = chosen.name;
+    END IF;
+    owner := chosen.name;
+    RETURN NEXT;
+END
+$assign$;
