@@ -10,10 +10,10 @@
 -- privilege on it at all.  Each tenant inserts, scores, promotes and
 -- touches its leads.  Then:
 --   - as tenant A, leadqual.lead_score, score_change, event, transition,
---     sla_clock, touch, assignment and the views stage_history, sla_status,
---     sla_breaches, funnel, sla_compliance and stage_velocity, and the
---     functions _engagement_events() and _engagement_points(), show tenant
---     A's leads and no other;
+--     sla_clock, touch, assignment, handoff and the views stage_history,
+--     sla_status, sla_breaches, funnel, sla_compliance and stage_velocity,
+--     and the functions _engagement_events() and _engagement_points(), show
+--     tenant A's leads and no other;
 --   - so for tenant B; the outsider sees no lead of the table; the table's
 --     owner and the superuser see every lead;
 --   - tenant A's track(), touch() (and INSERT INTO leadqual.touch),
@@ -83,7 +83,7 @@ $$;
 CREATE FUNCTION pg_temp.all_visible(tbl oid) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT string_agg(format('%s=%s', r, pg_temp.visible('leadqual.' || r, tbl)), '; ' ORDER BY n)
-    FROM unnest('{lead_score,score_change,event,transition,sla_clock,touch,assignment,
+    FROM unnest('{lead_score,score_change,event,transition,sla_clock,touch,assignment,handoff,
                   stage_history,sla_status,sla_breaches}'::text[]) WITH ORDINALITY AS u(r, n)
 $$;
 CREATE FUNCTION pg_temp.funnel(tbl oid) RETURNS text
@@ -123,6 +123,8 @@ LANGUAGE sql STABLE AS $$
         UNION ALL SELECT 'touch ' || s::text FROM leadqual.touch AS s
                   WHERE s.lead_table = 'bd_rls.leads'::regclass AND s.lead_id IN ('11', '12', '13')
         UNION ALL SELECT 'assignment ' || s::text FROM leadqual.assignment AS s
+                  WHERE s.lead_table = 'bd_rls.leads'::regclass AND s.lead_id IN ('11', '12', '13')
+        UNION ALL SELECT 'handoff ' || s::text FROM leadqual.handoff AS s
                   WHERE s.lead_table = 'bd_rls.leads'::regclass AND s.lead_id IN ('11', '12', '13')
     ) AS rows(x)
 $$;
@@ -191,13 +193,13 @@ SELECT is((SELECT format('events=%s points=%s',
 SET LOCAL ROLE lq_tap_bd_rls_b;
 SELECT is(pg_temp.all_visible(:leads_oid),
           'lead_score=11,12,13; score_change=11,12,13; event=11,12,13; transition=11,12,13; sla_clock=11,13; '
-          'touch=11,12; assignment=11,13; stage_history=11,12,13; sla_status=11,13; sla_breaches=11',
+          'touch=11,12; assignment=11,13; handoff=11,13; stage_history=11,12,13; sla_status=11,13; sla_breaches=11',
           'tenant B: every shared table and view shows its leads only');
 SELECT is(pg_temp.funnel(:leads_oid), 'lead=3 mql=2 sal=0', 'tenant B: the funnel counts its leads only');
 
 SET LOCAL ROLE lq_tap_bd_rls_outsider;
 SELECT is(pg_temp.all_visible(:leads_oid),
-          'lead_score=; score_change=; event=; transition=; sla_clock=; touch=; assignment=; stage_history=; '
+          'lead_score=; score_change=; event=; transition=; sla_clock=; touch=; assignment=; handoff=; stage_history=; '
           'sla_status=; sla_breaches=',
           'outsider, without SELECT on the table: no shared table or view shows any of its leads');
 SELECT is(pg_temp.funnel(:leads_oid), 'no rows', 'outsider: the funnel has no row for the table');
@@ -205,14 +207,16 @@ SELECT is(pg_temp.funnel(:leads_oid), 'no rows', 'outsider: the funnel has no ro
 SET LOCAL ROLE lq_tap_bd_rls_owner;
 SELECT is(pg_temp.all_visible(:leads_oid),
           'lead_score=1,11,12,13,2; score_change=1,11,12,13,2; event=1,11,12,13,2; transition=1,11,12,13,2; '
-          'sla_clock=1,11,13; touch=1,11,12; assignment=1,11,13; stage_history=1,11,12,13,2; sla_status=1,11,13; '
+          'sla_clock=1,11,13; touch=1,11,12; assignment=1,11,13; handoff=1,11,13; stage_history=1,11,12,13,2; '
+          'sla_status=1,11,13; '
           'sla_breaches=1,11',
           'the table''s owner, whom its policy does not restrict, sees every lead');
 RESET ROLE;
 
 SELECT is(pg_temp.all_visible(:leads_oid),
           'lead_score=1,11,12,13,2; score_change=1,11,12,13,2; event=1,11,12,13,2; transition=1,11,12,13,2; '
-          'sla_clock=1,11,13; touch=1,11,12; assignment=1,11,13; stage_history=1,11,12,13,2; sla_status=1,11,13; '
+          'sla_clock=1,11,13; touch=1,11,12; assignment=1,11,13; handoff=1,11,13; stage_history=1,11,12,13,2; '
+          'sla_status=1,11,13; '
           'sla_breaches=1,11',
           'the superuser, the extension''s owner, sees every lead');
 SELECT is(pg_temp.funnel(:leads_oid), 'lead=5 mql=3 sal=1', 'the superuser: the funnel counts every lead');
