@@ -168,8 +168,34 @@ static LqKeptQuery first_touch_query = {
 	3, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID}, NULL, 0
 };
 
+static void forget_policies(Oid relid);
+static void forget_outbox(Oid relid);
+
+/*
+ * One relcache callback for this file's caches (PostgreSQL has ten slots
+ * for every extension of a backend together), registered at first use.
+ */
 static void
-forget_policies(Datum arg pg_attribute_unused(), Oid relid)
+handoff_relcache_changed(Datum arg pg_attribute_unused(), Oid relid)
+{
+	forget_policies(relid);
+	forget_outbox(relid);
+}
+
+static void
+watch_relcache(void)
+{
+	static bool registered = false;
+
+	if (!registered)
+	{
+		CacheRegisterRelcacheCallback(handoff_relcache_changed, (Datum) 0);
+		registered = true;
+	}
+}
+
+static void
+forget_policies(Oid relid)
 {
 	if (relid == InvalidOid || relid == policy_relid)
 	{
@@ -231,17 +257,12 @@ load_policies(LqPolicies *loaded)
 static const LqPolicies *
 current_policies(void)
 {
-	static bool callback_registered = false;
 	uint64		invalidations;
 
 	if (policies_valid &&
 		(policies_xact == InvalidLocalTransactionId || policies_xact == MyProc->lxid))
 		return &policies_in_force;
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_policies, (Datum) 0);
-		callback_registered = true;
-	}
+	watch_relcache();
 	if (policies_cxt == NULL)
 		policies_cxt = AllocSetContextCreate(CacheMemoryContext, "leadqual SLA policies",
 											 ALLOCSET_SMALL_SIZES);
@@ -449,7 +470,7 @@ static Oid	outbox_relid = InvalidOid;
 static bool outbox_known = false;
 
 static void
-forget_outbox(Datum arg pg_attribute_unused(), Oid relid)
+forget_outbox(Oid relid)
 {
 	if (relid == InvalidOid || !OidIsValid(outbox_relid) || relid == outbox_relid)
 		outbox_known = false;
@@ -458,15 +479,9 @@ forget_outbox(Datum arg pg_attribute_unused(), Oid relid)
 static bool
 outbox_installed(void)
 {
-	static bool callback_registered = false;
-
 	if (outbox_known)
 		return OidIsValid(outbox_relid);
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_outbox, (Datum) 0);
-		callback_registered = true;
-	}
+	watch_relcache();
 	outbox_relid = get_relname_relid("handoff", get_namespace_oid("leadqual", false));
 	outbox_known = true;
 	return OidIsValid(outbox_relid);
