@@ -565,15 +565,14 @@ stop_clocks_at_first_touch(Oid lead_table, const char *lead_id, TimestampTz star
 
 /*
  * Starts a clock of each policy in force for the stage the lead entered (as
- * transition entry_id, at entered_at) that starts now: those that start on
- * the stage entry, when on_entry, and those that start with an owner, when
- * the lead has one.  Each is due its target of business time after
- * started_at, by its calendar.  Needs SPI connected.
+ * transition entry_id, at "at") that starts now: those that start on the
+ * stage entry, and those that start with an owner, when the lead has one.
+ * Each is due its target of business time after "at", by its calendar.
+ * Needs SPI connected.
  */
 static void
 start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
-			 LqStage stage, int64 entry_id, TimestampTz entered_at,
-			 const char *owner, TimestampTz started_at, bool on_entry)
+			 LqStage stage, int64 entry_id, TimestampTz at, const char *owner)
 {
 	Datum		values[12];
 	char		nulls[12];
@@ -584,29 +583,28 @@ start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 	values[2] = CStringGetTextDatum(lead_id);
 	values[3] = CStringGetTextDatum(lq_stage_name(stage));
 	values[4] = Int64GetDatum(entry_id);
-	values[5] = TimestampTzGetDatum(entered_at);
+	values[5] = TimestampTzGetDatum(at);	/* entered_at */
 	values[6] = lq_text_or_null(owner, &nulls[6]);
-	values[7] = TimestampTzGetDatum(started_at);
+	values[7] = TimestampTzGetDatum(at);	/* started_at */
 	for (int i = 0; i < in_force->count; i++)
 	{
 		const LqPolicy *policy = &in_force->policies[i];
 		TimestampTz due;
 
-		if (policy->stage != stage ||
-			(policy->starts_on_assignment ? owner == NULL : !on_entry))
+		if (policy->stage != stage || (policy->starts_on_assignment && owner == NULL))
 			continue;
 		values[0] = CStringGetTextDatum(policy->name);
 		values[8] = IntervalPGetDatum(&policy->target);
 		values[9] = CStringGetTextDatum(policy->calendar);
 		values[10] = CStringGetTextDatum(policy->stops_on);
-		nulls[11] = lq_business_time_add(policy->calendar, started_at, &policy->target,
+		nulls[11] = lq_business_time_add(policy->calendar, at, &policy->target,
 										 "leadqual: SLA clock", &due) ? ' ' : 'n';
 		values[11] = TimestampTzGetDatum(due);
 		lq_run_as_owner(&start_clock_query, values, nulls, 0);
 		started |= SPI_processed > 0;
 	}
 	if (started)
-		stop_clocks_at_first_touch(lead_table, lead_id, started_at);
+		stop_clocks_at_first_touch(lead_table, lead_id, at);
 }
 
 /*
@@ -640,7 +638,7 @@ lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
 		stop_clocks_on_exit(transition->lead_table, transition->lead_id, from, at);
 	if ((in_force->watched_stages & (UINT32_C(1) << to)) != 0)
 		start_clocks(in_force, transition->lead_table, transition->lead_id, to,
-					 transition_id, at, owner, at, true);
+					 transition_id, at, owner);
 }
 
 /*

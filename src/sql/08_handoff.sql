@@ -380,10 +380,9 @@ DECLARE
     at timestamptz := clock_timestamp();
     rejected boolean := false;
     latest_start numeric;
-    candidate record;
     chosen record;
-    has_candidate boolean := false;
-    locked boolean := false;
+    has_candidate boolean;
+    locked boolean;
 BEGIN
     IF current_owner IS NOT NULL THEN
         rejected := EXISTS (SELECT FROM @extschema@.transition AS t
@@ -401,12 +400,10 @@ BEGIN
     WHERE t.id IN (SELECT u.id FROM @extschema@.owner_turn AS u
                    WHERE NOT u.confirmed AND u.statement_at < statement_timestamp()
                    FOR UPDATE SKIP LOCKED);
-    <<pick>>
     LOOP
-    latest_start := COALESCE((SELECT t.turn_start FROM @extschema@.owner_turn AS t
-                              WHERE t.confirmed OR t.statement_at >= statement_timestamp()
-                              ORDER BY t.id DESC LIMIT 1), 0);
-    FOR candidate IN
+        latest_start := COALESCE((SELECT t.turn_start FROM @extschema@.owner_turn AS t
+                                  WHERE t.confirmed OR t.statement_at >= statement_timestamp()
+                                  ORDER BY t.id DESC LIMIT 1), 0);
         WITH pool AS (
             SELECT o.name, o.weight, o.calendar,
                    greatest(COALESCE(last.turn_end, 0), latest_start) AS next_start
@@ -416,7 +413,7 @@ BEGIN
                                  AND (t.confirmed OR t.statement_at >= statement_timestamp())
                                ORDER BY t.id DESC LIMIT 1) AS last ON true
             WHERE o.active)
-        SELECT p.name, p.next_start, p.next_start + 1 / p.weight AS next_end
+        SELECT p.name, p.next_start, p.next_start + 1 / p.weight AS next_end INTO chosen
         FROM pool AS p
         WHERE (p.calendar IS NULL OR @extschema@.is_business_time(p.calendar, at))
           -- never to an owner who rejected this lead
@@ -424,31 +421,19 @@ BEGIN
                           WHERE t.lead_table = leads AND t.lead_id = _assign_owner.lead_id
                             AND t.to_stage IN ('recycled', 'disqualified') AND t.owner = p.name)
         ORDER BY p.next_start, p.next_start + 1 / p.weight, p.name
-    LOOP
-        IF NOT has_candidate THEN
-            chosen := candidate;
-            has_candidate := true;
-        END IF;
-        PERFORM FROM @extschema@.owner AS o WHERE o.name = candidate.name FOR NO KEY UPDATE SKIP LOCKED;
-        IF FOUND THEN
-            chosen := candidate;
-            locked := true;
-            EXIT pick;
-        END IF;
-        -- held by another transaction: count its turn there, once a statement
-        IF NOT EXISTS (SELECT FROM @extschema@.owner_turn AS t
-                       WHERE t.owner = candidate.name AND t.held_elsewhere
-                         AND t.statement_at >= statement_timestamp()) THEN
-            INSERT INTO @extschema@.owner_turn (owner, turn_start, turn_end, taken_at, held_elsewhere)
-            VALUES (candidate.name, candidate.next_start, candidate.next_end, at, true);
-            has_candidate := false;
-            CONTINUE pick;
-        END IF;
-        -- counted already, and still first: its turn, without the lock
-        chosen := candidate;
-        EXIT pick;
-    END LOOP;
-    EXIT pick;
+        LIMIT 1;
+        has_candidate := FOUND;
+        EXIT WHEN NOT has_candidate;
+        PERFORM FROM @extschema@.owner AS o WHERE o.name = chosen.name FOR NO KEY UPDATE SKIP LOCKED;
+        locked := FOUND;
+        -- held by another transaction: its turn there is counted once a
+        -- statement, and the pick looks again; an owner counted already and
+        -- still first gets the turn without the lock
+        EXIT WHEN locked OR EXISTS (SELECT FROM @extschema@.owner_turn AS t
+                                    WHERE t.owner = chosen.name AND t.held_elsewhere
+                                      AND t.statement_at >= statement_timestamp());
+        INSERT INTO @extschema@.owner_turn (owner, turn_start, turn_end, taken_at, held_elsewhere)
+        VALUES (chosen.name, chosen.next_start, chosen.next_end, at, true);
     END LOOP;
     IF NOT has_candidate THEN
         IF rejected THEN
