@@ -24,6 +24,7 @@ OBJS = \
 	src/leadqual.o \
 	src/managed_row.o \
 	src/model_score.o \
+	src/own_table.o \
 	src/pending.o \
 	src/qualify.o \
 	src/reject.o \

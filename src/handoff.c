@@ -6,8 +6,9 @@
  *
  * A stage change's clocks are started and stopped here, in C: the SLA
  * policies in force are cached, due times computed from the cached
- * calendars, and the clocks written with plans kept for the backend, as the
- * extension's owner, with no PL/pgSQL on the way.  Owner assignment and a
+ * calendars, and the clocks written straight into leadqual.sla_clock (like
+ * the outbox rows, through lq_insert_as_owner()) or with plans kept for the
+ * backend, as the extension's owner, with no PL/pgSQL on the way.  Owner assignment and a
  * change of owner are still SQL (leadqual._assign_owner() and
  * _owner_changed() in the install script), called the same way.  The
  * triggers call this file: qualify() assigns the owner before the row is
@@ -71,13 +72,11 @@ static LqKeptQuery stop_touched_query = {
 };
 
 /* One handoff into the outbox, in the transaction that made it. */
-static LqKeptQuery outbox_query = {
-	"INSERT INTO leadqual.handoff (lead_table, lead_id, transition_id, from_stage, to_stage, "
-	"score, owner, via, handed_at) "
-	"VALUES ($1, $2, $3, $4::leadqual.lifecycle_stage, $5::leadqual.lifecycle_stage, "
-	"$6, $7, $8::leadqual.transition_via, $9)",
-	9, {REGCLASSOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID,
-	TIMESTAMPTZOID}, NULL, 0
+static LqOwnInsert outbox_insert = {
+	"handoff", 9,
+	{"lead_table", "lead_id", "transition_id", "from_stage", "to_stage", "score", "owner",
+	"via", "handed_at"},
+	0, {NULL}, NULL
 };
 
 static LqKeptQuery castable_ids_query = {
@@ -150,14 +149,12 @@ static LqKeptQuery stop_on_exit_query = {
 	4, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID, TEXTOID}, NULL, 0
 };
 
-/* Starts one clock; the unique (entry_id, policy) makes it once. */
-static LqKeptQuery start_clock_query = {
-	"INSERT INTO leadqual.sla_clock (policy, lead_table, lead_id, stage, entry_id, "
-	"entered_at, owner, started_at, target, calendar, stops_on, due_at) "
-	"VALUES ($1, $2, $3, $4::leadqual.lifecycle_stage, $5, $6, $7, $8, $9, $10, "
-	"$11::leadqual.sla_stop, $12) ON CONFLICT DO NOTHING",
-	12, {TEXTOID, REGCLASSOID, TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID, TEXTOID,
-	TIMESTAMPTZOID, INTERVALOID, TEXTOID, TEXTOID, TIMESTAMPTZOID}, NULL, 0
+/* One clock, for a stage entry just logged. */
+static LqOwnInsert clock_insert = {
+	"sla_clock", 12,
+	{"policy", "lead_table", "lead_id", "stage", "entry_id", "entered_at", "owner",
+	"started_at", "target", "calendar", "stops_on", "due_at"},
+	0, {NULL}, NULL
 };
 
 /* The lead's first touch at or after a clock's start, which stops it. */
@@ -490,28 +487,30 @@ outbox_installed(void)
 /*
  * Writes the handoff into the outbox, as the owner: the lead's table, id
  * (text), stages, score (numeric), owner (text) and how it happened, all
- * converted as the caller.  Needs SPI connected.
+ * converted as the caller.
  */
 static void
 write_handoff(const LqTransition *transition, int64 transition_id,
 			  TimestampTz at, const char *owner)
 {
 	Datum		values[9];
-	char		nulls[9];
+	bool		nulls[9];
 
-	memset(nulls, ' ', sizeof(nulls));
+	memset(nulls, false, sizeof(nulls));
 	values[0] = ObjectIdGetDatum(transition->lead_table);
 	values[1] = CStringGetTextDatum(transition->lead_id);
 	values[2] = Int64GetDatum(transition_id);
-	values[3] = lq_text_or_null(transition->from_stage == LQ_STAGE_INVALID ? NULL
-								: lq_stage_name(transition->from_stage), &nulls[3]);
-	values[4] = CStringGetTextDatum(lq_stage_name(transition->to_stage));
+	nulls[3] = transition->from_stage == LQ_STAGE_INVALID;
+	values[3] = nulls[3] ? (Datum) 0
+		: CStringGetDatum(lq_stage_name(transition->from_stage));
+	values[4] = CStringGetDatum(lq_stage_name(transition->to_stage));
 	values[5] = transition->score;
-	nulls[5] = transition->score_isnull ? 'n' : ' ';
-	values[6] = lq_text_or_null(owner, &nulls[6]);
-	values[7] = CStringGetTextDatum(lq_via_name(transition->via));
+	nulls[5] = transition->score_isnull;
+	nulls[6] = owner == NULL;
+	values[6] = nulls[6] ? (Datum) 0 : CStringGetTextDatum(owner);
+	values[7] = CStringGetDatum(lq_via_name(transition->via));
 	values[8] = TimestampTzGetDatum(at);
-	lq_run_as_owner(&outbox_query, values, nulls, 0);
+	lq_insert_as_owner(&outbox_insert, values, nulls, NULL);
 }
 
 /*
@@ -568,23 +567,25 @@ stop_clocks_at_first_touch(Oid lead_table, const char *lead_id, TimestampTz star
  * transition entry_id, at "at") that starts now: those that start on the
  * stage entry, and those that start with an owner, when the lead has one.
  * Each is due its target of business time after "at", by its calendar.
- * Needs SPI connected.
+ * entry_id is new, so each (entry, policy) clock is started once.  Needs SPI
+ * connected (for the first-touch check).
  */
 static void
 start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 			 LqStage stage, int64 entry_id, TimestampTz at, const char *owner)
 {
 	Datum		values[12];
-	char		nulls[12];
+	bool		nulls[12];
 	bool		started = false;
 
-	memset(nulls, ' ', sizeof(nulls));
+	memset(nulls, false, sizeof(nulls));
 	values[1] = ObjectIdGetDatum(lead_table);
 	values[2] = CStringGetTextDatum(lead_id);
-	values[3] = CStringGetTextDatum(lq_stage_name(stage));
+	values[3] = CStringGetDatum(lq_stage_name(stage));
 	values[4] = Int64GetDatum(entry_id);
 	values[5] = TimestampTzGetDatum(at);	/* entered_at */
-	values[6] = lq_text_or_null(owner, &nulls[6]);
+	nulls[6] = owner == NULL;
+	values[6] = nulls[6] ? (Datum) 0 : CStringGetTextDatum(owner);
 	values[7] = TimestampTzGetDatum(at);	/* started_at */
 	for (int i = 0; i < in_force->count; i++)
 	{
@@ -596,12 +597,12 @@ start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 		values[0] = CStringGetTextDatum(policy->name);
 		values[8] = IntervalPGetDatum(&policy->target);
 		values[9] = CStringGetTextDatum(policy->calendar);
-		values[10] = CStringGetTextDatum(policy->stops_on);
-		nulls[11] = lq_business_time_add(policy->calendar, at, &policy->target,
-										 "leadqual: SLA clock", &due) ? ' ' : 'n';
+		values[10] = CStringGetDatum(policy->stops_on);
+		nulls[11] = !lq_business_time_add(policy->calendar, at, &policy->target,
+										  "leadqual: SLA clock", &due);
 		values[11] = TimestampTzGetDatum(due);
-		lq_run_as_owner(&start_clock_query, values, nulls, 0);
-		started |= SPI_processed > 0;
+		lq_insert_as_owner(&clock_insert, values, nulls, NULL);
+		started = true;
 	}
 	if (started)
 		stop_clocks_at_first_touch(lead_table, lead_id, at);

@@ -3,8 +3,9 @@
  *		leadqual.log_transition(), the AFTER trigger that writes
  *		leadqual.transition, and the few reads of the log qualify() needs.
  *
- * Every query here runs as the owner of leadqual.transition, through
- * lq_run_as_owner() (trust_boundary.c): ordinary roles may read the log but
+ * Every query here, and the log row, is run or written as the owner of
+ * leadqual.transition, through lq_run_as_owner() and lq_insert_as_owner()
+ * (trust_boundary.c): ordinary roles may read the log but
  * not write it, and a rejection reason is checked even when the role can't
  * read leadqual.rejection_reason.  What crosses is plain: the lead's id as
  * text, the score as numeric, stage names.
@@ -32,15 +33,20 @@
 #include "transition_log.h"
 #include "trust_boundary.h"
 
-static LqKeptQuery insert_query = {
-	"INSERT INTO leadqual.transition "
-	"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via, owner) "
-	"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
-	"$5, $6, $7, $8::leadqual.transition_via, $9) "
-	"RETURNING id, changed_at",
-	9, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID},
-	NULL, 0
+/* The log's row, with the owner it has since 0.3.0. */
+static LqOwnInsert log_insert = {
+	"transition", 9,
+	{"lead_table", "lead_id", "from_stage", "to_stage", "score", "changed_by", "reason",
+	"via", "owner"},
+	2, {"id", "changed_at"}, NULL
+};
+
+/* The same as the 0.1.0 and 0.2.0 schemas have it, without the owner. */
+static LqOwnInsert log_without_owner_insert = {
+	"transition", 8,
+	{"lead_table", "lead_id", "from_stage", "to_stage", "score", "changed_by", "reason",
+	"via"},
+	2, {"id", "changed_at"}, NULL
 };
 
 static LqKeptQuery reason_query = {
@@ -57,53 +63,47 @@ static LqKeptQuery recycled_score_query = {
 	2, {REGCLASSOID, TEXTOID}, NULL, 0
 };
 
-/* The log as the 0.1.0 and 0.2.0 schemas have it, without the owner. */
-static LqKeptQuery insert_without_owner_query = {
-	"INSERT INTO leadqual.transition "
-	"(lead_table, lead_id, from_stage, to_stage, score, changed_by, reason, via) "
-	"VALUES ($1, $2, $3::leadqual.lifecycle_stage, $4::leadqual.lifecycle_stage, "
-	"$5, $6, $7, $8::leadqual.transition_via) "
-	"RETURNING id, changed_at",
-	8, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID},
-	NULL, 0
-};
-
 static bool rejection_reason_exists(const char *reason);
 
-/* Logs the change; returns its id and time in *id and *at. */
+/*
+ * Logs the change, as the owner, straight into the table; returns its id
+ * and time (the column's default) in *id and *at.  Values are C strings for the stages and the via
+ * (enum labels) and built-in types otherwise.
+ */
 static void
 log_transition(const LqTransition *transition, const char *owner, int64 *id,
 			   TimestampTz *at)
 {
 	Datum		values[9];
-	char		nulls[9];
-	bool		isnull;
-	const char *from = transition->from_stage == LQ_STAGE_INVALID
-		? NULL : lq_stage_name(transition->from_stage);
+	bool		nulls[9];
+	Datum		returned[2];
+	NameData	changed_by;
 
 	Assert(transition->from_stage != transition->to_stage);
 	Assert(transition->lead_id != NULL);
 
-	/* the role making the change, before lq_run_as_owner() switches it */
-	values[5] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
-	nulls[5] = ' ';
+	/* the role making the change, before lq_insert_as_owner() switches it */
+	namestrcpy(&changed_by, GetUserNameFromId(GetUserId(), false));
+	memset(nulls, false, sizeof(nulls));
 	values[0] = ObjectIdGetDatum(transition->lead_table);
-	nulls[0] = ' ';
-	values[1] = lq_text_or_null(transition->lead_id, &nulls[1]);
-	values[2] = lq_text_or_null(from, &nulls[2]);
-	values[3] = lq_text_or_null(lq_stage_name(transition->to_stage), &nulls[3]);
+	values[1] = CStringGetTextDatum(transition->lead_id);
+	nulls[2] = transition->from_stage == LQ_STAGE_INVALID;
+	values[2] = nulls[2] ? (Datum) 0
+		: CStringGetDatum(lq_stage_name(transition->from_stage));
+	values[3] = CStringGetDatum(lq_stage_name(transition->to_stage));
 	values[4] = transition->score;
-	nulls[4] = transition->score_isnull ? 'n' : ' ';
-	values[6] = lq_text_or_null(transition->reason, &nulls[6]);
-	values[7] = lq_text_or_null(lq_via_name(transition->via), &nulls[7]);
-	values[8] = lq_text_or_null(owner, &nulls[8]);
+	nulls[4] = transition->score_isnull;
+	values[5] = NameGetDatum(&changed_by);
+	nulls[6] = transition->reason == NULL;
+	values[6] = nulls[6] ? (Datum) 0 : CStringGetTextDatum(transition->reason);
+	values[7] = CStringGetDatum(lq_via_name(transition->via));
+	nulls[8] = owner == NULL;
+	values[8] = nulls[8] ? (Datum) 0 : CStringGetTextDatum(owner);
 
-	lq_run_as_owner(lq_handoff_installed() ? &insert_query : &insert_without_owner_query,
-					values, nulls, 0);
-	*id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-									  1, &isnull));
-	*at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-											2, &isnull));
+	lq_insert_as_owner(lq_handoff_installed() ? &log_insert : &log_without_owner_insert,
+					   values, nulls, returned);
+	*id = DatumGetInt64(returned[0]);
+	*at = DatumGetTimestampTz(returned[1]);
 }
 
 /*

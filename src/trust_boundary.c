@@ -10,7 +10,8 @@
  * run as the referenced table's owner.
  *
  * The rule on the owner's side of the boundary, which lq_run_as_owner()
- * enforces where it can:
+ * (a query) and lq_insert_as_owner() (a row written straight into a table,
+ * own_table.c) enforce where they can:
  *   - the query names only leadqual's own tables and functions, and
  *     pg_catalog's, all schema-qualified (checked when it is prepared: every
  *     relation it depends on must be in schema leadqual or pg_catalog);
@@ -42,6 +43,7 @@
 #include "utils/plancache.h"
 #include "utils/syscache.h"
 
+#include "own_table.h"
 #include "trust_boundary.h"
 
 /*
@@ -58,6 +60,7 @@ forget_log_owner(Datum arg pg_attribute_unused(), Oid relid)
 {
 	if (relid == InvalidOid || relid == cached_log_relid)
 		cached_log_owner = InvalidOid;
+	lq_own_tables_changed(relid);
 }
 
 static Oid
@@ -201,6 +204,29 @@ lq_run_as_owner(LqKeptQuery *query, Datum *values, const char *nulls,
 						   SECURITY_NOFORCE_RLS);
 	prepare_kept(query, true);
 	execute_kept(query, values, nulls, limit);
+	Assert(GetUserId() == log_owner());
+	SetUserIdAndSecContext(caller, caller_context);
+}
+
+/*
+ * Inserts a row into one of leadqual's own tables as the owner of
+ * leadqual's tables, straight into the table (own_table.c): the defaults
+ * (a sequence's nextval) are evaluated, and the foreign keys checked, with
+ * the owner's rights.  The values are plain, converted by the caller.
+ * Puts the insert's "returning" columns into returned[].
+ */
+void
+lq_insert_as_owner(LqOwnInsert *insert, const Datum *values, const bool *isnull,
+				   Datum *returned)
+{
+	Oid			caller;
+	int			caller_context;
+
+	GetUserIdAndSecContext(&caller, &caller_context);
+	SetUserIdAndSecContext(log_owner(),
+						   caller_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+	lq_own_table_insert(insert, values, isnull, returned);
 	Assert(GetUserId() == log_owner());
 	SetUserIdAndSecContext(caller, caller_context);
 }

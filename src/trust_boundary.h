@@ -11,6 +11,8 @@
 
 #include "executor/spi.h"
 
+#include "own_table.h"
+
 /* The most parameters a kept query takes. */
 #define LQ_MAX_QUERY_ARGS 12
 
@@ -36,6 +38,10 @@ extern void lq_run_as_owner(LqKeptQuery *query, Datum *values,
 
 /* A kept query's plan, prepared as the current user; needs SPI connected. */
 extern SPIPlanPtr lq_kept_plan(LqKeptQuery *query);
+
+/* Inserts a row into one of leadqual's own tables as the owner. */
+extern void lq_insert_as_owner(LqOwnInsert *insert, const Datum *values,
+							   const bool *isnull, Datum *returned);
 
 /* Gives a kept query its text, dropping its plan when the text changed. */
 extern void lq_set_kept_query(LqKeptQuery *query, const char *sql, int nargs,

@@ -3,9 +3,12 @@
 -- cannot write the log themselves; rows that come in by upserts, COPY and
 -- MERGE, or that other BEFORE triggers skip or change, are logged as they
 -- were really written, and a rolled-back subtransaction leaves nothing behind.
+-- The log, clock and outbox rows go straight into their tables (own_table.c):
+-- the tables' constraints and defaults hold, and the tables are opened again
+-- after a failed subtransaction or a change to a table's columns.
 \ir helpers/setup.psql
 
-SELECT plan(55);
+SELECT plan(62);
 
 ------------------------------------------------------------------------------
 -- An ordinary role, with privileges on the leads table only
@@ -313,6 +316,47 @@ SELECT results_eq($$SELECT * FROM pg_temp.lg3_log('17') AS (lead_id text, from_s
                   $$VALUES ('17', NULL, 'lead', 10::numeric, 'manual'), ('17', 'lead', 'mql', 55, 'promotion')$$,
                   'rolled back in the same statement: the promotion is logged as one, not as the rolled-back move by hand');
 DROP TRIGGER fail_on_7 ON lg3;
+
+------------------------------------------------------------------------------
+-- Rows written straight into leadqual's tables (own_table.c)
+------------------------------------------------------------------------------
+
+CREATE TABLE lg_direct (id integer PRIMARY KEY, score integer,
+                        lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT FROM leadqual.manage('lg_direct');
+INSERT INTO lg_direct (id, score) SELECT g, 0 FROM generate_series(1, 4) AS g;
+
+-- a constraint of the log's holds for the rows leadqual writes
+ALTER TABLE leadqual.transition ADD CONSTRAINT lg_no_lead_3
+    CHECK (lead_table <> 'lg_direct'::regclass OR lead_id <> '3' OR to_stage <> 'mql');
+SELECT throws_ok($$UPDATE lg_direct SET score = 60 WHERE id = 3$$, '23514', NULL,
+                 'a CHECK constraint of leadqual.transition holds for the rows the trigger writes');
+SELECT is((SELECT count(*) FROM leadqual.transition WHERE lead_table = 'lg_direct'::regclass
+           AND to_stage = 'mql'), 0::bigint, 'the failed promotion logged nothing');
+-- the failed statement's subtransaction aborted in the middle of an insert
+SELECT lives_ok($$UPDATE lg_direct SET score = 60 WHERE id = 1$$,
+                'after an insert failed in a subtransaction, the next promotion is logged');
+SELECT results_eq($$SELECT lead_id, from_stage::text, to_stage::text FROM leadqual.transition
+                    WHERE lead_table = 'lg_direct'::regclass AND to_stage = 'mql'$$,
+                  $$VALUES ('1', 'lead', 'mql')$$, '... once, as the promotion it is');
+ALTER TABLE leadqual.transition DROP CONSTRAINT lg_no_lead_3;
+
+-- a column added in the same transaction gets its default in the next row
+ALTER TABLE leadqual.transition ADD COLUMN lg_added integer DEFAULT 7;
+UPDATE lg_direct SET score = 60 WHERE id = 2;
+SELECT is((SELECT lg_added FROM leadqual.transition WHERE lead_table = 'lg_direct'::regclass
+           AND lead_id = '2' AND to_stage = 'mql'), 7,
+          'a column added to the log in the same transaction is filled by its default');
+ALTER TABLE leadqual.transition DROP COLUMN lg_added;
+SELECT lives_ok($$UPDATE lg_direct SET score = 60 WHERE id = 4$$,
+                'once the column is dropped again, promotions are still logged');
+SELECT results_eq($$SELECT t.lead_id, t.changed_at = h.handed_at, c.entered_at = t.changed_at
+                    FROM leadqual.transition AS t
+                    JOIN leadqual.handoff AS h ON h.transition_id = t.id
+                    JOIN leadqual.sla_clock AS c ON c.entry_id = t.id
+                    WHERE t.lead_table = 'lg_direct'::regclass ORDER BY t.id$$,
+                  $$VALUES ('1', true, true), ('2', true, true), ('4', true, true)$$,
+                  'each promotion has its outbox row and its clock, at the logged time');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,0 +1,402 @@
+/*
+ * own_table.c
+ *		Rows written straight into leadqual's own tables: the log, the SLA
+ *		clocks, the outbox.
+ *
+ * A promotion writes a row into each of those tables.  Through SPI, every
+ * row pays for starting and ending an executor and for switching snapshots,
+ * several times what the write itself costs.  Here each table is opened once
+ * per transaction, with its indexes, defaults and constraints prepared, and
+ * every row goes in the way logical replication applies one: heap and index
+ * insert, NOT NULL and CHECK constraints, and the table's triggers (the
+ * foreign-key checks) fired before the call returns.
+ *
+ * Only trust_boundary.c calls this, as the extension's owner, for tables in
+ * schema leadqual whose columns are of built-in types or leadqual's own: the
+ * values are plain, and no user code runs.  Row security does not apply to
+ * the owner of these tables.
+ *
+ * What is prepared lives until the transaction ends, in its memory: the
+ * executor state, and the locks and slots taken under the transaction's
+ * resource owner (so a subtransaction ending neither warns nor releases
+ * them).  The relcache references are held only while a row goes in, so the
+ * session itself may still ALTER or TRUNCATE the table: between rows the
+ * state only borrows the relcache entries, and it is thrown away, never
+ * touching them again, when an invalidation of the table or one of its
+ * indexes arrives or a subtransaction aborts.  It is freed before commit
+ * and dropped on abort.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_relation.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "own_table.h"
+
+struct LqOwnTableState
+{
+	LqOwnInsert *insert;		/* whose state this is */
+	LqOwnTableState *next;		/* the next table open in this transaction */
+	bool		stale;			/* reopen before the next row */
+	Oid			relid;
+	List	   *index_relids;	/* its indexes' */
+	EState	   *estate;
+	ResultRelInfo *result_rel;
+	TupleTableSlot *slot;
+	AttrNumber	attnums[LQ_OWN_TABLE_MAX_COLUMNS];	/* of the given columns */
+	bool		is_enum[LQ_OWN_TABLE_MAX_COLUMNS];
+	FmgrInfo	enum_in[LQ_OWN_TABLE_MAX_COLUMNS];
+	Oid			enum_typioparam[LQ_OWN_TABLE_MAX_COLUMNS];
+	int			ndefaults;
+	AttrNumber *default_attnums;
+	ExprState **defaults;
+	AttrNumber	returning_attnums[LQ_OWN_TABLE_MAX_RETURNING];
+};
+
+/* The tables open in this transaction. */
+static LqOwnTableState *open_tables = NULL;
+static bool callbacks_registered = false;
+
+static void close_table(LqOwnTableState *state);
+static void borrow_relations(LqOwnTableState *state, bool take);
+
+/* Closes every table before commit; forgets them on abort. */
+static void
+own_tables_xact(XactEvent event, void *arg pg_attribute_unused())
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			while (open_tables != NULL)
+				close_table(open_tables);
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			/* the resource owner closes them; the memory goes with the xact */
+			for (LqOwnTableState *state = open_tables; state != NULL; state = state->next)
+				state->insert->state = NULL;
+			open_tables = NULL;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * A subtransaction that aborts may have aborted inside an insert: each table
+ * is reopened before its next row.
+ */
+static void
+own_tables_subxact(SubXactEvent event, SubTransactionId mySubid pg_attribute_unused(),
+				   SubTransactionId parentSubid pg_attribute_unused(),
+				   void *arg pg_attribute_unused())
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		lq_own_tables_changed(InvalidOid);
+}
+
+/*
+ * The relcache entry of one of leadqual's tables or of an index of one
+ * (InvalidOid: of any) was invalidated: its columns or indexes may have
+ * changed, and the entry may be rebuilt or freed, so the table is opened
+ * again before its next row.  Called from a relcache callback: marks only.
+ */
+void
+lq_own_tables_changed(Oid relid)
+{
+	for (LqOwnTableState *state = open_tables; state != NULL; state = state->next)
+		if (relid == InvalidOid || relid == state->relid ||
+			list_member_oid(state->index_relids, relid))
+			state->stale = true;
+}
+
+/* Errors unless the column's type is built-in or leadqual's own. */
+static void
+require_plain_type(Relation rel, Form_pg_attribute attr, Oid leadqual)
+{
+	HeapTuple	type;
+	Oid			namespace;
+
+	if (attr->atttypid < FirstGenbkiObjectId)
+		return;
+	type = SearchSysCache1(TYPEOID, ObjectIdGetDatum(attr->atttypid));
+	if (!HeapTupleIsValid(type))
+		elog(ERROR, "leadqual: cache lookup failed for type %u", attr->atttypid);
+	namespace = ((Form_pg_type) GETSTRUCT(type))->typnamespace;
+	ReleaseSysCache(type);
+	if (namespace != leadqual)
+		elog(ERROR, "leadqual: column \"%s\" of %s is of type %u, neither built-in nor leadqual's",
+			 NameStr(attr->attname), RelationGetRelationName(rel), attr->atttypid);
+}
+
+/* Where the given columns go, and how their values are converted. */
+static void
+map_columns(LqOwnTableState *state, Relation rel, Oid leadqual)
+{
+	LqOwnInsert *insert = state->insert;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+
+	for (int i = 0; i < insert->ncolumns; i++)
+	{
+		AttrNumber	attnum = attnameAttNum(rel, insert->columns[i], false);
+		Form_pg_attribute attr;
+
+		if (attnum <= 0)
+			elog(ERROR, "leadqual: table leadqual.%s has no column \"%s\"",
+				 insert->relname, insert->columns[i]);
+		attr = TupleDescAttr(tupdesc, attnum - 1);
+		require_plain_type(rel, attr, leadqual);
+		state->attnums[i] = attnum;
+		state->is_enum[i] = type_is_enum(attr->atttypid);
+		if (state->is_enum[i])
+		{
+			Oid			input;
+
+			getTypeInputInfo(attr->atttypid, &input, &state->enum_typioparam[i]);
+			fmgr_info_cxt(input, &state->enum_in[i], state->estate->es_query_cxt);
+		}
+	}
+	Assert(insert->nreturning <= LQ_OWN_TABLE_MAX_RETURNING);
+	for (int i = 0; i < insert->nreturning; i++)
+		if ((state->returning_attnums[i] = attnameAttNum(rel, insert->returning[i], false)) <= 0)
+			elog(ERROR, "leadqual: table leadqual.%s has no column \"%s\"",
+				 insert->relname, insert->returning[i]);
+}
+
+/* The defaults of the columns not given, ready to evaluate. */
+static void
+prepare_defaults(LqOwnTableState *state, Relation rel)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+
+	state->default_attnums = palloc(sizeof(AttrNumber) * tupdesc->natts);
+	state->defaults = palloc(sizeof(ExprState *) * tupdesc->natts);
+	state->ndefaults = 0;
+	for (AttrNumber attnum = 1; attnum <= tupdesc->natts; attnum++)
+	{
+		bool		given = false;
+		Node	   *expr;
+
+		if (TupleDescAttr(tupdesc, attnum - 1)->attisdropped)
+			continue;
+		for (int i = 0; i < state->insert->ncolumns; i++)
+			given |= state->attnums[i] == attnum;
+		if (given || (expr = build_column_default(rel, attnum)) == NULL)
+			continue;
+		state->default_attnums[state->ndefaults] = attnum;
+		state->defaults[state->ndefaults] =
+			ExecInitExpr(expression_planner((Expr *) expr), NULL);
+		state->ndefaults++;
+	}
+}
+
+/*
+ * Gives back the relcache references to the table and its indexes
+ * (take = false), or takes them again (take = true): they are held only while a row
+ * goes in.
+ */
+static void
+borrow_relations(LqOwnTableState *state, bool take)
+{
+	ResultRelInfo *result_rel = state->result_rel;
+
+	if (take)
+		RelationIncrementReferenceCount(result_rel->ri_RelationDesc);
+	else
+		RelationDecrementReferenceCount(result_rel->ri_RelationDesc);
+	for (int i = 0; i < result_rel->ri_NumIndices; i++)
+	{
+		if (take)
+			RelationIncrementReferenceCount(result_rel->ri_IndexRelationDescs[i]);
+		else
+			RelationDecrementReferenceCount(result_rel->ri_IndexRelationDescs[i]);
+	}
+}
+
+/* Opens the table for this transaction's inserts. */
+static LqOwnTableState *
+open_table(LqOwnInsert *insert)
+{
+	Oid			leadqual = get_namespace_oid("leadqual", false);
+	Oid			relid = get_relname_relid(insert->relname, leadqual);
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	MemoryContext caller_cxt;
+	LqOwnTableState *state;
+	RangeTblEntry *rte;
+	Relation	rel;
+
+	Assert(insert->ncolumns <= LQ_OWN_TABLE_MAX_COLUMNS);
+	if (!OidIsValid(relid))
+		elog(ERROR, "leadqual: table leadqual.%s is missing", insert->relname);
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(own_tables_xact, NULL);
+		RegisterSubXactCallback(own_tables_subxact, NULL);
+		callbacks_registered = true;
+	}
+
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	caller_cxt = MemoryContextSwitchTo(TopTransactionContext);
+	PG_TRY();
+	{
+		LockRelationOid(relid, RowExclusiveLock);
+		state = palloc0(sizeof(LqOwnTableState));
+		state->insert = insert;
+		state->relid = relid;
+		state->estate = CreateExecutorState();
+		MemoryContextSwitchTo(state->estate->es_query_cxt);
+		rte = makeNode(RangeTblEntry);
+		rte->rtekind = RTE_RELATION;
+		rte->relid = relid;
+		rte->relkind = RELKIND_RELATION;
+		rte->rellockmode = RowExclusiveLock;
+		ExecInitRangeTable(state->estate, list_make1(rte));
+		state->result_rel = makeNode(ResultRelInfo);
+		ExecInitResultRelation(state->estate, state->result_rel, 1);
+		rel = state->result_rel->ri_RelationDesc;
+		ExecOpenIndices(state->result_rel, false);
+		state->slot = table_slot_create(rel, &state->estate->es_tupleTable);
+		/*
+		 * The slots firing the table's triggers needs, made now: made while
+		 * a row goes in, they would pin the table's descriptor under the
+		 * statement's resource owner, which ends before they do.
+		 */
+		if (state->result_rel->ri_TrigDesc != NULL)
+		{
+			(void) ExecGetTriggerOldSlot(state->estate, state->result_rel);
+			(void) ExecGetTriggerNewSlot(state->estate, state->result_rel);
+		}
+		map_columns(state, rel, leadqual);
+		prepare_defaults(state, rel);
+		state->index_relids = RelationGetIndexList(rel);
+		borrow_relations(state, false);
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = caller_owner;
+		MemoryContextSwitchTo(caller_cxt);
+	}
+	PG_END_TRY();
+
+	state->next = open_tables;
+	open_tables = state;
+	insert->state = state;
+	return state;
+}
+
+/*
+ * Forgets the table.  Its relcache references were given back, so its
+ * relations are not closed: they may be gone.
+ */
+static void
+close_table(LqOwnTableState *state)
+{
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	LqOwnTableState **link = &open_tables;
+
+	while (*link != state)
+		link = &(*link)->next;
+	*link = state->next;
+	state->insert->state = NULL;
+
+	/* the slots' pins, released by the owner that holds them */
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	ExecResetTupleTable(state->estate->es_tupleTable, false);
+	FreeExecutorState(state->estate);
+	CurrentResourceOwner = caller_owner;
+	pfree(state);
+}
+
+/*
+ * Inserts one row into leadqual.<insert->relname>: the given values, and
+ * the defaults of the columns not given.  Fires the table's triggers (its
+ * foreign-key checks) before it returns.  Puts the values of the
+ * "returning" columns into returned[], in the caller's memory context.
+ */
+void
+lq_own_table_insert(LqOwnInsert *insert, const Datum *values, const bool *isnull,
+					Datum *returned)
+{
+	LqOwnTableState *state = insert->state;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	TupleTableSlot *slot;
+	ExprContext *econtext;
+	EState	   *estate;
+
+	if (state != NULL && state->stale)
+		close_table(state);
+	if (insert->state == NULL)
+		open_table(insert);
+	state = insert->state;
+	estate = state->estate;
+	slot = state->slot;
+	econtext = GetPerTupleExprContext(estate);
+
+	ResetExprContext(econtext);
+	MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	for (int i = 0; i < state->ndefaults; i++)
+	{
+		int			index = state->default_attnums[i] - 1;
+
+		slot->tts_values[index] = ExecEvalExpr(state->defaults[i], econtext,
+											   &slot->tts_isnull[index]);
+	}
+	for (int i = 0; i < insert->ncolumns; i++)
+	{
+		int			index = state->attnums[i] - 1;
+
+		slot->tts_isnull[index] = isnull[i];
+		if (isnull[i])
+			slot->tts_values[index] = (Datum) 0;
+		else if (state->is_enum[i])
+			slot->tts_values[index] = InputFunctionCall(&state->enum_in[i],
+														DatumGetCString(values[i]),
+														state->enum_typioparam[i], -1);
+		else
+			slot->tts_values[index] = values[i];
+	}
+	ExecStoreVirtualTuple(slot);
+
+	estate->es_output_cid = GetCurrentCommandId(true);
+	estate->es_snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : InvalidSnapshot;
+	borrow_relations(state, true);
+	AfterTriggerBeginQuery();
+	ExecSimpleRelationInsert(state->result_rel, estate, slot);
+	AfterTriggerEndQuery(estate);
+	borrow_relations(state, false);
+
+	MemoryContextSwitchTo(caller_cxt);
+	for (int i = 0; i < insert->nreturning; i++)
+	{
+		AttrNumber	attnum = state->returning_attnums[i];
+		Form_pg_attribute attr = TupleDescAttr(slot->tts_tupleDescriptor, attnum - 1);
+		bool		value_isnull;
+		Datum		value = slot_getattr(slot, attnum, &value_isnull);
+
+		Assert(!value_isnull);
+		returned[i] = datumCopy(value, attr->attbyval, attr->attlen);
+	}
+}

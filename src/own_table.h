@@ -1,0 +1,39 @@
+/*
+ * own_table.h
+ *		Rows written straight into leadqual's own tables, with no SQL on the
+ *		way (own_table.c).  Only trust_boundary.c calls it, as the owner.
+ */
+#ifndef LQ_OWN_TABLE_H
+#define LQ_OWN_TABLE_H
+
+#include "postgres.h"
+
+/* The most columns an insert names. */
+#define LQ_OWN_TABLE_MAX_COLUMNS 16
+#define LQ_OWN_TABLE_MAX_RETURNING 2
+
+typedef struct LqOwnTableState LqOwnTableState;
+
+/*
+ * An insert into one of leadqual's tables: the columns it gives, in the
+ * order of the values.  A value is of the column's type, except for an
+ * enum column (leadqual's stages, vias, ...), whose value is its label as a
+ * C string.  Columns not named get their defaults.  "returning" names the
+ * columns whose values the insert returns, none of them null (like
+ * INSERT ... RETURNING).
+ */
+typedef struct LqOwnInsert
+{
+	const char *relname;		/* in schema leadqual */
+	int			ncolumns;
+	const char *columns[LQ_OWN_TABLE_MAX_COLUMNS];
+	int			nreturning;
+	const char *returning[LQ_OWN_TABLE_MAX_RETURNING];
+	LqOwnTableState *state;		/* the current transaction's, or NULL */
+} LqOwnInsert;
+
+extern void lq_own_table_insert(LqOwnInsert *insert, const Datum *values,
+								const bool *isnull, Datum *returned);
+extern void lq_own_tables_changed(Oid relid);
+
+#endif							/* LQ_OWN_TABLE_H */
