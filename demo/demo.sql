@@ -204,7 +204,7 @@ SELECT leadqual.business_time_between('new_york', '2026-03-06 16:00', '2026-03-0
 RESET TimeZone;
 
 \echo
-\echo '== 11. The handoff: owners assigned round-robin at promotion, a NOTIFY, SLA clocks, touches'
+\echo '== 11. The handoff: owners assigned round-robin at promotion, the outbox and its NOTIFY, SLA clocks, touches'
 INSERT INTO leadqual.owner (name, weight) VALUES ('ana', 1), ('bo', 1), ('cy', 2);
 -- a 24x7 clock of 4 hours that only a touch stops (the built-in policy
 -- watches weekdays 9-17 UTC; a policy of one's own replaces it)
@@ -216,9 +216,15 @@ CREATE TABLE crm.inbound (id int PRIMARY KEY, email text, owner text,
 SELECT leadqual.manage('crm.inbound', owner_column => 'owner') \g /dev/null
 INSERT INTO crm.inbound (id, email) SELECT g, format('inbound%s@example.com', g) FROM generate_series(1, 8) AS g;
 LISTEN leadqual;
-\echo 'Eight leads cross the threshold; each promotion is announced on channel leadqual (psql prints them):'
+\echo 'Eight leads cross the threshold: one wake-up on channel leadqual for the handoff workers (psql prints it),'
+\echo 'and eight handoffs in the outbox. A worker claims all that wait (the earlier promotions of crm.leads too),'
+\echo 'handles them and acknowledges them; those of crm.inbound:'
 UPDATE crm.inbound SET score = 60;
 UNLISTEN leadqual;
+CREATE TEMP TABLE claimed AS SELECT * FROM leadqual.claim_handoffs(1000, worker => 'demo');
+SELECT lead_id, from_stage, to_stage, score, owner, via FROM claimed
+WHERE lead_table = 'crm.inbound'::regclass ORDER BY id;
+SELECT leadqual.ack_handoffs(ARRAY(SELECT id FROM claimed)) AS acknowledged;
 \echo 'cy has weight 2, so gets twice the turns:'
 SELECT owner, count(*) AS leads FROM crm.inbound GROUP BY owner ORDER BY owner;
 \echo 'Reps touch some of them, one of them after the 4 hours ran out:'

@@ -20,17 +20,23 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "parser/parse_relation.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/json.h"
@@ -38,6 +44,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "calendar.h"
@@ -155,14 +162,6 @@ static LqOwnInsert clock_insert = {
 	{"policy", "lead_table", "lead_id", "stage", "entry_id", "entered_at", "owner",
 	"started_at", "target", "calendar", "stops_on", "due_at"},
 	0, {NULL}, NULL
-};
-
-/* The lead's first touch at or after a clock's start, which stops it. */
-static LqKeptQuery first_touch_query = {
-	"SELECT t.id, t.touched_at FROM leadqual.touch AS t "
-	"WHERE t.lead_table OPERATOR(pg_catalog.=) $1 AND t.lead_id OPERATOR(pg_catalog.=) $2 "
-	"AND t.touched_at OPERATOR(pg_catalog.>=) $3 ORDER BY t.touched_at, t.id LIMIT 1",
-	3, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID}, NULL, 0
 };
 
 static void forget_policies(Oid relid);
@@ -440,17 +439,56 @@ handoff_payload(const LqTransition *transition, const char *table,
 }
 
 /*
- * Announces a lead handed to sales on channel "leadqual", as JSON: table
- * (schema qualified), lead_id, from, to, score, owner, at (ISO 8601), via
- * ("promotion", or "manual" for a move by hand) and complete (false when a
- * field was too long to send and is null).  NOTIFY delivers it when the
- * transaction commits, and never if it aborts.
+ * Announces a lead handed to sales on channel "leadqual", as a database
+ * whose schema predates the outbox (0.4.0 and older) expects: JSON with
+ * table (schema qualified), lead_id, from, to, score, owner, at (ISO 8601),
+ * via ("promotion", or "manual" for a move by hand) and complete (false
+ * when a field was too long to send and is null).  A listener there has no
+ * outbox to read the handoff from.  NOTIFY delivers it when the transaction
+ * commits, and never if it aborts.
  */
 static void
 announce_handoff(const LqTransition *transition, const char *table,
 				 TimestampTz at, const char *owner)
 {
 	char	   *payload = handoff_payload(transition, table, at, owner);
+
+	Async_Notify("leadqual", payload);
+	pfree(payload);
+}
+
+/*
+ * The wake-up announcing handoffs into a table: {"table": ..., "to": ...},
+ * the table schema-qualified.  Always valid JSON, and always short: two
+ * identifiers of at most NAMEDATALEN - 1 bytes, quoted, then escaped.
+ */
+static char *
+wake_up_payload(const char *table, LqStage to)
+{
+	StringInfoData payload;
+
+	initStringInfo(&payload);
+	appendStringInfoString(&payload, "{\"table\": ");
+	escape_json(&payload, table);
+	appendStringInfoString(&payload, ", \"to\": ");
+	escape_json(&payload, lq_stage_name(to));
+	appendStringInfoChar(&payload, '}');
+	Assert(payload.len < LQ_NOTIFY_PAYLOAD_MAX);
+	return payload.data;
+}
+
+/*
+ * Wakes the handoff workers on channel "leadqual": the payload names the
+ * table and the stage, nothing of the lead (the handoff is in the outbox,
+ * leadqual.handoff).  PostgreSQL queues one notification per distinct
+ * payload in a transaction and drops the repeats, so a statement that
+ * promotes a million leads keeps and sends one.  NOTIFY delivers it when
+ * the transaction commits, and never if it aborts.
+ */
+static void
+wake_up_workers(const char *table, LqStage to)
+{
+	char	   *payload = wake_up_payload(table, to);
 
 	Async_Notify("leadqual", payload);
 	pfree(payload);
@@ -541,25 +579,81 @@ stop_clocks_on_exit(Oid lead_table, const char *lead_id, LqStage stage, Timestam
 }
 
 /*
+ * The lead's first touch at or after "since" (in touched_at, then id
+ * order), read straight from the index leadqual.touch_lead_idx on
+ * (lead_table, lead_id, touched_at) with the transaction's snapshot: the
+ * probe runs for every clock started, and almost always finds nothing.
+ * False when there is none.  Reads leadqual's own table only, as any role.
+ */
+static bool
+first_touch_since(Oid lead_table, const char *lead_id, TimestampTz since,
+				  int64 *touch_id, TimestampTz *touched_at)
+{
+	Oid			leadqual = get_namespace_oid("leadqual", false);
+	Relation	touch = table_open(get_relname_relid("touch", leadqual), AccessShareLock);
+	Oid			index = get_relname_relid("touch_lead_idx", leadqual);
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	TupleDesc	tupdesc = RelationGetDescr(touch);
+	AttrNumber	id_attnum = attnameAttNum(touch, "id", false);
+	AttrNumber	at_attnum = attnameAttNum(touch, "touched_at", false);
+	ScanKeyData keys[3];
+	SysScanDesc scan;
+	HeapTuple	row;
+	bool		found = false;
+
+	if (!OidIsValid(index))
+		elog(ERROR, "leadqual: index leadqual.touch_lead_idx is missing");
+	ScanKeyEntryInitialize(&keys[0], 0, attnameAttNum(touch, "lead_table", false),
+						   BTEqualStrategyNumber, InvalidOid, InvalidOid,
+						   F_OIDEQ, ObjectIdGetDatum(lead_table));
+	ScanKeyEntryInitialize(&keys[1], 0, attnameAttNum(touch, "lead_id", false),
+						   BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
+						   F_TEXTEQ, CStringGetTextDatum(lead_id));
+	ScanKeyEntryInitialize(&keys[2], 0, at_attnum,
+						   BTGreaterEqualStrategyNumber, InvalidOid, InvalidOid,
+						   F_TIMESTAMPTZ_GE, TimestampTzGetDatum(since));
+	scan = systable_beginscan(touch, index, true, snapshot, 3, keys);
+	/* the index gives touched_at order; among equal times, the lowest id */
+	while (HeapTupleIsValid(row = systable_getnext(scan)))
+	{
+		bool		isnull;
+		TimestampTz at = DatumGetTimestampTz(heap_getattr(row, at_attnum, tupdesc, &isnull));
+		int64		id = DatumGetInt64(heap_getattr(row, id_attnum, tupdesc, &isnull));
+
+		if (found && at != *touched_at)
+			break;
+		if (!found || id < *touch_id)
+		{
+			*touch_id = id;
+			*touched_at = at;
+		}
+		found = true;
+	}
+	systable_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(touch, AccessShareLock);
+	return found;
+}
+
+/*
  * Stops the lead's new clocks at its first touch since "started_at", if one
- * was recorded already (a touch dated ahead, or recorded late).
+ * was recorded already (a touch dated ahead, or recorded late).  Needs SPI
+ * connected.
  */
 static void
 stop_clocks_at_first_touch(Oid lead_table, const char *lead_id, TimestampTz started_at)
 {
 	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-	bool		isnull;
+	int64		touch_id;
+	TimestampTz touched_at;
 
+	if (!first_touch_since(lead_table, lead_id, started_at, &touch_id, &touched_at))
+		return;
 	values[0] = ObjectIdGetDatum(lead_table);
 	values[1] = CStringGetTextDatum(lead_id);
-	values[2] = TimestampTzGetDatum(started_at);
-	lq_run_as_owner(&first_touch_query, values, NULL, 1);
-	if (SPI_processed == 0)
-		return;
-	values[3] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	values[2] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-	lq_run_as_owner(&stop_touched_query, values, nulls, 0);
+	values[2] = TimestampTzGetDatum(touched_at);
+	values[3] = Int64GetDatum(touch_id);
+	lq_run_as_owner(&stop_touched_query, values, NULL, 0);
 }
 
 /*
@@ -609,11 +703,13 @@ start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 }
 
 /*
- * After the transition was logged (as transition_id, at "at"): writes to the
- * outbox and announces a promotion, or a move by hand into the stage the
- * table promotes to (the handoff either way), stops the clocks leaving the
- * stage stops and starts the new stage's.  In C, with kept plans, on leadqual's own tables as the
- * owner: no PL/pgSQL on this path.  Needs SPI connected.
+ * After the transition was logged (as transition_id, at "at"): for a
+ * promotion, or a move by hand into the stage the table promotes to (the
+ * handoff either way), writes the outbox row and wakes the workers (a
+ * schema without the outbox gets the lead announced instead); then stops
+ * the clocks leaving the stage stops and starts the new stage's.  In C, on
+ * leadqual's own tables as the owner: no PL/pgSQL on this path.  Needs SPI
+ * connected.
  */
 void
 lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
@@ -630,8 +726,12 @@ lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
 		(transition->via == LQ_VIA_MANUAL && to == config->promote_to))
 	{
 		if (outbox_installed())
+		{
 			write_handoff(transition, transition_id, at, owner);
-		announce_handoff(transition, config->display_name, at, owner);
+			wake_up_workers(config->display_name, to);
+		}
+		else
+			announce_handoff(transition, config->display_name, at, owner);
 	}
 
 	in_force = current_policies();

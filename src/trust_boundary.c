@@ -185,6 +185,38 @@ execute_kept(LqKeptQuery *query, Datum *values, const char *nulls, long limit)
 			 query->sql, SPI_result_code_string(rc));
 }
 
+/* Who was running before become_owner(). */
+typedef struct LqCaller
+{
+	Oid			userid;
+	int			context;
+} LqCaller;
+
+/*
+ * Switches to the owner of leadqual's tables, the way PostgreSQL's
+ * foreign-key checks switch to the referenced table's owner.  An error
+ * before become_caller() is fine: aborting the (sub)transaction restores
+ * the user.
+ */
+static LqCaller
+become_owner(void)
+{
+	LqCaller	caller;
+
+	GetUserIdAndSecContext(&caller.userid, &caller.context);
+	SetUserIdAndSecContext(log_owner(),
+						   caller.context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+	return caller;
+}
+
+static void
+become_caller(LqCaller caller)
+{
+	Assert(GetUserId() == log_owner());
+	SetUserIdAndSecContext(caller.userid, caller.context);
+}
+
 /*
  * Prepares (the first time) and runs the query as the owner of leadqual's
  * tables, so that neither parsing nor execution depends on the caller's
@@ -195,17 +227,11 @@ void
 lq_run_as_owner(LqKeptQuery *query, Datum *values, const char *nulls,
 				long limit)
 {
-	Oid			caller;
-	int			caller_context;
+	LqCaller	caller = become_owner();
 
-	GetUserIdAndSecContext(&caller, &caller_context);
-	SetUserIdAndSecContext(log_owner(),
-						   caller_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_NOFORCE_RLS);
 	prepare_kept(query, true);
 	execute_kept(query, values, nulls, limit);
-	Assert(GetUserId() == log_owner());
-	SetUserIdAndSecContext(caller, caller_context);
+	become_caller(caller);
 }
 
 /*
@@ -219,16 +245,10 @@ void
 lq_insert_as_owner(LqOwnInsert *insert, const Datum *values, const bool *isnull,
 				   Datum *returned)
 {
-	Oid			caller;
-	int			caller_context;
+	LqCaller	caller = become_owner();
 
-	GetUserIdAndSecContext(&caller, &caller_context);
-	SetUserIdAndSecContext(log_owner(),
-						   caller_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_NOFORCE_RLS);
 	lq_own_table_insert(insert, values, isnull, returned);
-	Assert(GetUserId() == log_owner());
-	SetUserIdAndSecContext(caller, caller_context);
+	become_caller(caller);
 }
 
 /*

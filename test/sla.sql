@@ -14,7 +14,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(139);
+SELECT plan(140);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -322,6 +322,18 @@ SELECT is((SELECT format('%s|%s', c.touch_id = :touch_14, c.stopped_at = t.touch
           't|t', 'backdated: stopped at that touch''s time, with its id');
 SELECT is((SELECT c.business_time = c.stopped_at - c.started_at FROM pg_temp.clock('14', 'sl_either') AS c), true,
           'backdated: business_time from the start to the touch');
+-- of several touches recorded ahead, the earliest stops the clocks (the lowest id among equal times)
+SELECT leadqual.touch('sl_leads', '19', 'call', clock_timestamp() + interval '10 minutes') AS touch_19_late
+\gset
+SELECT leadqual.touch('sl_leads', '19', 'call', clock_timestamp() + interval '1 hour') AS touch_19_first
+\gset
+SELECT FROM (SELECT leadqual.touch('sl_leads', '19', 'call', t.touched_at)
+             FROM leadqual.touch AS t WHERE t.id = :touch_19_first) AS same_time;
+UPDATE leadqual.touch SET touched_at = touched_at - interval '55 minutes'
+WHERE lead_table = 'sl_leads'::regclass AND lead_id = '19' AND id >= :touch_19_first;
+UPDATE sl_leads SET lifecycle_stage = 'sal' WHERE id = 19;
+SELECT is((SELECT c.touch_id FROM pg_temp.clock('19', 'sl_touch') AS c), :touch_19_first::bigint,
+          'backdated: of several touches recorded ahead, the earliest (lowest id among equal times) stops the clock');
 
 UPDATE leadqual.sla_policy SET active = false WHERE name IN ('sl_touch', 'sl_exit', 'sl_either');
 
