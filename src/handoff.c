@@ -48,6 +48,7 @@
 #include "utils/timestamp.h"
 
 #include "calendar.h"
+#include "clock_references.h"
 #include "config.h"
 #include "handoff.h"
 #include "leadqual.h"
@@ -688,6 +689,7 @@ start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 
 		if (policy->stage != stage || (policy->starts_on_assignment && owner == NULL))
 			continue;
+		lq_lock_clock_references(policy->name, policy->calendar);
 		values[0] = CStringGetTextDatum(policy->name);
 		values[8] = IntervalPGetDatum(&policy->target);
 		values[9] = CStringGetTextDatum(policy->calendar);

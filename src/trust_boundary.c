@@ -41,6 +41,7 @@
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "own_table.h"
@@ -175,10 +176,15 @@ lq_kept_plan(LqKeptQuery *query)
 	return prepare_kept(query, false);
 }
 
+/* Runs the query, with the given snapshot or (InvalidSnapshot) SPI's. */
 static void
-execute_kept(LqKeptQuery *query, Datum *values, const char *nulls, long limit)
+execute_kept(LqKeptQuery *query, Datum *values, const char *nulls, long limit,
+			 Snapshot snapshot)
 {
-	int			rc = SPI_execute_plan(query->plan, values, nulls, false, limit);
+	int			rc = snapshot == InvalidSnapshot
+		? SPI_execute_plan(query->plan, values, nulls, false, limit)
+		: SPI_execute_snapshot(query->plan, values, nulls, snapshot, InvalidSnapshot,
+							   false, true, limit);
 
 	if (rc < 0)
 		elog(ERROR, "leadqual: SPI_execute_plan failed for \"%s\": %s",
@@ -230,7 +236,23 @@ lq_run_as_owner(LqKeptQuery *query, Datum *values, const char *nulls,
 	LqCaller	caller = become_owner();
 
 	prepare_kept(query, true);
-	execute_kept(query, values, nulls, limit);
+	execute_kept(query, values, nulls, limit, InvalidSnapshot);
+	become_caller(caller);
+}
+
+/*
+ * The same, with the newest snapshot rather than the transaction's: what
+ * a check for rows that refer to a deleted one must see, under REPEATABLE
+ * READ too, the way a foreign key's check does.
+ */
+void
+lq_run_as_owner_latest(LqKeptQuery *query, Datum *values, const char *nulls,
+					   long limit)
+{
+	LqCaller	caller = become_owner();
+
+	prepare_kept(query, true);
+	execute_kept(query, values, nulls, limit, GetLatestSnapshot());
 	become_caller(caller);
 }
 
@@ -276,7 +298,7 @@ void
 lq_run_kept(LqKeptQuery *query, Datum *values, const char *nulls, long limit)
 {
 	prepare_kept(query, false);
-	execute_kept(query, values, nulls, limit);
+	execute_kept(query, values, nulls, limit, InvalidSnapshot);
 }
 
 void

@@ -39,6 +39,10 @@ extern void lq_run_as_owner(LqKeptQuery *query, Datum *values,
 /* A kept query's plan, prepared as the current user; needs SPI connected. */
 extern SPIPlanPtr lq_kept_plan(LqKeptQuery *query);
 
+/* The same, with the newest snapshot. */
+extern void lq_run_as_owner_latest(LqKeptQuery *query, Datum *values,
+								   const char *nulls, long limit);
+
 /* Inserts a row into one of leadqual's own tables as the owner. */
 extern void lq_insert_as_owner(LqOwnInsert *insert, const Datum *values,
 							   const bool *isnull, Datum *returned);

@@ -14,7 +14,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(140);
+SELECT plan(149);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -728,6 +728,49 @@ SELECT FROM leadqual.reject('sl_rr', '3', 'recycled', 'bad_timing');
 UPDATE sl_rr SET score = 60 WHERE id = 3;
 SELECT is((SELECT format('%s %s', lifecycle_stage, rep) FROM sl_rr WHERE id = 3), 'mql sl_o_cy',
           'owners: round-robin never hands a lead back to the owner who had it when it was rejected, one set by hand too');
+
+------------------------------------------------------------------------------
+-- A clock's policy and calendar: renamed with it, never deleted under it
+-- (_clock_references(), without foreign keys)
+------------------------------------------------------------------------------
+
+INSERT INTO leadqual.calendar (name, time_zone) VALUES ('sl_ref_cal', 'Europe/Paris');
+INSERT INTO leadqual.business_hours (calendar, weekday, opens, closes)
+SELECT 'sl_ref_cal', d, '09:00', '17:00' FROM generate_series(1, 5) AS d;
+INSERT INTO leadqual.sla_policy (name, stage, target, calendar) VALUES ('sl_ref', 'opportunity', '1 hour', 'sl_ref_cal');
+INSERT INTO leadqual.sla_policy (name, stage, target, calendar, active) VALUES ('sl_ref_unused', 'opportunity', '1 hour', '24x7', false);
+CREATE TABLE sl_ref_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
+                           lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT FROM leadqual.manage('sl_ref_leads');
+INSERT INTO sl_ref_leads (id, lifecycle_stage) VALUES (1, 'opportunity'), (2, 'opportunity');
+SELECT is((SELECT count(*) FROM leadqual.sla_clock WHERE policy = 'sl_ref' AND calendar = 'sl_ref_cal'), 2::bigint,
+          'references: two clocks name the policy and its calendar');
+SELECT throws_ok($$DELETE FROM leadqual.sla_policy WHERE name = 'sl_ref'$$, '23503',
+                 'leadqual: SLA policy "sl_ref" cannot be deleted: SLA clocks name it',
+                 'references: a policy clocks name cannot be deleted');
+SELECT lives_ok($$DELETE FROM leadqual.sla_policy WHERE name = 'sl_ref_unused'$$,
+                'references: a policy no clock names can be deleted');
+SELECT throws_ok($$TRUNCATE leadqual.sla_policy CASCADE$$, '23503', NULL,
+                 'references: sla_policy cannot be truncated while clocks name its rows');
+UPDATE leadqual.sla_policy SET name = 'sl_ref_renamed' WHERE name = 'sl_ref';
+SELECT is((SELECT string_agg(DISTINCT policy, ',') FROM leadqual.sla_clock WHERE lead_table = 'sl_ref_leads'::regclass),
+          'sl_ref_renamed', 'references: renaming a policy renames it in its clocks');
+UPDATE leadqual.calendar SET name = 'sl_ref_cal2' WHERE name = 'sl_ref_cal';
+SELECT is((SELECT string_agg(DISTINCT c.calendar || '/' || p.calendar, ',')
+           FROM leadqual.sla_clock AS c JOIN leadqual.sla_policy AS p ON p.name = c.policy
+           WHERE c.lead_table = 'sl_ref_leads'::regclass),
+          'sl_ref_cal2/sl_ref_cal2', 'references: renaming a calendar renames it in the clocks and the policy');
+-- the policy moves to another calendar: only the clocks still name the old one
+UPDATE leadqual.sla_policy SET calendar = '24x7' WHERE name = 'sl_ref_renamed';
+SELECT throws_ok($$DELETE FROM leadqual.calendar WHERE name = 'sl_ref_cal2'$$, '23503',
+                 'leadqual: SLA calendar "sl_ref_cal2" cannot be deleted: SLA clocks name it',
+                 'references: a calendar clocks name cannot be deleted');
+SELECT is((SELECT count(*) FROM leadqual.calendar WHERE name = 'sl_ref_cal2'), 1::bigint,
+          'references: and is still there');
+UPDATE sl_ref_leads SET lifecycle_stage = 'customer';
+SELECT is((SELECT count(*) FROM leadqual.sla_clock WHERE policy = 'sl_ref_renamed' AND stopped_by = 'stage_exit'
+           AND business_time IS NOT NULL), 2::bigint,
+          'references: clocks of a renamed policy and calendar stop, measured by the renamed calendar');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -115,7 +115,9 @@ CREATE TYPE @extschema@.sla_stopped_by AS ENUM ('touch', 'stage_exit');
 
 CREATE TABLE @extschema@.sla_clock (
     id            bigserial PRIMARY KEY,
-    policy        text NOT NULL REFERENCES @extschema@.sla_policy (name) ON UPDATE CASCADE,
+    -- policy and calendar name rows of sla_policy and calendar: kept true by
+    -- _clock_references() below, not by foreign keys
+    policy        text NOT NULL,
     lead_table    regclass NOT NULL,
     lead_id       text NOT NULL,
     stage         @extschema@.lifecycle_stage NOT NULL,
@@ -124,7 +126,7 @@ CREATE TABLE @extschema@.sla_clock (
     owner         text,
     started_at    timestamptz NOT NULL,
     target        interval NOT NULL,
-    calendar      text NOT NULL REFERENCES @extschema@.calendar (name) ON UPDATE CASCADE,
+    calendar      text NOT NULL,
     stops_on      @extschema@.sla_stop NOT NULL,
     due_at        timestamptz,
     stopped_at    timestamptz,
@@ -138,6 +140,25 @@ CREATE TABLE @extschema@.sla_clock (
 -- An owner's open clocks by due time: open breaches come from this index.
 CREATE INDEX sla_clock_open_idx ON @extschema@.sla_clock (owner, due_at) WHERE stopped_at IS NULL;
 CREATE INDEX sla_clock_late_idx ON @extschema@.sla_clock (owner, stopped_at) WHERE stopped_at > due_at;
+
+-- A clock names its policy and calendar without a foreign key, whose check
+-- would cost a query a clock.  Starting a clock locks both rows FOR KEY
+-- SHARE, once a transaction, and this trigger renames the clocks with
+-- them and refuses to delete or truncate what clocks name (23503): see
+-- src/clock_references.c.
+CREATE FUNCTION @extschema@._clock_references()
+RETURNS trigger
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_clock_references';
+CREATE TRIGGER clock_references AFTER UPDATE OF name OR DELETE ON @extschema@.sla_policy
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._clock_references('policy');
+CREATE TRIGGER clock_references_truncate AFTER TRUNCATE ON @extschema@.sla_policy
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._clock_references('policy');
+CREATE TRIGGER clock_references AFTER UPDATE OF name OR DELETE ON @extschema@.calendar
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._clock_references('calendar');
+CREATE TRIGGER clock_references_truncate AFTER TRUNCATE ON @extschema@.calendar
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._clock_references('calendar');
 CREATE INDEX sla_clock_lead_idx ON @extschema@.sla_clock (lead_table, lead_id) WHERE stopped_at IS NULL;
 COMMENT ON TABLE @extschema@.sla_clock IS
     'One SLA clock per stage entry and policy: when it started, when it is due, and what stopped it';
@@ -267,6 +288,12 @@ AS $start$
 DECLARE
     first_touch record;
 BEGIN
+    -- what a foreign key's check would lock: see _clock_references()
+    PERFORM FROM @extschema@.sla_policy AS p, @extschema@.calendar AS k
+    WHERE p.name IN (SELECT f.name FROM @extschema@._policies_in_force(_start_clocks.stage) AS f
+                     WHERE f.starts_on = ANY (starting))
+      AND k.name = p.calendar
+    FOR KEY SHARE OF p, k;
     INSERT INTO @extschema@.sla_clock AS c
         (policy, lead_table, lead_id, stage, entry_id, entered_at, owner, started_at,
          target, calendar, stops_on, due_at)

@@ -325,3 +325,71 @@ BEGIN
     RETURN NEXT;
 END
 $assign$;
+
+------------------------------------------------------------------------------
+-- Clocks name their policy and calendar without foreign keys
+------------------------------------------------------------------------------
+
+-- The foreign keys' checks cost a query a clock; _clock_references() and
+-- the lock a clock's start takes keep the same rules.
+ALTER TABLE @extschema@.sla_clock DROP CONSTRAINT sla_clock_policy_fkey;
+ALTER TABLE @extschema@.sla_clock DROP CONSTRAINT sla_clock_calendar_fkey;
+
+-- A clock names its policy and calendar without a foreign key, whose check
+-- would cost a query a clock.  Starting a clock locks both rows FOR KEY
+-- SHARE, once a transaction, and this trigger renames the clocks with
+-- them and refuses to delete or truncate what clocks name (23503): see
+-- src/clock_references.c.
+CREATE FUNCTION @extschema@._clock_references()
+RETURNS trigger
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_clock_references';
+CREATE TRIGGER clock_references AFTER UPDATE OF name OR DELETE ON @extschema@.sla_policy
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._clock_references('policy');
+CREATE TRIGGER clock_references_truncate AFTER TRUNCATE ON @extschema@.sla_policy
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._clock_references('policy');
+CREATE TRIGGER clock_references AFTER UPDATE OF name OR DELETE ON @extschema@.calendar
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._clock_references('calendar');
+CREATE TRIGGER clock_references_truncate AFTER TRUNCATE ON @extschema@.calendar
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._clock_references('calendar');
+
+CREATE OR REPLACE FUNCTION @extschema@._start_clocks(leads regclass, lead_id text, stage @extschema@.lifecycle_stage,
+                                          entry_id bigint, entered_at timestamptz, owner text,
+                                          started_at timestamptz, starting @extschema@.sla_start[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
+SET jit = off
+AS $start$
+DECLARE
+    first_touch record;
+BEGIN
+    -- what a foreign key's check would lock: see _clock_references()
+    PERFORM FROM @extschema@.sla_policy AS p, @extschema@.calendar AS k
+    WHERE p.name IN (SELECT f.name FROM @extschema@._policies_in_force(_start_clocks.stage) AS f
+                     WHERE f.starts_on = ANY (starting))
+      AND k.name = p.calendar
+    FOR KEY SHARE OF p, k;
+    INSERT INTO @extschema@.sla_clock AS c
+        (policy, lead_table, lead_id, stage, entry_id, entered_at, owner, started_at,
+         target, calendar, stops_on, due_at)
+    SELECT p.name, leads, _start_clocks.lead_id, _start_clocks.stage, _start_clocks.entry_id,
+           _start_clocks.entered_at, _start_clocks.owner, _start_clocks.started_at,
+           p.target, p.calendar, p.stops_on,
+           @extschema@.business_time_add(p.calendar, _start_clocks.started_at, p.target)
+    FROM @extschema@._policies_in_force(_start_clocks.stage) AS p
+    WHERE p.starts_on = ANY (starting)
+    ON CONFLICT DO NOTHING;
+    IF FOUND THEN
+        SELECT t.id, t.touched_at INTO first_touch
+        FROM @extschema@.touch AS t
+        WHERE t.lead_table = leads AND t.lead_id = _start_clocks.lead_id AND t.touched_at >= _start_clocks.started_at
+        ORDER BY t.touched_at, t.id LIMIT 1;
+        IF FOUND THEN
+            PERFORM @extschema@._stop_clocks(leads, lead_id, 'touch', first_touch.touched_at, NULL, first_touch.id);
+        END IF;
+    END IF;
+END
+$start$;
