@@ -34,7 +34,8 @@ SET session_replication_role = replica;
 TRUNCATE bench.:"v";
 INSERT INTO bench.:"v" SELECT * FROM bench.:"seed";
 RESET session_replication_role;
-TRUNCATE leadqual.transition, leadqual.sla_clock, bench.plpgsql_transition;
+TRUNCATE leadqual.transition, leadqual.sla_clock, leadqual.handoff, leadqual.assignment,
+         leadqual.owner_turn, bench.plpgsql_transition, bench.minimal_transition;
 VACUUM ANALYZE bench.:"v";
 CHECKPOINT;
 SQL

@@ -1,6 +1,8 @@
--- Benchmark tables: the same leads three times, with no trigger (the
--- physical limit), managed by leadqual, and with the hand-written PL/pgSQL
--- trigger of bench/plpgsql_equivalent.sql.  Scores start below 50.
+-- Benchmark tables: the same leads with no trigger (the physical limit),
+-- managed by leadqual as a user gets it, managed with an owner column and
+-- three owners, managed for the SLA-off diagnostic, with the hand-written
+-- PL/pgSQL trigger of bench/plpgsql_equivalent.sql, and with the minimal
+-- PL/pgSQL trigger below.  Scores start below 50.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS bench CASCADE;
@@ -25,12 +27,43 @@ CREATE TABLE bench.seed AS SELECT * FROM bench.seed_leads(:scale);
 CREATE TABLE bench.leads_leadqual (LIKE bench.leads_bare INCLUDING ALL);
 CREATE TABLE bench.leads_plpgsql (LIKE bench.leads_bare INCLUDING ALL);
 
--- Cases a and b compare like with like: the PL/pgSQL trigger promotes and
--- logs, so leadqual's SLA clocks are switched off (a policy of one's own,
--- inactive, replaces the built-in one).  leadqual still sends its NOTIFY.
-INSERT INTO leadqual.sla_policy (name, stage, target, calendar, active)
-VALUES ('bench_off', 'mql', '4 hours', '24x7', false);
+-- leadqual as a user gets it: the built-in SLA policy in force (a clock a
+-- promotion), the outbox and the NOTIFY on.
 SELECT leadqual.manage('bench.leads_leadqual');
+-- The same with an owner column and three owners: round-robin assigns each
+-- promoted lead.  The column comes last, so the seed's rows fit.
+CREATE TABLE bench.leads_leadqual_owners (LIKE bench.leads_bare INCLUDING ALL);
+ALTER TABLE bench.leads_leadqual_owners ADD COLUMN owner text;
+INSERT INTO leadqual.owner (name) VALUES ('rep_a'), ('rep_b'), ('rep_c');
+SELECT leadqual.manage('bench.leads_leadqual_owners', owner_column => 'owner');
+-- The diagnostic with the SLA switched off: bench/run adds an inactive
+-- policy of its own for mql (which replaces the built-in one) around this
+-- variant's runs only.
+CREATE TABLE bench.leads_leadqual_sla_off (LIKE bench.leads_bare INCLUDING ALL);
+SELECT leadqual.manage('bench.leads_leadqual_sla_off');
+
+-- The minimal trigger a user would write instead: promote at the
+-- threshold, log one row.  No stage rules, no SLA, no NOTIFY.
+CREATE TABLE bench.minimal_transition (
+    id         bigserial PRIMARY KEY,
+    lead_id    bigint NOT NULL,
+    from_stage leadqual.lifecycle_stage,
+    to_stage   leadqual.lifecycle_stage NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE FUNCTION bench.minimal_qualify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.score >= 50 AND NEW.lifecycle_stage IN ('subscriber', 'lead') THEN
+        NEW.lifecycle_stage := 'mql';
+        INSERT INTO bench.minimal_transition (lead_id, from_stage, to_stage)
+        VALUES (NEW.id, OLD.lifecycle_stage, 'mql');
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TABLE bench.leads_plpgsql_minimal (LIKE bench.leads_bare INCLUDING ALL);
+CREATE TRIGGER minimal_qualify BEFORE UPDATE ON bench.leads_plpgsql_minimal
+    FOR EACH ROW EXECUTE FUNCTION bench.minimal_qualify();
 CREATE TRIGGER plpgsql_qualify BEFORE INSERT OR UPDATE ON bench.leads_plpgsql
     FOR EACH ROW EXECUTE FUNCTION bench.plpgsql_qualify();
 

@@ -62,6 +62,19 @@ static LqKeptQuery assign_query = {
 	3, {REGCLASSOID, TEXTOID, TEXTOID}, NULL, 0
 };
 
+/*
+ * Clears the round-robin turns earlier statements took and never confirmed
+ * (their rows were skipped, or their statement failed under a savepoint),
+ * skipping those another transaction is clearing: never waits.
+ */
+static LqKeptQuery clear_turns_query = {
+	"DELETE FROM leadqual.owner_turn AS t WHERE t.id OPERATOR(pg_catalog.=) ANY ("
+	"SELECT u.id FROM leadqual.owner_turn AS u "
+	"WHERE NOT u.confirmed AND u.statement_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp() "
+	"FOR UPDATE SKIP LOCKED)",
+	0, {InvalidOid}, NULL, 0
+};
+
 static LqKeptQuery owner_changed_query = {
 	"SELECT leadqual._owner_changed($1, $2, $3, $4::leadqual.assignment_via, $5, $6)",
 	6, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID}, NULL, 0
@@ -289,6 +302,31 @@ lq_row_owner(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
 }
 
 /*
+ * Clears the unconfirmed turns of earlier statements, once a statement:
+ * the turns are only ever older than the statement, so one pass finds
+ * them all, where a pass for every pick would read the index of
+ * unconfirmed turns, dead entries and all, once a promoted lead.  Needs
+ * SPI connected.
+ */
+static void
+clear_unconfirmed_turns(void)
+{
+	static LocalTransactionId cleared_in = InvalidLocalTransactionId;
+	static TimestampTz cleared_for = 0;
+	static SubTransactionId cleared_by = InvalidSubTransactionId;
+	TimestampTz statement = GetCurrentStatementStartTimestamp();
+
+	/* a subtransaction that rolled back took its DELETE with it */
+	if (cleared_in == MyProc->lxid && cleared_for == statement &&
+		cleared_by == GetCurrentSubTransactionId())
+		return;
+	lq_run_as_owner(&clear_turns_query, NULL, NULL, 0);
+	cleared_in = MyProc->lxid;
+	cleared_for = statement;
+	cleared_by = GetCurrentSubTransactionId();
+}
+
+/*
  * For a lead entering the stage its table promotes to: asks round-robin for
  * an owner (see leadqual._assign_owner()) and writes its answer into the
  * row.  Returns whether the owner changed; *turn_id is the turn to confirm
@@ -317,6 +355,7 @@ lq_assign_owner(LqFiring *firing, const char *lead_id, int64 *turn_id)
 	values[2] = lq_text_or_null(lq_row_owner(config, firing->tupdesc, firing->new_row),
 							 &nulls[2]);
 	lq_connect_spi();
+	clear_unconfirmed_turns();
 	lq_run_as_owner(&assign_query, values, nulls, 1);
 	if (SPI_processed == 0)
 	{

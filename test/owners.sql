@@ -10,7 +10,7 @@
 -- the pool.
 \ir helpers/setup.psql
 
-SELECT plan(85);
+SELECT plan(86);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE ow_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -243,6 +243,8 @@ SELECT is(pg_temp.turns('ow_up1') + pg_temp.turns('ow_up2') + pg_temp.turns('ow_
           'upsert: INSERT ... ON CONFLICT of an existing lead takes no round-robin turn');
 INSERT INTO ow_leads (id, score) VALUES (551, 60);
 SELECT is(pg_temp.owners(551, 551), 'ow_up2', 'upsert: the next new lead goes to the owner whose turn it was');
+SELECT is((SELECT count(*) FROM leadqual.owner_turn WHERE owner LIKE 'ow_up%' AND NOT confirmed), 0::bigint,
+          'upsert: the unconfirmed turns the skipped rows took are cleared by the next statement''s first pick');
 
 ------------------------------------------------------------------------------
 -- An owner already set is kept

@@ -420,13 +420,9 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    -- Clears the turns earlier statements left unconfirmed, skipping those
-    -- another transaction is clearing: never waits.  (The queries below
-    -- leave them out anyway.)
-    DELETE FROM @extschema@.owner_turn AS t
-    WHERE t.id IN (SELECT u.id FROM @extschema@.owner_turn AS u
-                   WHERE NOT u.confirmed AND u.statement_at < statement_timestamp()
-                   FOR UPDATE SKIP LOCKED);
+    -- (qualify() has cleared the turns earlier statements left unconfirmed,
+    -- once a statement: see lq_assign_owner().  The queries below leave
+    -- them out anyway.)
     LOOP
         latest_start := COALESCE((SELECT t.turn_start FROM @extschema@.owner_turn AS t
                                   WHERE t.confirmed OR t.statement_at >= statement_timestamp()
