@@ -8,7 +8,7 @@
 -- after a failed subtransaction or a change to a table's columns.
 \ir helpers/setup.psql
 
-SELECT plan(62);
+SELECT plan(64);
 
 ------------------------------------------------------------------------------
 -- An ordinary role, with privileges on the leads table only
@@ -350,6 +350,12 @@ SELECT is((SELECT lg_added FROM leadqual.transition WHERE lead_table = 'lg_direc
 ALTER TABLE leadqual.transition DROP COLUMN lg_added;
 SELECT lives_ok($$UPDATE lg_direct SET score = 60 WHERE id = 4$$,
                 'once the column is dropped again, promotions are still logged');
+-- a subtransaction rolled back after its rows went in: they go, the tables stay usable
+SAVEPOINT lg_direct_sp;
+UPDATE lg_direct SET score = 0, lifecycle_stage = 'sql' WHERE id = 4;
+ROLLBACK TO SAVEPOINT lg_direct_sp;
+SELECT is((SELECT count(*) FROM leadqual.transition WHERE lead_table = 'lg_direct'::regclass AND to_stage = 'sql'),
+          0::bigint, 'a rolled-back subtransaction takes the log rows it wrote with it');
 SELECT results_eq($$SELECT t.lead_id, t.changed_at = h.handed_at, c.entered_at = t.changed_at
                     FROM leadqual.transition AS t
                     JOIN leadqual.handoff AS h ON h.transition_id = t.id
@@ -357,6 +363,11 @@ SELECT results_eq($$SELECT t.lead_id, t.changed_at = h.handed_at, c.entered_at =
                     WHERE t.lead_table = 'lg_direct'::regclass ORDER BY t.id$$,
                   $$VALUES ('1', true, true), ('2', true, true), ('4', true, true)$$,
                   'each promotion has its outbox row and its clock, at the logged time');
+-- the session itself may truncate one of the tables between rows
+TRUNCATE leadqual.handoff;
+UPDATE lg_direct SET score = 60 WHERE id = 3;
+SELECT is((SELECT count(*) FROM leadqual.handoff WHERE lead_table = 'lg_direct'::regclass), 1::bigint,
+          'after TRUNCATE leadqual.handoff in the same transaction, the next handoff goes into the new table');
 
 SELECT * FROM finish();
 ROLLBACK;
