@@ -16,15 +16,17 @@
  * values are plain, and no user code runs.  Row security does not apply to
  * the owner of these tables.
  *
- * What is prepared lives until the transaction ends, in its memory: the
- * executor state, and the locks and slots taken under the transaction's
- * resource owner (so a subtransaction ending neither warns nor releases
- * them).  The relcache references are held only while a row goes in, so the
- * session itself may still ALTER or TRUNCATE the table: between rows the
- * state only borrows the relcache entries, and it is thrown away, never
- * touching them again, when an invalidation of the table or one of its
- * indexes arrives or a subtransaction aborts.  It is freed before commit
- * and dropped on abort.
+ * What is prepared lives until the transaction ends, in its memory, and
+ * holds nothing a resource owner tracks between rows: the relcache
+ * references are held only while a row goes in (so the session itself may
+ * still ALTER or TRUNCATE the table), and the slots describe the rows with
+ * a copy of the table's descriptor, which nothing pins.  So what the
+ * statement that opened a table acquired is released as usual, and an
+ * error while opening one leaves nothing behind.  The locks stay, as any
+ * writer's do.  Between rows the state only borrows the relcache entries:
+ * it is thrown away, never touching them again, when an invalidation of the
+ * table or one of its indexes arrives or a subtransaction aborts (which may
+ * release the locks).  It is freed before commit and dropped on abort.
  */
 #include "postgres.h"
 
@@ -47,7 +49,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -240,11 +241,12 @@ open_table(LqOwnInsert *insert)
 {
 	Oid			leadqual = get_namespace_oid("leadqual", false);
 	Oid			relid = get_relname_relid(insert->relname, leadqual);
-	ResourceOwner caller_owner = CurrentResourceOwner;
 	MemoryContext caller_cxt;
 	LqOwnTableState *state;
 	RangeTblEntry *rte;
 	Relation	rel;
+	TupleDesc	tupdesc;
+	const TupleTableSlotOps *slot_ops;
 
 	Assert(insert->ncolumns <= LQ_OWN_TABLE_MAX_COLUMNS);
 	if (!OidIsValid(relid))
@@ -256,48 +258,41 @@ open_table(LqOwnInsert *insert)
 		callbacks_registered = true;
 	}
 
-	CurrentResourceOwner = TopTransactionResourceOwner;
+	LockRelationOid(relid, RowExclusiveLock);
 	caller_cxt = MemoryContextSwitchTo(TopTransactionContext);
-	PG_TRY();
+	state = palloc0(sizeof(LqOwnTableState));
+	state->insert = insert;
+	state->relid = relid;
+	state->estate = CreateExecutorState();
+	MemoryContextSwitchTo(state->estate->es_query_cxt);
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(state->estate, list_make1(rte));
+	state->result_rel = makeNode(ResultRelInfo);
+	ExecInitResultRelation(state->estate, state->result_rel, 1);
+	rel = state->result_rel->ri_RelationDesc;
+	ExecOpenIndices(state->result_rel, false);
+
+	/*
+	 * The row's slot, and those firing the table's triggers needs (which
+	 * ExecGetTriggerOldSlot() would make with the pinned descriptor).
+	 */
+	tupdesc = CreateTupleDescCopyConstr(RelationGetDescr(rel));
+	slot_ops = table_slot_callbacks(rel);
+	state->slot = ExecInitExtraTupleSlot(state->estate, tupdesc, slot_ops);
+	if (state->result_rel->ri_TrigDesc != NULL)
 	{
-		LockRelationOid(relid, RowExclusiveLock);
-		state = palloc0(sizeof(LqOwnTableState));
-		state->insert = insert;
-		state->relid = relid;
-		state->estate = CreateExecutorState();
-		MemoryContextSwitchTo(state->estate->es_query_cxt);
-		rte = makeNode(RangeTblEntry);
-		rte->rtekind = RTE_RELATION;
-		rte->relid = relid;
-		rte->relkind = RELKIND_RELATION;
-		rte->rellockmode = RowExclusiveLock;
-		ExecInitRangeTable(state->estate, list_make1(rte));
-		state->result_rel = makeNode(ResultRelInfo);
-		ExecInitResultRelation(state->estate, state->result_rel, 1);
-		rel = state->result_rel->ri_RelationDesc;
-		ExecOpenIndices(state->result_rel, false);
-		state->slot = table_slot_create(rel, &state->estate->es_tupleTable);
-		/*
-		 * The slots firing the table's triggers needs, made now: made while
-		 * a row goes in, they would pin the table's descriptor under the
-		 * statement's resource owner, which ends before they do.
-		 */
-		if (state->result_rel->ri_TrigDesc != NULL)
-		{
-			(void) ExecGetTriggerOldSlot(state->estate, state->result_rel);
-			(void) ExecGetTriggerNewSlot(state->estate, state->result_rel);
-		}
-		map_columns(state, rel, leadqual);
-		prepare_defaults(state, rel);
-		state->index_relids = RelationGetIndexList(rel);
-		borrow_relations(state, false);
+		state->result_rel->ri_TrigOldSlot = ExecInitExtraTupleSlot(state->estate, tupdesc, slot_ops);
+		state->result_rel->ri_TrigNewSlot = ExecInitExtraTupleSlot(state->estate, tupdesc, slot_ops);
 	}
-	PG_FINALLY();
-	{
-		CurrentResourceOwner = caller_owner;
-		MemoryContextSwitchTo(caller_cxt);
-	}
-	PG_END_TRY();
+	map_columns(state, rel, leadqual);
+	prepare_defaults(state, rel);
+	state->index_relids = RelationGetIndexList(rel);
+	borrow_relations(state, false);
+	MemoryContextSwitchTo(caller_cxt);
 
 	state->next = open_tables;
 	open_tables = state;
@@ -312,19 +307,14 @@ open_table(LqOwnInsert *insert)
 static void
 close_table(LqOwnTableState *state)
 {
-	ResourceOwner caller_owner = CurrentResourceOwner;
 	LqOwnTableState **link = &open_tables;
 
 	while (*link != state)
 		link = &(*link)->next;
 	*link = state->next;
 	state->insert->state = NULL;
-
-	/* the slots' pins, released by the owner that holds them */
-	CurrentResourceOwner = TopTransactionResourceOwner;
 	ExecResetTupleTable(state->estate->es_tupleTable, false);
 	FreeExecutorState(state->estate);
-	CurrentResourceOwner = caller_owner;
 	pfree(state);
 }
 
