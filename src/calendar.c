@@ -533,7 +533,6 @@ business_add(const LqCalendar *calendar, TimestampTz from, const Interval *amoun
 	return true;
 }
 
-
 /*
  * leadqual.business_time_add(calendar, from, amount): the due time; see
  * lq_business_add().  Infinite "from" returns itself, as timestamptz +

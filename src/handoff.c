@@ -8,8 +8,8 @@
  * policies in force are cached, due times computed from the cached
  * calendars, and the clocks written straight into leadqual.sla_clock (like
  * the outbox rows, through lq_insert_as_owner()) or with plans kept for the
- * backend, as the extension's owner, with no PL/pgSQL on the way.  Owner assignment and a
- * change of owner are still SQL (leadqual._assign_owner() and
+ * backend, as the extension's owner, with no PL/pgSQL on the way.  Owner
+ * assignment and a change of owner are still SQL (leadqual._assign_owner() and
  * _owner_changed() in the install script), called the same way.  The
  * triggers call this file: qualify() assigns the owner before the row is
  * written, so the row carries it; log_transition() reports the change once
@@ -180,6 +180,7 @@ static LqOwnInsert clock_insert = {
 
 static void forget_policies(Oid relid);
 static void forget_outbox(Oid relid);
+static void forget_touch_index(Oid relid);
 
 /*
  * One relcache callback for this file's caches (PostgreSQL has ten slots
@@ -190,6 +191,7 @@ handoff_relcache_changed(Datum arg pg_attribute_unused(), Oid relid)
 {
 	forget_policies(relid);
 	forget_outbox(relid);
+	forget_touch_index(relid);
 }
 
 static void
@@ -578,14 +580,12 @@ write_handoff(const LqTransition *transition, int64 transition_id,
 	values[0] = ObjectIdGetDatum(transition->lead_table);
 	values[1] = CStringGetTextDatum(transition->lead_id);
 	values[2] = Int64GetDatum(transition_id);
-	nulls[3] = transition->from_stage == LQ_STAGE_INVALID;
-	values[3] = nulls[3] ? (Datum) 0
-		: CStringGetDatum(lq_stage_name(transition->from_stage));
+	values[3] = lq_own_label(transition->from_stage == LQ_STAGE_INVALID ? NULL
+							 : lq_stage_name(transition->from_stage), &nulls[3]);
 	values[4] = CStringGetDatum(lq_stage_name(transition->to_stage));
 	values[5] = transition->score;
 	nulls[5] = transition->score_isnull;
-	nulls[6] = owner == NULL;
-	values[6] = nulls[6] ? (Datum) 0 : CStringGetTextDatum(owner);
+	values[6] = lq_own_text(owner, &nulls[6]);
 	values[7] = CStringGetDatum(lq_via_name(transition->via));
 	values[8] = TimestampTzGetDatum(at);
 	lq_insert_as_owner(&outbox_insert, values, nulls, NULL);
@@ -619,6 +619,53 @@ stop_clocks_on_exit(Oid lead_table, const char *lead_id, LqStage stage, Timestam
 }
 
 /*
+ * leadqual.touch and its index on (lead_table, lead_id, touched_at), with
+ * the columns the first-touch probe reads, until a relcache invalidation
+ * of either.
+ */
+typedef struct LqTouchIndex
+{
+	Oid			table;			/* InvalidOid: not looked up */
+	Oid			index;
+	AttrNumber	lead_table;
+	AttrNumber	lead_id;
+	AttrNumber	touched_at;
+	AttrNumber	id;
+} LqTouchIndex;
+
+static LqTouchIndex touch_index;
+
+static void
+forget_touch_index(Oid relid)
+{
+	if (relid == InvalidOid || relid == touch_index.table || relid == touch_index.index)
+		touch_index.table = InvalidOid;
+}
+
+/* leadqual.touch, opened with AccessShareLock, and its index. */
+static Relation
+open_touch_index(void)
+{
+	Oid			leadqual;
+	Relation	touch;
+
+	if (OidIsValid(touch_index.table))
+		return table_open(touch_index.table, AccessShareLock);
+	watch_relcache();
+	leadqual = get_namespace_oid("leadqual", false);
+	touch = table_open(get_relname_relid("touch", leadqual), AccessShareLock);
+	touch_index.index = get_relname_relid("touch_lead_idx", leadqual);
+	if (!OidIsValid(touch_index.index))
+		elog(ERROR, "leadqual: index leadqual.touch_lead_idx is missing");
+	touch_index.lead_table = attnameAttNum(touch, "lead_table", false);
+	touch_index.lead_id = attnameAttNum(touch, "lead_id", false);
+	touch_index.touched_at = attnameAttNum(touch, "touched_at", false);
+	touch_index.id = attnameAttNum(touch, "id", false);
+	touch_index.table = RelationGetRelid(touch);
+	return touch;
+}
+
+/*
  * The lead's first touch at or after "since" (in touched_at, then id
  * order), read straight from the index leadqual.touch_lead_idx on
  * (lead_table, lead_id, touched_at) with the transaction's snapshot: the
@@ -629,36 +676,31 @@ static bool
 first_touch_since(Oid lead_table, const char *lead_id, TimestampTz since,
 				  int64 *touch_id, TimestampTz *touched_at)
 {
-	Oid			leadqual = get_namespace_oid("leadqual", false);
-	Relation	touch = table_open(get_relname_relid("touch", leadqual), AccessShareLock);
-	Oid			index = get_relname_relid("touch_lead_idx", leadqual);
+	Relation	touch = open_touch_index();
 	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	TupleDesc	tupdesc = RelationGetDescr(touch);
-	AttrNumber	id_attnum = attnameAttNum(touch, "id", false);
-	AttrNumber	at_attnum = attnameAttNum(touch, "touched_at", false);
 	ScanKeyData keys[3];
 	SysScanDesc scan;
 	HeapTuple	row;
 	bool		found = false;
 
-	if (!OidIsValid(index))
-		elog(ERROR, "leadqual: index leadqual.touch_lead_idx is missing");
-	ScanKeyEntryInitialize(&keys[0], 0, attnameAttNum(touch, "lead_table", false),
+	ScanKeyEntryInitialize(&keys[0], 0, touch_index.lead_table,
 						   BTEqualStrategyNumber, InvalidOid, InvalidOid,
 						   F_OIDEQ, ObjectIdGetDatum(lead_table));
-	ScanKeyEntryInitialize(&keys[1], 0, attnameAttNum(touch, "lead_id", false),
+	ScanKeyEntryInitialize(&keys[1], 0, touch_index.lead_id,
 						   BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
 						   F_TEXTEQ, CStringGetTextDatum(lead_id));
-	ScanKeyEntryInitialize(&keys[2], 0, at_attnum,
+	ScanKeyEntryInitialize(&keys[2], 0, touch_index.touched_at,
 						   BTGreaterEqualStrategyNumber, InvalidOid, InvalidOid,
 						   F_TIMESTAMPTZ_GE, TimestampTzGetDatum(since));
-	scan = systable_beginscan(touch, index, true, snapshot, 3, keys);
+	scan = systable_beginscan(touch, touch_index.index, true, snapshot, 3, keys);
 	/* the index gives touched_at order; among equal times, the lowest id */
 	while (HeapTupleIsValid(row = systable_getnext(scan)))
 	{
 		bool		isnull;
-		TimestampTz at = DatumGetTimestampTz(heap_getattr(row, at_attnum, tupdesc, &isnull));
-		int64		id = DatumGetInt64(heap_getattr(row, id_attnum, tupdesc, &isnull));
+		TimestampTz at = DatumGetTimestampTz(heap_getattr(row, touch_index.touched_at,
+														  tupdesc, &isnull));
+		int64		id = DatumGetInt64(heap_getattr(row, touch_index.id, tupdesc, &isnull));
 
 		if (found && at != *touched_at)
 			break;
@@ -718,8 +760,7 @@ start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 	values[3] = CStringGetDatum(lq_stage_name(stage));
 	values[4] = Int64GetDatum(entry_id);
 	values[5] = TimestampTzGetDatum(at);	/* entered_at */
-	nulls[6] = owner == NULL;
-	values[6] = nulls[6] ? (Datum) 0 : CStringGetTextDatum(owner);
+	values[6] = lq_own_text(owner, &nulls[6]);
 	values[7] = TimestampTzGetDatum(at);	/* started_at */
 	for (int i = 0; i < in_force->count; i++)
 	{

@@ -26,7 +26,7 @@
  * writer's do.  Between rows the state only borrows the relcache entries:
  * it is thrown away, never touching them again, when an invalidation of the
  * table or one of its indexes arrives or a subtransaction aborts (which may
- * release the locks).  It is freed before commit and dropped on abort.
+ * release the locks), and forgotten when the transaction ends.
  */
 #include "postgres.h"
 
@@ -81,20 +81,20 @@ static bool callbacks_registered = false;
 static void close_table(LqOwnTableState *state);
 static void borrow_relations(LqOwnTableState *state, bool take);
 
-/* Closes every table before commit; forgets them on abort. */
+/*
+ * Forgets every table when the transaction ends: between rows a table's
+ * state holds nothing but memory, which goes with the transaction.
+ */
 static void
 own_tables_xact(XactEvent event, void *arg pg_attribute_unused())
 {
 	switch (event)
 	{
-		case XACT_EVENT_PRE_COMMIT:
-		case XACT_EVENT_PRE_PREPARE:
-			while (open_tables != NULL)
-				close_table(open_tables);
-			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			/* the resource owner closes them; the memory goes with the xact */
+		case XACT_EVENT_PREPARE:
 			for (LqOwnTableState *state = open_tables; state != NULL; state = state->next)
 				state->insert->state = NULL;
 			open_tables = NULL;

@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "utils/builtins.h"
+
 /* The most columns an insert names. */
 #define LQ_OWN_TABLE_MAX_COLUMNS 16
 #define LQ_OWN_TABLE_MAX_RETURNING 2
@@ -31,6 +33,22 @@ typedef struct LqOwnInsert
 	const char *returning[LQ_OWN_TABLE_MAX_RETURNING];
 	LqOwnTableState *state;		/* the current transaction's, or NULL */
 } LqOwnInsert;
+
+/* A text value of an insert; NULL is null. */
+static inline Datum
+lq_own_text(const char *value, bool *isnull)
+{
+	*isnull = value == NULL;
+	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
+}
+
+/* An enum label of an insert, as the C string it is; NULL is null. */
+static inline Datum
+lq_own_label(const char *label, bool *isnull)
+{
+	*isnull = label == NULL;
+	return CStringGetDatum(label);
+}
 
 extern void lq_own_table_insert(LqOwnInsert *insert, const Datum *values,
 								const bool *isnull, Datum *returned);

@@ -87,18 +87,15 @@ log_transition(const LqTransition *transition, const char *owner, int64 *id,
 	memset(nulls, false, sizeof(nulls));
 	values[0] = ObjectIdGetDatum(transition->lead_table);
 	values[1] = CStringGetTextDatum(transition->lead_id);
-	nulls[2] = transition->from_stage == LQ_STAGE_INVALID;
-	values[2] = nulls[2] ? (Datum) 0
-		: CStringGetDatum(lq_stage_name(transition->from_stage));
+	values[2] = lq_own_label(transition->from_stage == LQ_STAGE_INVALID ? NULL
+							 : lq_stage_name(transition->from_stage), &nulls[2]);
 	values[3] = CStringGetDatum(lq_stage_name(transition->to_stage));
 	values[4] = transition->score;
 	nulls[4] = transition->score_isnull;
 	values[5] = NameGetDatum(&changed_by);
-	nulls[6] = transition->reason == NULL;
-	values[6] = nulls[6] ? (Datum) 0 : CStringGetTextDatum(transition->reason);
+	values[6] = lq_own_text(transition->reason, &nulls[6]);
 	values[7] = CStringGetDatum(lq_via_name(transition->via));
-	nulls[8] = owner == NULL;
-	values[8] = nulls[8] ? (Datum) 0 : CStringGetTextDatum(owner);
+	values[8] = lq_own_text(owner, &nulls[8]);
 
 	lq_insert_as_owner(lq_handoff_installed() ? &log_insert : &log_without_owner_insert,
 					   values, nulls, returned);
