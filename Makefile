@@ -25,10 +25,12 @@ OBJS = \
 	src/leadqual.o \
 	src/managed_row.o \
 	src/model_score.o \
+	src/own_index.o \
 	src/own_table.o \
 	src/pending.o \
 	src/qualify.o \
 	src/reject.o \
+	src/round_robin.o \
 	src/score.o \
 	src/stage_datum.o \
 	src/transition_log.o \

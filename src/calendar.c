@@ -561,6 +561,16 @@ lq_business_time_add(const char *calendar, TimestampTz from,
 						amount, caller, due);
 }
 
+/* See calendar.h. */
+bool
+lq_calendar_is_open(const char *calendar, TimestampTz at, const char *caller)
+{
+	if (TIMESTAMP_NOT_FINITE(at))
+		return false;
+	return lq_is_business_time(lookup_calendar(cstring_to_text(calendar), caller),
+							   to_core_instant(at, caller, "at"));
+}
+
 /* leadqual.is_business_time(calendar, at); never at the infinities. */
 PG_FUNCTION_INFO_V1(leadqual_is_business_time);
 Datum

@@ -18,4 +18,11 @@ extern bool lq_business_time_add(const char *calendar, TimestampTz from,
 								 const Interval *amount, const char *caller,
 								 TimestampTz *due);
 
+/*
+ * Whether "calendar" is open at "at", as leadqual.is_business_time() says.
+ * "caller" names the operation in messages.
+ */
+extern bool lq_calendar_is_open(const char *calendar, TimestampTz at,
+								const char *caller);
+
 #endif

@@ -8,12 +8,12 @@
  * policies in force are cached, due times computed from the cached
  * calendars, and the clocks written straight into leadqual.sla_clock (like
  * the outbox rows, through lq_insert_as_owner()) or with plans kept for the
- * backend, as the extension's owner, with no PL/pgSQL on the way.  Owner
- * assignment and a change of owner are still SQL (leadqual._assign_owner() and
- * _owner_changed() in the install script), called the same way.  The
- * triggers call this file: qualify() assigns the owner before the row is
- * written, so the row carries it; log_transition() reports the change once
- * it is.  A handoff is written to the outbox, leadqual.handoff, and
+ * backend, as the extension's owner, with no PL/pgSQL on the way.  So is a
+ * change of owner: the assignment and the turn round-robin took
+ * (round_robin.c) are recorded once the row is written, and the lead's
+ * clocks follow.  The triggers call this file: qualify() assigns the owner
+ * before the row is written, so the row carries it; log_transition()
+ * reports the change once it is.  A handoff is written to the outbox, leadqual.handoff, and
  * announced with a NOTIFY here; the clock work runs only for stages a
  * policy watches, so a promotion no SLA concerns costs no query beyond its
  * log entry and its outbox row.
@@ -54,30 +54,25 @@
 #include "leadqual.h"
 #include "managed_row.h"
 #include "model_score.h"
+#include "own_index.h"
+#include "round_robin.h"
+#include "stage_datum.h"
 #include "transition_log.h"
 #include "trust_boundary.h"
 
-static LqKeptQuery assign_query = {
-	"SELECT owner, turn_id FROM leadqual._assign_owner($1, $2, $3)",
+/* A lead's open clocks follow its new owner. */
+static LqKeptQuery clocks_follow_query = {
+	"UPDATE leadqual.sla_clock AS c SET owner = $3 "
+	"WHERE c.lead_table OPERATOR(pg_catalog.=) $1 AND c.lead_id OPERATOR(pg_catalog.=) $2 "
+	"AND c.stopped_at IS NULL "
+	"AND (c.owner OPERATOR(pg_catalog.=) $3) IS NOT TRUE AND (c.owner IS NOT NULL OR $3 IS NOT NULL)",
 	3, {REGCLASSOID, TEXTOID, TEXTOID}, NULL, 0
 };
 
-/*
- * Clears the round-robin turns earlier statements took and never confirmed
- * (their rows were skipped, or their statement failed under a savepoint),
- * skipping those another transaction is clearing: never waits.
- */
-static LqKeptQuery clear_turns_query = {
-	"DELETE FROM leadqual.owner_turn AS t WHERE t.id OPERATOR(pg_catalog.=) ANY ("
-	"SELECT u.id FROM leadqual.owner_turn AS u "
-	"WHERE NOT u.confirmed AND u.statement_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp() "
-	"FOR UPDATE SKIP LOCKED)",
-	0, {InvalidOid}, NULL, 0
-};
-
-static LqKeptQuery owner_changed_query = {
-	"SELECT leadqual._owner_changed($1, $2, $3, $4::leadqual.assignment_via, $5, $6)",
-	6, {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID}, NULL, 0
+/* Every change of a lead's owner. */
+static LqOwnInsert assignment_insert = {
+	"assignment", 6, {"lead_table", "lead_id", "owner", "assigned_at", "assigned_by", "via"},
+	1, {"id"}, NULL
 };
 
 static LqKeptQuery touches_query = {
@@ -86,9 +81,17 @@ static LqKeptQuery touches_query = {
 	1, {INT8ARRAYOID}, NULL, 0
 };
 
+/*
+ * Stops a lead's open clocks that a touch (id $4, at $3) stops: those
+ * started by then that stop on a first touch.
+ */
 static LqKeptQuery stop_touched_query = {
-	"SELECT leadqual._stop_clocks($1, $2, 'touch'::leadqual.sla_stopped_by, $3, "
-	"NULL::leadqual.lifecycle_stage, $4)",
+	"UPDATE leadqual.sla_clock AS c "
+	"SET stopped_at = $3, stopped_by = 'touch'::leadqual.sla_stopped_by, touch_id = $4, "
+	"business_time = leadqual.business_time_between(c.calendar, c.started_at, $3) "
+	"WHERE c.lead_table OPERATOR(pg_catalog.=) $1 AND c.lead_id OPERATOR(pg_catalog.=) $2 "
+	"AND c.stopped_at IS NULL AND c.started_at OPERATOR(pg_catalog.<=) $3 "
+	"AND c.stops_on OPERATOR(pg_catalog.<>) 'stage_exit'::leadqual.sla_stop",
 	4, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID, INT8OID}, NULL, 0
 };
 
@@ -178,9 +181,41 @@ static LqOwnInsert clock_insert = {
 	0, {NULL}, NULL
 };
 
+/* A lead's open clocks, and their owners. */
+static LqOwnIndex open_clocks = {
+	"sla_clock", "sla_clock_lead_idx", 2, {"stopped_at", "owner"},
+	LQ_OWN_INDEX_UNRESOLVED
+};
+
+/* The clock of a stage entry and policy, if started. */
+static LqOwnIndex entry_clocks = {
+	"sla_clock", "sla_clock_entry_id_policy_key", 1, {"id"},
+	LQ_OWN_INDEX_UNRESOLVED
+};
+
+/* A lead's log, newest last. */
+static LqOwnIndex lead_entries = {
+	"transition", "transition_lead_idx", 4, {"id", "to_stage", "changed_at", "owner"},
+	LQ_OWN_INDEX_UNRESOLVED
+};
+
+/* A lead's assignments, newest last. */
+static LqOwnIndex lead_assignments = {
+	"assignment", "assignment_lead_idx", 3, {"id", "assigned_at", "owner"},
+	LQ_OWN_INDEX_UNRESOLVED
+};
+
+/* A stage entry, as the log has it. */
+typedef struct LqEntry
+{
+	int64		id;
+	LqStage		stage;
+	TimestampTz at;
+	bool		had_owner;
+} LqEntry;
+
 static void forget_policies(Oid relid);
 static void forget_outbox(Oid relid);
-static void forget_touch_index(Oid relid);
 
 /*
  * One relcache callback for this file's caches (PostgreSQL has ten slots
@@ -191,7 +226,6 @@ handoff_relcache_changed(Datum arg pg_attribute_unused(), Oid relid)
 {
 	forget_policies(relid);
 	forget_outbox(relid);
-	forget_touch_index(relid);
 }
 
 static void
@@ -304,81 +338,35 @@ lq_row_owner(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
 }
 
 /*
- * Clears the unconfirmed turns of earlier statements, once a statement:
- * the turns are only ever older than the statement, so one pass finds
- * them all, where a pass for every pick would read the index of
- * unconfirmed turns, dead entries and all, once a promoted lead.  Needs
- * SPI connected.
- */
-static void
-clear_unconfirmed_turns(void)
-{
-	static LocalTransactionId cleared_in = InvalidLocalTransactionId;
-	static TimestampTz cleared_for = 0;
-	static SubTransactionId cleared_by = InvalidSubTransactionId;
-	TimestampTz statement = GetCurrentStatementStartTimestamp();
-
-	/* a subtransaction that rolled back took its DELETE with it */
-	if (cleared_in == MyProc->lxid && cleared_for == statement &&
-		cleared_by == GetCurrentSubTransactionId())
-		return;
-	lq_run_as_owner(&clear_turns_query, NULL, NULL, 0);
-	cleared_in = MyProc->lxid;
-	cleared_for = statement;
-	cleared_by = GetCurrentSubTransactionId();
-}
-
-/*
  * For a lead entering the stage its table promotes to: asks round-robin for
- * an owner (see leadqual._assign_owner()) and writes its answer into the
- * row.  Returns whether the owner changed; *turn_id is the turn to confirm
- * once the row is written (0: none).
+ * an owner (see round_robin.c) and writes its answer into the row.  Returns
+ * whether the owner changed; *turn is the turn taken, to record once the
+ * row is written (NULL: none).
  */
 bool
-lq_assign_owner(LqFiring *firing, const char *lead_id, int64 *turn_id)
+lq_assign_owner(LqFiring *firing, const char *lead_id, LqTurn **turn)
 {
 	LqTableConfig *config = firing->config;
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	bool		owner_isnull;
-	bool		turn_isnull;
-	Datum		picked;
-	char	   *owner = NULL;
+	char	   *owner;
 	int			attnum = config->owner_attnum;
 	Datum		value = (Datum) 0;
-	MemoryContext caller_cxt = CurrentMemoryContext;
+	bool		isnull;
 
-	*turn_id = 0;
+	*turn = NULL;
 	if (attnum == InvalidAttrNumber || !lq_handoff_installed())
 		return false;
-
-	values[0] = ObjectIdGetDatum(config->log_relid);
-	values[1] = CStringGetTextDatum(lead_id);
-	values[2] = lq_text_or_null(lq_row_owner(config, firing->tupdesc, firing->new_row),
-							 &nulls[2]);
-	lq_connect_spi();
-	clear_unconfirmed_turns();
-	lq_run_as_owner(&assign_query, values, nulls, 1);
-	if (SPI_processed == 0)
-	{
-		SPI_finish();
+	if (!lq_round_robin_pick(config->log_relid, lead_id,
+							 lq_row_owner(config, firing->tupdesc, firing->new_row),
+							 &owner, turn))
 		return false;			/* the lead keeps its owner */
-	}
-	picked = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &owner_isnull);
-	if (!owner_isnull)
-		owner = MemoryContextStrdup(caller_cxt, TextDatumGetCString(picked));
-	*turn_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-										   2, &turn_isnull));
-	if (turn_isnull)
-		*turn_id = 0;
-	SPI_finish();
 
 	/* the column's own input function: a domain's checks apply */
+	isnull = owner == NULL;
 	if (owner != NULL)
 		value = InputFunctionCall(&config->owner_input, owner,
 								  config->owner_typioparam, config->owner_typmod);
 	firing->new_row = heap_modify_tuple_by_cols(firing->new_row, firing->tupdesc,
-												1, &attnum, &value, &owner_isnull);
+												1, &attnum, &value, &isnull);
 	return true;
 }
 
@@ -618,89 +606,39 @@ stop_clocks_on_exit(Oid lead_table, const char *lead_id, LqStage stage, Timestam
 	lq_run_as_owner(&stop_on_exit_query, values, NULL, 0);
 }
 
-/*
- * leadqual.touch and its index on (lead_table, lead_id, touched_at), with
- * the columns the first-touch probe reads, until a relcache invalidation
- * of either.
- */
-typedef struct LqTouchIndex
-{
-	Oid			table;			/* InvalidOid: not looked up */
-	Oid			index;
-	AttrNumber	lead_table;
-	AttrNumber	lead_id;
-	AttrNumber	touched_at;
-	AttrNumber	id;
-} LqTouchIndex;
-
-static LqTouchIndex touch_index;
-
-static void
-forget_touch_index(Oid relid)
-{
-	if (relid == InvalidOid || relid == touch_index.table || relid == touch_index.index)
-		touch_index.table = InvalidOid;
-}
-
-/* leadqual.touch, opened with AccessShareLock, and its index. */
-static Relation
-open_touch_index(void)
-{
-	Oid			leadqual;
-	Relation	touch;
-
-	if (OidIsValid(touch_index.table))
-		return table_open(touch_index.table, AccessShareLock);
-	watch_relcache();
-	leadqual = get_namespace_oid("leadqual", false);
-	touch = table_open(get_relname_relid("touch", leadqual), AccessShareLock);
-	touch_index.index = get_relname_relid("touch_lead_idx", leadqual);
-	if (!OidIsValid(touch_index.index))
-		elog(ERROR, "leadqual: index leadqual.touch_lead_idx is missing");
-	touch_index.lead_table = attnameAttNum(touch, "lead_table", false);
-	touch_index.lead_id = attnameAttNum(touch, "lead_id", false);
-	touch_index.touched_at = attnameAttNum(touch, "touched_at", false);
-	touch_index.id = attnameAttNum(touch, "id", false);
-	touch_index.table = RelationGetRelid(touch);
-	return touch;
-}
+/* A lead's touches by time. */
+static LqOwnIndex lead_touches = {
+	"touch", "touch_lead_idx", 2, {"touched_at", "id"},
+	LQ_OWN_INDEX_UNRESOLVED
+};
 
 /*
  * The lead's first touch at or after "since" (in touched_at, then id
  * order), read straight from the index leadqual.touch_lead_idx on
- * (lead_table, lead_id, touched_at) with the transaction's snapshot: the
- * probe runs for every clock started, and almost always finds nothing.
- * False when there is none.  Reads leadqual's own table only, as any role.
+ * (lead_table, lead_id, touched_at): the probe runs for every clock
+ * started, and almost always finds nothing.  False when there is none.
  */
 static bool
 first_touch_since(Oid lead_table, const char *lead_id, TimestampTz since,
 				  int64 *touch_id, TimestampTz *touched_at)
 {
-	Relation	touch = open_touch_index();
-	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	TupleDesc	tupdesc = RelationGetDescr(touch);
+	LqOwnProbe	probe;
 	ScanKeyData keys[3];
-	SysScanDesc scan;
-	HeapTuple	row;
 	bool		found = false;
 
-	ScanKeyEntryInitialize(&keys[0], 0, touch_index.lead_table,
-						   BTEqualStrategyNumber, InvalidOid, InvalidOid,
-						   F_OIDEQ, ObjectIdGetDatum(lead_table));
-	ScanKeyEntryInitialize(&keys[1], 0, touch_index.lead_id,
-						   BTEqualStrategyNumber, InvalidOid, DEFAULT_COLLATION_OID,
-						   F_TEXTEQ, CStringGetTextDatum(lead_id));
-	ScanKeyEntryInitialize(&keys[2], 0, touch_index.touched_at,
-						   BTGreaterEqualStrategyNumber, InvalidOid, InvalidOid,
-						   F_TIMESTAMPTZ_GE, TimestampTzGetDatum(since));
-	scan = systable_beginscan(touch, touch_index.index, true, snapshot, 3, keys);
+	lq_own_probe_key(&keys[0], 1, BTEqualStrategyNumber, F_OIDEQ,
+					 ObjectIdGetDatum(lead_table));
+	lq_own_probe_key(&keys[1], 2, BTEqualStrategyNumber, F_TEXTEQ,
+					 CStringGetTextDatum(lead_id));
+	lq_own_probe_key(&keys[2], 3, BTGreaterEqualStrategyNumber, F_TIMESTAMPTZ_GE,
+					 TimestampTzGetDatum(since));
+	lq_own_probe_begin(&probe, &lead_touches, 3, keys, ForwardScanDirection);
 	/* the index gives touched_at order; among equal times, the lowest id */
-	while (HeapTupleIsValid(row = systable_getnext(scan)))
+	while (lq_own_probe_next(&probe))
 	{
 		bool		isnull;
-		TimestampTz at = DatumGetTimestampTz(heap_getattr(row, touch_index.touched_at,
-														  tupdesc, &isnull));
-		int64		id = DatumGetInt64(heap_getattr(row, touch_index.id, tupdesc, &isnull));
+		TimestampTz at = DatumGetTimestampTz(lq_own_probe_value(&probe, 1, &isnull));
+		int64		id = DatumGetInt64(lq_own_probe_value(&probe, 2, &isnull));
 
 		if (found && at != *touched_at)
 			break;
@@ -711,9 +649,7 @@ first_touch_since(Oid lead_table, const char *lead_id, TimestampTz since,
 		}
 		found = true;
 	}
-	systable_endscan(scan);
-	UnregisterSnapshot(snapshot);
-	table_close(touch, AccessShareLock);
+	lq_own_probe_end(&probe);
 	return found;
 }
 
@@ -738,17 +674,35 @@ stop_clocks_at_first_touch(Oid lead_table, const char *lead_id, TimestampTz star
 	lq_run_as_owner(&stop_touched_query, values, NULL, 0);
 }
 
+/* Whether the clock of stage entry entry_id and "policy" was started. */
+static bool
+clock_started(int64 entry_id, const char *policy)
+{
+	LqOwnProbe	probe;
+	ScanKeyData keys[2];
+	bool		started;
+
+	lq_own_probe_key(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(entry_id));
+	lq_own_probe_key(&keys[1], 2, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(policy));
+	lq_own_probe_begin(&probe, &entry_clocks, 2, keys, ForwardScanDirection);
+	started = lq_own_probe_next(&probe);
+	lq_own_probe_end(&probe);
+	return started;
+}
+
 /*
  * Starts a clock of each policy in force for the stage the lead entered (as
- * transition entry_id, at "at") that starts now: those that start on the
- * stage entry, and those that start with an owner, when the lead has one.
- * Each is due its target of business time after "at", by its calendar.
- * entry_id is new, so each (entry, policy) clock is started once.  Needs SPI
- * connected (for the first-touch check).
+ * transition entry_id, at entered_at) that starts now, at started_at: at
+ * the stage entry, those that start on it, and those that start with an
+ * owner when the lead came with one; at its first owner after the entry
+ * (on_assignment), those that start with an owner, unless one was started
+ * already.  Each is due its target of business time after started_at, by
+ * its calendar.  Needs SPI connected (for the first-touch stop).
  */
 static void
 start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
-			 LqStage stage, int64 entry_id, TimestampTz at, const char *owner)
+			 LqStage stage, int64 entry_id, TimestampTz entered_at,
+			 TimestampTz started_at, const char *owner, bool on_assignment)
 {
 	Datum		values[12];
 	bool		nulls[12];
@@ -759,29 +713,31 @@ start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 	values[2] = CStringGetTextDatum(lead_id);
 	values[3] = CStringGetDatum(lq_stage_name(stage));
 	values[4] = Int64GetDatum(entry_id);
-	values[5] = TimestampTzGetDatum(at);	/* entered_at */
+	values[5] = TimestampTzGetDatum(entered_at);
 	values[6] = lq_own_text(owner, &nulls[6]);
-	values[7] = TimestampTzGetDatum(at);	/* started_at */
+	values[7] = TimestampTzGetDatum(started_at);
 	for (int i = 0; i < in_force->count; i++)
 	{
 		const LqPolicy *policy = &in_force->policies[i];
 		TimestampTz due;
 
-		if (policy->stage != stage || (policy->starts_on_assignment && owner == NULL))
+		if (policy->stage != stage ||
+			(policy->starts_on_assignment ? owner == NULL : on_assignment) ||
+			(on_assignment && clock_started(entry_id, policy->name)))
 			continue;
 		lq_lock_clock_references(policy->name, policy->calendar);
 		values[0] = CStringGetTextDatum(policy->name);
 		values[8] = IntervalPGetDatum(&policy->target);
 		values[9] = CStringGetTextDatum(policy->calendar);
 		values[10] = CStringGetDatum(policy->stops_on);
-		nulls[11] = !lq_business_time_add(policy->calendar, at, &policy->target,
+		nulls[11] = !lq_business_time_add(policy->calendar, started_at, &policy->target,
 										  "leadqual: SLA clock", &due);
 		values[11] = TimestampTzGetDatum(due);
 		lq_insert_as_owner(&clock_insert, values, nulls, NULL);
 		started = true;
 	}
 	if (started)
-		stop_clocks_at_first_touch(lead_table, lead_id, at);
+		stop_clocks_at_first_touch(lead_table, lead_id, started_at);
 }
 
 /*
@@ -821,31 +777,135 @@ lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
 		stop_clocks_on_exit(transition->lead_table, transition->lead_id, from, at);
 	if ((in_force->watched_stages & (UINT32_C(1) << to)) != 0)
 		start_clocks(in_force, transition->lead_table, transition->lead_id, to,
-					 transition_id, at, owner);
+					 transition_id, at, at, owner, false);
+}
+
+/*
+ * Whether the lead's open clocks all have "owner" (NULL: none) already, by
+ * a probe of sla_clock_lead_idx: a change of owner updates them only when
+ * one does not.
+ */
+static bool
+open_clocks_follow(Oid lead_table, const char *lead_id, const char *owner)
+{
+	LqOwnProbe	probe;
+	bool		follow = true;
+
+	lq_own_probe_lead(&probe, &open_clocks, lead_table, lead_id, ForwardScanDirection);
+	while (follow && lq_own_probe_next(&probe))
+	{
+		bool		stopped_isnull;
+		bool		owner_isnull;
+		Datum		clock_owner;
+
+		(void) lq_own_probe_value(&probe, 1, &stopped_isnull);
+		if (!stopped_isnull)
+			continue;
+		clock_owner = lq_own_probe_value(&probe, 2, &owner_isnull);
+		follow = owner_isnull ? owner == NULL
+			: owner != NULL && strcmp(TextDatumGetCString(clock_owner), owner) == 0;
+	}
+	lq_own_probe_end(&probe);
+	return follow;
+}
+
+/* The lead's latest stage entry: its log's newest row.  False: none. */
+static bool
+latest_entry(Oid lead_table, const char *lead_id, LqEntry *entry)
+{
+	LqOwnProbe	probe;
+	bool		found;
+
+	lq_own_probe_lead(&probe, &lead_entries, lead_table, lead_id, BackwardScanDirection);
+	found = lq_own_probe_next(&probe);
+	if (found)
+	{
+		bool		isnull;
+
+		entry->id = DatumGetInt64(lq_own_probe_value(&probe, 1, &isnull));
+		entry->stage = lq_stage_from_datum(lq_own_probe_value(&probe, 2, &isnull));
+		entry->at = DatumGetTimestampTz(lq_own_probe_value(&probe, 3, &isnull));
+		(void) lq_own_probe_value(&probe, 4, &isnull);
+		entry->had_owner = !isnull;
+	}
+	lq_own_probe_end(&probe);
+	return found;
+}
+
+/*
+ * Whether the lead got an owner at or after "since" by an assignment other
+ * than "except".
+ */
+static bool
+owner_assigned_since(Oid lead_table, const char *lead_id, TimestampTz since, int64 except)
+{
+	LqOwnProbe	probe;
+	bool		assigned = false;
+
+	lq_own_probe_lead(&probe, &lead_assignments, lead_table, lead_id, BackwardScanDirection);
+	while (!assigned && lq_own_probe_next(&probe))
+	{
+		bool		isnull;
+		bool		owner_isnull;
+
+		(void) lq_own_probe_value(&probe, 3, &owner_isnull);
+		assigned = !owner_isnull &&
+			DatumGetInt64(lq_own_probe_value(&probe, 1, &isnull)) != except &&
+			DatumGetTimestampTz(lq_own_probe_value(&probe, 2, &isnull)) >= since;
+	}
+	lq_own_probe_end(&probe);
+	return assigned;
 }
 
 /*
  * After a lead's owner changed (or an inserted lead came with one): logs the
- * assignment and updates its clocks.  Needs SPI connected.
+ * assignment (by_round_robin: qualify() picked it), records the turn it
+ * took (if any), hands the
+ * lead's open clocks to the new owner, and starts the clocks that start on
+ * assignment.  An owner_assignment clock starts with the entry's first
+ * owner: at the entry when the lead entered with one (lq_stage_changed()
+ * starts it; "entered_now" says this change came with the entry), else at
+ * the first owner set after it.  A later owner is a reassignment, which the
+ * clock follows and which starts none, even for a policy that came into
+ * force after that first owner.  In C, as the owner, on leadqual's tables
+ * only.  Needs SPI connected.
  */
 void
 lq_owner_changed(Oid lead_table, const char *lead_id, const char *owner,
-				 bool by_round_robin, int64 turn_id)
+				 bool by_round_robin, const LqTurn *turn, bool entered_now)
 {
+	TimestampTz at = GetCurrentTimestamp();
 	Datum		values[6];
-	char		nulls[6];
-	/* the role making the change, before lq_run_as_owner switches it */
-	char	   *changed_by = GetUserNameFromId(GetUserId(), false);
+	bool		nulls[6] = {false, false, false, false, false, false};
+	Datum		assignment_id;
+	LqEntry		entry;
 
+	Assert(lead_id != NULL);
 	values[0] = ObjectIdGetDatum(lead_table);
-	nulls[0] = ' ';
-	values[1] = lq_text_or_null(lead_id, &nulls[1]);
-	values[2] = lq_text_or_null(owner, &nulls[2]);
-	values[3] = lq_text_or_null(by_round_robin ? "round_robin" : "manual", &nulls[3]);
-	values[4] = lq_text_or_null(changed_by, &nulls[4]);
-	values[5] = Int64GetDatum(turn_id);
-	nulls[5] = turn_id == 0 ? 'n' : ' ';
-	lq_run_as_owner(&owner_changed_query, values, nulls, 0);
+	values[1] = CStringGetTextDatum(lead_id);
+	values[2] = lq_own_text(owner, &nulls[2]);
+	values[3] = TimestampTzGetDatum(at);
+	/* the role making the change, before the insert switches it */
+	values[4] = DirectFunctionCall1(namein,
+									CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	values[5] = CStringGetDatum(by_round_robin ? "round_robin" : "manual");
+	lq_insert_as_owner(&assignment_insert, values, nulls, &assignment_id);
+	if (turn != NULL)
+		lq_turn_record(turn);
+
+	if (!open_clocks_follow(lead_table, lead_id, owner))
+	{
+		Datum		args[3] = {values[0], values[1], values[2]};
+		char		arg_nulls[3] = {' ', ' ', owner == NULL ? 'n' : ' '};
+
+		lq_run_as_owner(&clocks_follow_query, args, arg_nulls, 0);
+	}
+	if (owner == NULL || entered_now ||
+		!latest_entry(lead_table, lead_id, &entry) || entry.had_owner ||
+		owner_assigned_since(lead_table, lead_id, entry.at, DatumGetInt64(assignment_id)))
+		return;
+	start_clocks(current_policies(), lead_table, lead_id, entry.stage, entry.id,
+				 entry.at, at, owner, true);
 }
 
 /* One touch being applied, read from leadqual.touch. */

@@ -31,6 +31,7 @@
 
 #include "managed_row.h"
 #include "pending.h"
+#include "round_robin.h"
 #include "transition_log.h"
 
 typedef struct LqPendingKey
@@ -49,7 +50,7 @@ typedef struct LqDecision
 	char	   *reason;
 	bool		row_moving;
 	bool		owner_assigned;
-	int64		owner_turn;
+	LqTurn	   *turn;			/* in pending_cxt; handed over when taken */
 	SubTransactionId subxact;	/* filed in */
 	TimestampTz statement;		/* start of the top-level statement */
 } LqDecision;
@@ -171,7 +172,8 @@ lq_pending_push(Oid relid, const LqTransition *transition, bool row_moving)
 	decision->via = transition->via;
 	decision->row_moving = row_moving;
 	decision->owner_assigned = transition->owner_assigned;
-	decision->owner_turn = transition->owner_turn;
+	decision->turn = transition->turn == NULL ? NULL
+		: lq_turn_copy(transition->turn, pending_cxt);
 	decision->subxact = GetCurrentSubTransactionId();
 	decision->statement = GetCurrentStatementStartTimestamp();
 	decision->reason = transition->reason == NULL ? NULL
@@ -229,7 +231,7 @@ lq_pending_take(Oid relid, LqTransition *transition, LqPendingMatch match)
 		transition->via = decision->via;
 		transition->reason = decision->reason;	/* lives until xact end */
 		transition->owner_assigned = decision->owner_assigned;
-		transition->owner_turn = decision->owner_turn;
+		transition->turn = decision->turn;	/* lives until xact end */
 		transition->arrived_by_move = decision->row_moving;
 		if (previous == NULL)
 			entry->newest = decision->next;

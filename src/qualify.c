@@ -184,7 +184,7 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 		transition.to_stage == config->promote_to &&
 		transition.from_stage != config->promote_to)
 		transition.owner_assigned = lq_assign_owner(&firing, transition.lead_id,
-													&transition.owner_turn);
+													&transition.turn);
 
 	/*
 	 * leadqual.log_transition() logs the change once the row is written.  It

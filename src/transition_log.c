@@ -220,6 +220,7 @@ leadqual_log_transition(PG_FUNCTION_ARGS)
 	LqTableConfig *config;
 	LqTransition transition;
 	bool		stage_changed;
+	bool		logged;
 	bool		owner_changed;
 	char	   *owner;
 	char	   *old_owner;
@@ -241,7 +242,8 @@ leadqual_log_transition(PG_FUNCTION_ARGS)
 
 	lead_id = lq_row_lead_id(config, firing.tupdesc, firing.new_row);
 	memset(&transition, 0, sizeof(transition));
-	if (stage_changed && stage_change(&firing, &transition, lead_id))
+	logged = stage_changed && stage_change(&firing, &transition, lead_id);
+	if (logged)
 	{
 		int64		id;
 		TimestampTz at;
@@ -256,9 +258,11 @@ leadqual_log_transition(PG_FUNCTION_ARGS)
 	if (owner_changed && !transition.arrived_by_move && lq_handoff_installed())
 	{
 		lq_connect_spi();
-		lq_owner_changed(config->log_relid, lead_id, owner,
-						 transition.owner_assigned, transition.owner_turn);
+		lq_owner_changed(config->log_relid, lead_id, owner, transition.owner_assigned,
+						 transition.turn, logged);
 		SPI_finish();
 	}
+	if (transition.turn != NULL)
+		pfree(transition.turn);
 	return PointerGetDatum(NULL);
 }

@@ -21,7 +21,7 @@ typedef struct LqTransition
 	const char *reason;			/* NULL when none */
 	LqVia		via;
 	bool		owner_assigned; /* qualify() picked the owner round-robin */
-	int64		owner_turn;		/* the turn it took (0: none) */
+	struct LqTurn *turn;		/* the turn it took (NULL: none) */
 	bool		arrived_by_move;	/* the INSERT half of a row moving
 									 * between partitions */
 } LqTransition;

@@ -44,6 +44,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "own_index.h"
 #include "own_table.h"
 #include "trust_boundary.h"
 
@@ -62,6 +63,7 @@ forget_log_owner(Datum arg pg_attribute_unused(), Oid relid)
 	if (relid == InvalidOid || relid == cached_log_relid)
 		cached_log_owner = InvalidOid;
 	lq_own_tables_changed(relid);
+	lq_own_indexes_changed(relid);
 }
 
 static Oid

@@ -10,7 +10,7 @@
 -- the pool.
 \ir helpers/setup.psql
 
-SELECT plan(86);
+SELECT plan(87);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE ow_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -31,9 +31,8 @@ LANGUAGE sql STABLE AS $$
     FROM (SELECT coalesce(owner, '-') AS o, count(*) AS n FROM ow_leads WHERE id BETWEEN lo AND hi GROUP BY 1) AS t
 $$;
 
--- How many turns an owner took.
--- The turns an owner took that count: confirmed ones (a turn taken for a
--- row that was never written stays unconfirmed until the next pick drops it).
+-- How many turns an owner took (a turn is recorded, confirmed, once the row
+-- it was taken for is written).
 CREATE FUNCTION pg_temp.turns(who text) RETURNS bigint
 LANGUAGE sql STABLE AS $$ SELECT count(*) FROM leadqual.owner_turn WHERE owner = who AND confirmed $$;
 
@@ -243,8 +242,23 @@ SELECT is(pg_temp.turns('ow_up1') + pg_temp.turns('ow_up2') + pg_temp.turns('ow_
           'upsert: INSERT ... ON CONFLICT of an existing lead takes no round-robin turn');
 INSERT INTO ow_leads (id, score) VALUES (551, 60);
 SELECT is(pg_temp.owners(551, 551), 'ow_up2', 'upsert: the next new lead goes to the owner whose turn it was');
-SELECT is((SELECT count(*) FROM leadqual.owner_turn WHERE owner LIKE 'ow_up%' AND NOT confirmed), 0::bigint,
-          'upsert: the unconfirmed turns the skipped rows took are cleared by the next statement''s first pick');
+SELECT is((SELECT count(*) FROM leadqual.owner_turn WHERE owner LIKE 'ow_up%'),
+          (SELECT count(*) FROM leadqual.assignment WHERE owner LIKE 'ow_up%' AND via = 'round_robin'),
+          'upsert: a turn is recorded only for a row written: one a round-robin assignment');
+-- in one statement, a subtransaction that rolled back gives its turn back
+DO $$
+BEGIN
+    BEGIN
+        INSERT INTO ow_leads (id, score) VALUES (552, 60);
+        RAISE EXCEPTION 'undone';
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+    INSERT INTO ow_leads (id, score) VALUES (553, 60);
+END
+$$;
+SELECT is(coalesce(pg_temp.owners(552, 553), '') || ' ' || pg_temp.turns('ow_up3'), 'ow_up3 1',
+          'rollback: the turn of a rolled-back subtransaction goes to the next lead of the same statement');
 
 ------------------------------------------------------------------------------
 -- An owner already set is kept

@@ -122,10 +122,12 @@ SELECT throws_ok($$DELETE FROM leadqual.touch$$, '42501', NULL, 'app: cannot del
 SELECT throws_ok($$UPDATE leadqual.touch SET touched_at = touched_at - interval '1 hour'$$, '42501', NULL,
                  'app: cannot backdate recorded touches');
 SELECT throws_ok($$DELETE FROM leadqual.owner_turn$$, '42501', NULL, 'app: cannot reset round-robin');
-SELECT throws_ok($$SELECT * FROM leadqual._assign_owner('ro.handed', '2', NULL)$$, '42501', NULL,
-                 'app: cannot call the internal round-robin');
-SELECT throws_ok($$SELECT leadqual._stop_clocks('ro.handed', '1', 'touch', now(), NULL, NULL)$$, '42501', NULL,
-                 'app: cannot call the internal clock stopper');
+SELECT throws_ok($$INSERT INTO leadqual.owner_turn (owner, turn_start, turn_end) VALUES ('x', 0, 1)$$, '42501', NULL,
+                 'app: cannot take a round-robin turn by hand');
+SELECT throws_ok($$INSERT INTO leadqual.sla_clock (policy, lead_table, lead_id, stage, entry_id, entered_at,
+                                                  started_at, target, calendar, stops_on)
+                   VALUES ('mql', 'ro.handed', '1', 'mql', 0, now(), now(), '1 hour', '24x7', 'either')$$,
+                 '42501', NULL, 'app: cannot start a clock by hand');
 RESET ROLE;
 
 SET LOCAL ROLE lq_tap_ro_reporting;

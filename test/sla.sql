@@ -14,7 +14,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(149);
+SELECT plan(150);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -370,6 +370,13 @@ SELECT is((SELECT c.due_at FROM pg_temp.clock('20', 'sl_assign') AS c),
 UPDATE sl_leads SET owner = 'sl_cy' WHERE id = 20;
 SELECT is(pg_temp.clocks('20') || ' ' || (pg_temp.clock('20', 'sl_assign')).owner, 'sl_assign:open sl_cy',
           'assignment: a reassignment starts no second clock; the running one follows the owner');
+
+-- with the assignment log of the entry gone (rows deleted by hand), the
+-- next owner looks like the first, but the entry's clock is not started twice
+DELETE FROM leadqual.assignment WHERE lead_table = 'sl_leads'::regclass AND lead_id = '20';
+UPDATE sl_leads SET owner = 'sl_ed' WHERE id = 20;
+SELECT is(pg_temp.clocks('20') || ' ' || (pg_temp.clock('20', 'sl_assign')).owner, 'sl_assign:open sl_ed',
+          'assignment: an entry''s owner_assignment clock is started once, whatever the assignment log says');
 
 -- the owner set by the same UPDATE that enters the stage
 INSERT INTO sl_leads (id) VALUES (22);

@@ -43,15 +43,6 @@ GRANT SELECT ON @extschema@.owner, @extschema@.owner_turn, @extschema@.assignmen
                 @extschema@.sla_policy, @extschema@.sla_clock TO PUBLIC;
 GRANT INSERT ON @extschema@.touch TO PUBLIC;
 GRANT USAGE ON SEQUENCE @extschema@.touch_id_seq TO PUBLIC;
--- The internal functions that write run as the extension's owner, called
--- by the triggers and by _apply_touches(); nobody else needs them.
-REVOKE EXECUTE ON FUNCTION @extschema@._assign_owner(regclass, text, text),
-                           @extschema@._owner_changed(regclass, text, text, @extschema@.assignment_via, text, bigint),
-                           @extschema@._start_clocks(regclass, text, @extschema@.lifecycle_stage, bigint,
-                                                     timestamptz, text, timestamptz, @extschema@.sla_start[]),
-                           @extschema@._stop_clocks(regclass, text, @extschema@.sla_stopped_by, timestamptz,
-                                                    @extschema@.lifecycle_stage, bigint)
-    FROM PUBLIC;
 -- The handoff outbox: everyone reads it, like the other per-lead tables
 -- (each role the handoffs of the leads it could read); leadqual writes it
 -- as the owner.  A worker's role needs UPDATE to claim and acknowledge

@@ -3,58 +3,6 @@
 \echo Use "ALTER EXTENSION leadqual UPDATE TO '0.5.0'" to load this file. \quit
 
 ------------------------------------------------------------------------------
--- Reassignment starts no owner_assignment clock
-------------------------------------------------------------------------------
-
--- An owner_assignment clock starts with the first owner of a stage entry;
--- 0.4.0 also started one when a lead that entered with an owner, before the
--- policy was in force, was given to someone else.
-CREATE OR REPLACE FUNCTION @extschema@._owner_changed(leads regclass, lead_id text, owner text,
-                                           via @extschema@.assignment_via, changed_by text,
-                                           turn_id bigint)
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-SET enable_seqscan = off
-SET jit = off
-AS $changed$
-DECLARE
-    at timestamptz := clock_timestamp();
-    assignment_id bigint;
-    entry record;
-BEGIN
-    INSERT INTO @extschema@.assignment (lead_table, lead_id, owner, assigned_at, assigned_by, via)
-    VALUES (leads, lead_id, owner, at, changed_by, via)
-    RETURNING id INTO assignment_id;
-    -- the round-robin turn the row was written with counts
-    UPDATE @extschema@.owner_turn AS t SET confirmed = true WHERE t.id = turn_id;
-    UPDATE @extschema@.sla_clock AS c SET owner = _owner_changed.owner
-    WHERE c.lead_table = leads AND c.lead_id = _owner_changed.lead_id AND c.stopped_at IS NULL
-      AND c.owner IS DISTINCT FROM _owner_changed.owner;
-    IF owner IS NULL THEN
-        RETURN;
-    END IF;
-    SELECT t.id, t.to_stage, t.changed_at, t.owner INTO entry
-    FROM @extschema@.transition AS t
-    WHERE t.lead_table = leads AND t.lead_id = _owner_changed.lead_id
-    ORDER BY t.id DESC LIMIT 1;
-    -- An owner_assignment clock starts with the entry's first owner: at the
-    -- entry when the lead entered with one (log_transition() starts it), else
-    -- at the first owner set after it.  A later owner is a reassignment,
-    -- which the clock follows (above) and which starts none, even for a
-    -- policy that came into force after that first owner.
-    IF FOUND AND entry.owner IS NULL
-       AND NOT EXISTS (SELECT FROM @extschema@.assignment AS a
-                       WHERE a.lead_table = leads AND a.lead_id = _owner_changed.lead_id
-                         AND a.assigned_at >= entry.changed_at AND a.owner IS NOT NULL
-                         AND a.id <> assignment_id) THEN
-        PERFORM @extschema@._start_clocks(leads, lead_id, entry.to_stage, entry.id, entry.changed_at,
-                                          owner, at, '{owner_assignment}');
-    END IF;
-END
-$changed$;
-
-------------------------------------------------------------------------------
 -- Calendar zones only from the time zone database
 ------------------------------------------------------------------------------
 
@@ -221,106 +169,30 @@ CREATE POLICY lead_visible ON @extschema@.handoff
     USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
 
 ------------------------------------------------------------------------------
--- Round-robin that never waits: no deadlock between bulk and single-row
--- promotions
+-- Owners in C: round-robin that never waits, and a change of owner
 ------------------------------------------------------------------------------
 
--- A turn another transaction is taking, counted by a promotion that saw its
--- owner held (see _assign_owner()).
-ALTER TABLE @extschema@.owner_turn ADD COLUMN held_elsewhere boolean NOT NULL DEFAULT false;
-
-CREATE OR REPLACE FUNCTION @extschema@._assign_owner(leads regclass, lead_id text, current_owner text)
-RETURNS TABLE (owner text, turn_id bigint)
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-SET enable_seqscan = off
-SET jit = off
-AS $assign$
-DECLARE
-    at timestamptz := clock_timestamp();
-    rejected boolean := false;
-    latest_start numeric;
-    chosen record;
-    has_candidate boolean;
-    locked boolean;
-BEGIN
-    IF current_owner IS NOT NULL THEN
-        rejected := EXISTS (SELECT FROM @extschema@.transition AS t
-                            WHERE t.lead_table = leads AND t.lead_id = _assign_owner.lead_id
-                              AND t.to_stage IN ('recycled', 'disqualified')
-                              AND t.owner = current_owner);
-        IF NOT rejected THEN
-            RETURN;
-        END IF;
-    END IF;
-    -- (qualify() has cleared the turns earlier statements left unconfirmed,
-    -- once a statement: see lq_assign_owner().  The queries below leave
-    -- them out anyway.)
-    LOOP
-        latest_start := COALESCE((SELECT t.turn_start FROM @extschema@.owner_turn AS t
-                                  WHERE t.confirmed OR t.statement_at >= statement_timestamp()
-                                  ORDER BY t.id DESC LIMIT 1), 0);
-        WITH pool AS (
-            SELECT o.name, o.weight, o.calendar,
-                   greatest(COALESCE(last.turn_end, 0), latest_start) AS next_start
-            FROM @extschema@.owner AS o
-            LEFT JOIN LATERAL (SELECT t.turn_end FROM @extschema@.owner_turn AS t
-                               WHERE t.owner = o.name
-                                 AND (t.confirmed OR t.statement_at >= statement_timestamp())
-                               ORDER BY t.id DESC LIMIT 1) AS last ON true
-            WHERE o.active)
-        SELECT p.name, p.next_start, p.next_start + 1 / p.weight AS next_end INTO chosen
-        FROM pool AS p
-        WHERE (p.calendar IS NULL OR @extschema@.is_business_time(p.calendar, at))
-          -- never to an owner who rejected this lead
-          AND NOT EXISTS (SELECT FROM @extschema@.transition AS t
-                          WHERE t.lead_table = leads AND t.lead_id = _assign_owner.lead_id
-                            AND t.to_stage IN ('recycled', 'disqualified') AND t.owner = p.name)
-        ORDER BY p.next_start, p.next_start + 1 / p.weight, p.name
-        LIMIT 1;
-        has_candidate := FOUND;
-        EXIT WHEN NOT has_candidate;
-        PERFORM FROM @extschema@.owner AS o WHERE o.name = chosen.name FOR NO KEY UPDATE SKIP LOCKED;
-        locked := FOUND;
-        -- held by another transaction: its turn there is counted once a
-        -- statement, and the pick looks again; an owner counted already and
-        -- still first gets the turn without the lock
-        EXIT WHEN locked OR EXISTS (SELECT FROM @extschema@.owner_turn AS t
-                                    WHERE t.owner = chosen.name AND t.held_elsewhere
-                                      AND t.statement_at >= statement_timestamp());
-        INSERT INTO @extschema@.owner_turn (owner, turn_start, turn_end, taken_at, held_elsewhere)
-        VALUES (chosen.name, chosen.next_start, chosen.next_end, at, true);
-    END LOOP;
-    IF NOT has_candidate THEN
-        IF rejected THEN
-            owner := NULL;
-            turn_id := NULL;
-            RETURN NEXT;
-        END IF;
-        RETURN;
-    END IF;
-    INSERT INTO @extschema@.owner_turn (owner, turn_start, turn_end, taken_at)
-    VALUES (chosen.name, chosen.next_start, chosen.next_end, at)
-    RETURNING id INTO turn_id;
-    -- Under REPEATABLE READ or SERIALIZABLE the queries above read the
-    -- transaction's snapshot, which can miss a turn another transaction
-    -- took and committed since.  Updating the owner makes the next such
-    -- transaction fail with a serialization error instead of repeating the
-    -- pick; one that could lock no owner fails at once, since it cannot
-    -- know.  (Not under READ COMMITTED, where it would only leave row
-    -- versions behind.)
-    IF current_setting('transaction_isolation') <> 'read committed' THEN
-        IF NOT locked THEN
-            RAISE EXCEPTION 'leadqual: could not pick an owner for lead % of table %: every available owner''s turn is being taken by another transaction', lead_id, leads
-                USING ERRCODE = 'serialization_failure',
-                      HINT = 'Retry the transaction, or promote under READ COMMITTED, where promotions pass each other.';
-        END IF;
-        UPDATE @extschema@.owner AS o SET active = o.active WHERE o.name = chosen.name;
-    END IF;
-    owner := chosen.name;
-    RETURN NEXT;
-END
-$assign$;
+-- qualify() picks owners in C (src/round_robin.c), with the statement's
+-- turns in memory, and log_transition() records a turn, the assignment and
+-- what follows for the clocks, in C, once the row is written; nothing calls
+-- _start_clocks() any more.  A turn is
+-- written confirmed, so none is ever left unconfirmed: those 0.4.0 left go.
+-- An owner_assignment clock now starts only with the first owner of a stage
+-- entry; 0.4.0 also started one when a lead that entered with an owner,
+-- before the policy was in force, was given to someone else.
+DROP FUNCTION @extschema@._assign_owner(regclass, text, text);
+DROP FUNCTION @extschema@._owner_changed(regclass, text, text, @extschema@.assignment_via, text, bigint);
+DROP FUNCTION @extschema@._start_clocks(regclass, text, @extschema@.lifecycle_stage, bigint,
+                                        timestamptz, text, timestamptz, @extschema@.sla_start[]);
+-- _apply_touches() stops the clocks a touch stops with a kept UPDATE too:
+-- no PL/pgSQL, and no planner-forcing SET, runs once a touch.
+DROP FUNCTION @extschema@._stop_clocks(regclass, text, @extschema@.sla_stopped_by, timestamptz,
+                                       @extschema@.lifecycle_stage, bigint);
+DELETE FROM @extschema@.owner_turn WHERE NOT confirmed;
+DROP INDEX @extschema@.owner_turn_unconfirmed_idx;
+ALTER TABLE @extschema@.owner_turn ALTER COLUMN confirmed SET DEFAULT true;
+COMMENT ON TABLE @extschema@.owner_turn IS
+    'The turns owners took in round-robin assignment, newest last; leadqual.assignment logs what the leads got';
 
 ------------------------------------------------------------------------------
 -- Clocks name their policy and calendar without foreign keys
@@ -350,42 +222,3 @@ CREATE TRIGGER clock_references AFTER UPDATE OF name OR DELETE ON @extschema@.ca
 CREATE TRIGGER clock_references_truncate AFTER TRUNCATE ON @extschema@.calendar
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._clock_references('calendar');
 
-CREATE OR REPLACE FUNCTION @extschema@._start_clocks(leads regclass, lead_id text, stage @extschema@.lifecycle_stage,
-                                          entry_id bigint, entered_at timestamptz, owner text,
-                                          started_at timestamptz, starting @extschema@.sla_start[])
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-SET enable_seqscan = off
-SET jit = off
-AS $start$
-DECLARE
-    first_touch record;
-BEGIN
-    -- what a foreign key's check would lock: see _clock_references()
-    PERFORM FROM @extschema@.sla_policy AS p, @extschema@.calendar AS k
-    WHERE p.name IN (SELECT f.name FROM @extschema@._policies_in_force(_start_clocks.stage) AS f
-                     WHERE f.starts_on = ANY (starting))
-      AND k.name = p.calendar
-    FOR KEY SHARE OF p, k;
-    INSERT INTO @extschema@.sla_clock AS c
-        (policy, lead_table, lead_id, stage, entry_id, entered_at, owner, started_at,
-         target, calendar, stops_on, due_at)
-    SELECT p.name, leads, _start_clocks.lead_id, _start_clocks.stage, _start_clocks.entry_id,
-           _start_clocks.entered_at, _start_clocks.owner, _start_clocks.started_at,
-           p.target, p.calendar, p.stops_on,
-           @extschema@.business_time_add(p.calendar, _start_clocks.started_at, p.target)
-    FROM @extschema@._policies_in_force(_start_clocks.stage) AS p
-    WHERE p.starts_on = ANY (starting)
-    ON CONFLICT DO NOTHING;
-    IF FOUND THEN
-        SELECT t.id, t.touched_at INTO first_touch
-        FROM @extschema@.touch AS t
-        WHERE t.lead_table = leads AND t.lead_id = _start_clocks.lead_id AND t.touched_at >= _start_clocks.started_at
-        ORDER BY t.touched_at, t.id LIMIT 1;
-        IF FOUND THEN
-            PERFORM @extschema@._stop_clocks(leads, lead_id, 'touch', first_touch.touched_at, NULL, first_touch.id);
-        END IF;
-    END IF;
-END
-$start$;

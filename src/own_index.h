@@ -1,0 +1,79 @@
+/*
+ * own_index.h
+ *		Probes of leadqual's own tables straight through one of their
+ *		indexes, with no SQL on the way (own_index.c): the few lookups the
+ *		triggers make a row, which a query would plan and start each time.
+ */
+#ifndef LQ_OWN_INDEX_H
+#define LQ_OWN_INDEX_H
+
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/sdir.h"
+#include "access/htup.h"
+#include "access/skey.h"
+#include "storage/lock.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
+
+#define LQ_OWN_INDEX_MAX_COLUMNS 8
+
+/*
+ * An index of a table in schema leadqual, and the table's columns a probe
+ * reads: the columns are looked up by name at first use and kept until a
+ * relcache invalidation of either relation.
+ */
+typedef struct LqOwnIndex
+{
+	const char *relname;
+	const char *indexname;
+	int			ncolumns;
+	const char *columns[LQ_OWN_INDEX_MAX_COLUMNS];
+	/* looked up */
+	Oid			table;			/* InvalidOid: not yet, or forgotten */
+	Oid			index;
+	AttrNumber	attnums[LQ_OWN_INDEX_MAX_COLUMNS];
+	struct LqOwnIndex *next_known;
+	/* both relations locked in this transaction, unless a subxact aborted */
+	LocalTransactionId locked_in;
+	uint64		locked_generation;
+} LqOwnIndex;
+
+/* The looked-up fields of an LqOwnIndex initializer. */
+#define LQ_OWN_INDEX_UNRESOLVED InvalidOid, InvalidOid, {0}, NULL, InvalidLocalTransactionId, 0
+
+/* One probe under way. */
+typedef struct LqOwnProbe
+{
+	LqOwnIndex *index;
+	Relation	table;
+	Relation	indexrel;
+	Snapshot	snapshot;
+	SysScanDesc scan;
+	ScanDirection direction;
+	HeapTuple	row;
+} LqOwnProbe;
+
+/*
+ * Keys are on the index's leading columns, key i (from 1) on index column
+ * i; "direction" orders the rows as the index does, or backwards.  Column
+ * numbers of values are positions in LqOwnIndex.columns, from 1.
+ */
+extern void lq_own_probe_begin(LqOwnProbe *probe, LqOwnIndex *index,
+							   int nkeys, ScanKey keys, ScanDirection direction);
+extern void lq_own_probe_lead(LqOwnProbe *probe, LqOwnIndex *index,
+							  Oid lead_table, const char *lead_id,
+							  ScanDirection direction);
+extern bool lq_own_probe_next(LqOwnProbe *probe);
+extern Datum lq_own_probe_value(LqOwnProbe *probe, int column, bool *isnull);
+extern void lq_own_probe_end(LqOwnProbe *probe);
+
+/* Key i of a probe: "value" equal to (or as "strategy" says) index column i. */
+extern void lq_own_probe_key(ScanKey key, int column, StrategyNumber strategy,
+							 RegProcedure procedure, Datum value);
+
+extern void lq_own_indexes_changed(Oid relid);
+extern uint64 lq_aborted_subtransactions(void);
+
+#endif							/* LQ_OWN_INDEX_H */
