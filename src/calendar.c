@@ -562,6 +562,19 @@ lq_business_time_add(const char *calendar, TimestampTz from,
 }
 
 /* See calendar.h. */
+Interval *
+lq_business_time_between(const char *calendar, TimestampTz from, TimestampTz to,
+						 const char *caller)
+{
+	require_finite(from, caller, "from");
+	require_finite(to, caller, "to");
+	return duration_to_interval(lq_business_between(lookup_calendar(cstring_to_text(calendar),
+																	caller),
+													to_core_instant(from, caller, "from"),
+													to_core_instant(to, caller, "to")));
+}
+
+/* See calendar.h. */
 bool
 lq_calendar_is_open(const char *calendar, TimestampTz at, const char *caller)
 {

@@ -19,6 +19,14 @@ extern bool lq_business_time_add(const char *calendar, TimestampTz from,
 								 TimestampTz *due);
 
 /*
+ * The business time in [from, to) by "calendar", as
+ * leadqual.business_time_between() computes it, in the current memory
+ * context.  Errors as that function does.
+ */
+extern Interval *lq_business_time_between(const char *calendar, TimestampTz from,
+										  TimestampTz to, const char *caller);
+
+/*
  * Whether "calendar" is open at "at", as leadqual.is_business_time() says.
  * "caller" names the operation in messages.
  */

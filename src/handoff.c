@@ -60,15 +60,6 @@
 #include "transition_log.h"
 #include "trust_boundary.h"
 
-/* A lead's open clocks follow its new owner. */
-static LqKeptQuery clocks_follow_query = {
-	"UPDATE leadqual.sla_clock AS c SET owner = $3 "
-	"WHERE c.lead_table OPERATOR(pg_catalog.=) $1 AND c.lead_id OPERATOR(pg_catalog.=) $2 "
-	"AND c.stopped_at IS NULL "
-	"AND (c.owner OPERATOR(pg_catalog.=) $3) IS NOT TRUE AND (c.owner IS NOT NULL OR $3 IS NOT NULL)",
-	3, {REGCLASSOID, TEXTOID, TEXTOID}, NULL, 0
-};
-
 /* Every change of a lead's owner. */
 static LqOwnInsert assignment_insert = {
 	"assignment", 6, {"lead_table", "lead_id", "owner", "assigned_at", "assigned_by", "via"},
@@ -79,20 +70,6 @@ static LqKeptQuery touches_query = {
 	"SELECT o.id, o.lead_table, o.lead_id, o.touched_at FROM leadqual.touch AS o "
 	"WHERE o.id OPERATOR(pg_catalog.=) ANY ($1) ORDER BY o.touched_at, o.id",
 	1, {INT8ARRAYOID}, NULL, 0
-};
-
-/*
- * Stops a lead's open clocks that a touch (id $4, at $3) stops: those
- * started by then that stop on a first touch.
- */
-static LqKeptQuery stop_touched_query = {
-	"UPDATE leadqual.sla_clock AS c "
-	"SET stopped_at = $3, stopped_by = 'touch'::leadqual.sla_stopped_by, touch_id = $4, "
-	"business_time = leadqual.business_time_between(c.calendar, c.started_at, $3) "
-	"WHERE c.lead_table OPERATOR(pg_catalog.=) $1 AND c.lead_id OPERATOR(pg_catalog.=) $2 "
-	"AND c.stopped_at IS NULL AND c.started_at OPERATOR(pg_catalog.<=) $3 "
-	"AND c.stops_on OPERATOR(pg_catalog.<>) 'stage_exit'::leadqual.sla_stop",
-	4, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID, INT8OID}, NULL, 0
 };
 
 /* One handoff into the outbox, in the transaction that made it. */
@@ -161,18 +138,6 @@ static LqKeptQuery open_clock_stages_query = {
 	0, {InvalidOid}, NULL, 0
 };
 
-/* Stops a lead's clocks that leaving the stage stops. */
-static LqKeptQuery stop_on_exit_query = {
-	"UPDATE leadqual.sla_clock AS c "
-	"SET stopped_at = $3, stopped_by = 'stage_exit'::leadqual.sla_stopped_by, "
-	"business_time = leadqual.business_time_between(c.calendar, c.started_at, $3) "
-	"WHERE c.lead_table OPERATOR(pg_catalog.=) $1 AND c.lead_id OPERATOR(pg_catalog.=) $2 "
-	"AND c.stopped_at IS NULL AND c.started_at OPERATOR(pg_catalog.<=) $3 "
-	"AND c.stops_on OPERATOR(pg_catalog.<>) 'first_touch'::leadqual.sla_stop "
-	"AND c.stage OPERATOR(pg_catalog.=) $4::leadqual.lifecycle_stage",
-	4, {REGCLASSOID, TEXTOID, TIMESTAMPTZOID, TEXTOID}, NULL, 0
-};
-
 /* One clock, for a stage entry just logged. */
 static LqOwnInsert clock_insert = {
 	"sla_clock", 12,
@@ -183,7 +148,8 @@ static LqOwnInsert clock_insert = {
 
 /* A lead's open clocks, and their owners. */
 static LqOwnIndex open_clocks = {
-	"sla_clock", "sla_clock_lead_idx", 2, {"stopped_at", "owner"},
+	"sla_clock", "sla_clock_lead_idx", 6,
+	{"stopped_at", "owner", "started_at", "stage", "stops_on", "calendar"},
 	LQ_OWN_INDEX_UNRESOLVED
 };
 
@@ -593,17 +559,181 @@ leadqual_handoff_retention(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(result);
 }
 
+/*
+ * A change of a lead's open clocks: leaving a stage stops those of the
+ * stage that stop on exit; a touch stops those started by then that stop
+ * on a first touch; a new owner takes them all.
+ */
+typedef enum LqClockChangeKind
+{
+	LQ_CLOCKS_STAGE_EXIT,
+	LQ_CLOCKS_TOUCH,
+	LQ_CLOCKS_NEW_OWNER
+} LqClockChangeKind;
+
+typedef struct LqClockChange
+{
+	LqClockChangeKind kind;
+	TimestampTz at;				/* of the exit or the touch */
+	LqStage		stage;			/* the stage left */
+	int64		touch_id;
+	const char *owner;			/* the new owner; NULL: none */
+} LqClockChange;
+
+/* The columns of an open clock a change looks at. */
+typedef struct LqClockFields
+{
+	bool		open;
+	TimestampTz started_at;
+	LqStage		stage;
+	char	   *stops_on;
+	char	   *owner;			/* NULL: none */
+	char	   *calendar;
+} LqClockFields;
+
+/* Reads column "column" of open_clocks from a probe's row or a slot. */
+typedef Datum (*LqClockColumn) (void *source, int column, bool *isnull);
+
+static Datum
+probe_column(void *source, int column, bool *isnull)
+{
+	return lq_own_probe_value((LqOwnProbe *) source, column, isnull);
+}
+
+static Datum
+slot_column(void *source, int column, bool *isnull)
+{
+	return slot_getattr((TupleTableSlot *) source, open_clocks.attnums[column - 1], isnull);
+}
+
+static void
+read_clock(LqClockColumn column, void *source, LqClockFields *clock)
+{
+	bool		isnull;
+	Datum		owner;
+
+	(void) column(source, 1, &isnull);
+	clock->open = isnull;
+	owner = column(source, 2, &isnull);
+	clock->owner = isnull ? NULL : TextDatumGetCString(owner);
+	clock->started_at = DatumGetTimestampTz(column(source, 3, &isnull));
+	clock->stage = lq_stage_from_datum(column(source, 4, &isnull));
+	clock->stops_on = DatumGetCString(DirectFunctionCall1(enum_out, column(source, 5, &isnull)));
+	clock->calendar = TextDatumGetCString(column(source, 6, &isnull));
+}
+
+/* Whether the change applies to the clock. */
+static bool
+clock_changes(const LqClockChange *change, const LqClockFields *clock)
+{
+	if (!clock->open)
+		return false;
+	switch (change->kind)
+	{
+		case LQ_CLOCKS_STAGE_EXIT:
+			return clock->started_at <= change->at && clock->stage == change->stage &&
+				strcmp(clock->stops_on, "first_touch") != 0;
+		case LQ_CLOCKS_TOUCH:
+			return clock->started_at <= change->at &&
+				strcmp(clock->stops_on, "stage_exit") != 0;
+		case LQ_CLOCKS_NEW_OWNER:
+			return (clock->owner == NULL) != (change->owner == NULL) ||
+				(clock->owner != NULL && strcmp(clock->owner, change->owner) != 0);
+	}
+	pg_unreachable();
+}
+
+/* A clock stopped, with the business time it ran, by its calendar. */
+static LqOwnUpdate clock_stop = {
+	"sla_clock", 4, {"stopped_at", "stopped_by", "touch_id", "business_time"},
+	0, {NULL}, NULL
+};
+
+/* A clock handed to another owner. */
+static LqOwnUpdate clock_owner = {
+	"sla_clock", 1, {"owner"}, 0, {NULL}, NULL
+};
+
+/* lq_own_table_update()'s revise: the clock as the change leaves it. */
+static bool
+revise_clock(TupleTableSlot *row, Datum *values, bool *isnull, void *arg)
+{
+	const LqClockChange *change = arg;
+	LqClockFields clock;
+
+	read_clock(slot_column, row, &clock);
+	if (!clock_changes(change, &clock))
+		return false;
+	if (change->kind == LQ_CLOCKS_NEW_OWNER)
+	{
+		values[0] = lq_own_text(change->owner, &isnull[0]);
+		return true;
+	}
+	values[0] = TimestampTzGetDatum(change->at);
+	isnull[0] = false;
+	values[1] = lq_own_label(change->kind == LQ_CLOCKS_TOUCH ? "touch" : "stage_exit", &isnull[1]);
+	values[2] = Int64GetDatum(change->touch_id);
+	isnull[2] = change->kind != LQ_CLOCKS_TOUCH;
+	values[3] = IntervalPGetDatum(lq_business_time_between(clock.calendar, clock.started_at,
+														   change->at, "leadqual: SLA clock"));
+	isnull[3] = false;
+	return true;
+}
+
+/*
+ * Applies the change to the lead's open clocks it concerns: finds them
+ * through sla_clock_lead_idx, then updates each, as the owner, as it is
+ * once locked (lq_own_table_update()).  No query: a plan kept for the
+ * session could scan the whole table for every change.  Needs SPI
+ * connected (a calendar may have to be loaded).
+ */
+static void
+change_open_clocks(Oid lead_table, const char *lead_id, const LqClockChange *change)
+{
+	LqOwnProbe	probe;
+	ItemPointerData *tids = NULL;
+	int			count = 0;
+	int			allocated = 0;
+
+	lq_own_probe_lead(&probe, &open_clocks, lead_table, lead_id, ForwardScanDirection);
+	while (lq_own_probe_next(&probe))
+	{
+		LqClockFields clock;
+
+		read_clock(probe_column, &probe, &clock);
+		if (!clock_changes(change, &clock))
+			continue;
+		if (count == allocated)
+		{
+			allocated = Max(4, 2 * allocated);
+			tids = tids == NULL ? palloc(sizeof(ItemPointerData) * allocated)
+				: repalloc(tids, sizeof(ItemPointerData) * allocated);
+		}
+		tids[count++] = probe.row->t_self;
+	}
+	lq_own_probe_end(&probe);
+	for (int i = 0; i < count; i++)
+		(void) lq_update_as_owner(change->kind == LQ_CLOCKS_NEW_OWNER ? &clock_owner : &clock_stop,
+								  &tids[i], revise_clock, (void *) change);
+}
+
 /* Stops the lead's clocks that leaving "stage" stops, at "at". */
 static void
 stop_clocks_on_exit(Oid lead_table, const char *lead_id, LqStage stage, TimestampTz at)
 {
-	Datum		values[4];
+	LqClockChange change = {LQ_CLOCKS_STAGE_EXIT, at, stage, 0, NULL};
 
-	values[0] = ObjectIdGetDatum(lead_table);
-	values[1] = CStringGetTextDatum(lead_id);
-	values[2] = TimestampTzGetDatum(at);
-	values[3] = CStringGetTextDatum(lq_stage_name(stage));
-	lq_run_as_owner(&stop_on_exit_query, values, NULL, 0);
+	change_open_clocks(lead_table, lead_id, &change);
+}
+
+/* Stops the lead's clocks that touch touch_id, at touched_at, stops. */
+static void
+stop_clocks_by_touch(Oid lead_table, const char *lead_id, int64 touch_id,
+					 TimestampTz touched_at)
+{
+	LqClockChange change = {LQ_CLOCKS_TOUCH, touched_at, LQ_STAGE_INVALID, touch_id, NULL};
+
+	change_open_clocks(lead_table, lead_id, &change);
 }
 
 /* A lead's touches by time. */
@@ -661,17 +791,11 @@ first_touch_since(Oid lead_table, const char *lead_id, TimestampTz since,
 static void
 stop_clocks_at_first_touch(Oid lead_table, const char *lead_id, TimestampTz started_at)
 {
-	Datum		values[4];
 	int64		touch_id;
 	TimestampTz touched_at;
 
-	if (!first_touch_since(lead_table, lead_id, started_at, &touch_id, &touched_at))
-		return;
-	values[0] = ObjectIdGetDatum(lead_table);
-	values[1] = CStringGetTextDatum(lead_id);
-	values[2] = TimestampTzGetDatum(touched_at);
-	values[3] = Int64GetDatum(touch_id);
-	lq_run_as_owner(&stop_touched_query, values, NULL, 0);
+	if (first_touch_since(lead_table, lead_id, started_at, &touch_id, &touched_at))
+		stop_clocks_by_touch(lead_table, lead_id, touch_id, touched_at);
 }
 
 /* Whether the clock of stage entry entry_id and "policy" was started. */
@@ -737,7 +861,11 @@ start_clocks(const LqPolicies *in_force, Oid lead_table, const char *lead_id,
 		started = true;
 	}
 	if (started)
+	{
+		/* the probe of the clocks to stop must see those just started */
+		CommandCounterIncrement();
 		stop_clocks_at_first_touch(lead_table, lead_id, started_at);
+	}
 }
 
 /*
@@ -778,35 +906,6 @@ lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
 	if ((in_force->watched_stages & (UINT32_C(1) << to)) != 0)
 		start_clocks(in_force, transition->lead_table, transition->lead_id, to,
 					 transition_id, at, at, owner, false);
-}
-
-/*
- * Whether the lead's open clocks all have "owner" (NULL: none) already, by
- * a probe of sla_clock_lead_idx: a change of owner updates them only when
- * one does not.
- */
-static bool
-open_clocks_follow(Oid lead_table, const char *lead_id, const char *owner)
-{
-	LqOwnProbe	probe;
-	bool		follow = true;
-
-	lq_own_probe_lead(&probe, &open_clocks, lead_table, lead_id, ForwardScanDirection);
-	while (follow && lq_own_probe_next(&probe))
-	{
-		bool		stopped_isnull;
-		bool		owner_isnull;
-		Datum		clock_owner;
-
-		(void) lq_own_probe_value(&probe, 1, &stopped_isnull);
-		if (!stopped_isnull)
-			continue;
-		clock_owner = lq_own_probe_value(&probe, 2, &owner_isnull);
-		follow = owner_isnull ? owner == NULL
-			: owner != NULL && strcmp(TextDatumGetCString(clock_owner), owner) == 0;
-	}
-	lq_own_probe_end(&probe);
-	return follow;
 }
 
 /* The lead's latest stage entry: its log's newest row.  False: none. */
@@ -893,12 +992,10 @@ lq_owner_changed(Oid lead_table, const char *lead_id, const char *owner,
 	if (turn != NULL)
 		lq_turn_record(turn);
 
-	if (!open_clocks_follow(lead_table, lead_id, owner))
 	{
-		Datum		args[3] = {values[0], values[1], values[2]};
-		char		arg_nulls[3] = {' ', ' ', owner == NULL ? 'n' : ' '};
+		LqClockChange change = {LQ_CLOCKS_NEW_OWNER, at, LQ_STAGE_INVALID, 0, owner};
 
-		lq_run_as_owner(&clocks_follow_query, args, arg_nulls, 0);
+		change_open_clocks(lead_table, lead_id, &change);
 	}
 	if (owner == NULL || entered_now ||
 		!latest_entry(lead_table, lead_id, &entry) || entry.had_owner ||
@@ -1075,17 +1172,9 @@ leadqual_apply_touches(PG_FUNCTION_ARGS)
 		if (touches[i].config != NULL)
 			lock_touched_lead(&touches[i]);
 	for (int i = 0; i < count; i++)
-	{
-		Datum		values[4];
-
-		if (touches[i].config == NULL)
-			continue;
-		values[0] = ObjectIdGetDatum(touches[i].lead_table);
-		values[1] = CStringGetTextDatum(touches[i].lead_id);
-		values[2] = TimestampTzGetDatum(touches[i].touched_at);
-		values[3] = Int64GetDatum(touches[i].id);
-		lq_run_as_owner(&stop_touched_query, values, NULL, 0);
-	}
+		if (touches[i].config != NULL)
+			stop_clocks_by_touch(touches[i].lead_table, touches[i].lead_id,
+								 touches[i].id, touches[i].touched_at);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -1,7 +1,8 @@
 /*
  * own_table.c
  *		Rows written straight into leadqual's own tables: the log, the SLA
- *		clocks, the outbox.
+ *		clocks, the outbox, the assignments and round-robin turns; and the
+ *		clocks updated there.
  *
  * A promotion writes a row into each of those tables.  Through SPI, every
  * row pays for starting and ending an executor and for switching snapshots,
@@ -9,7 +10,10 @@
  * per transaction, with its indexes, defaults and constraints prepared, and
  * every row goes in the way logical replication applies one: heap and index
  * insert, NOT NULL and CHECK constraints, and the table's triggers (the
- * foreign-key checks) fired before the call returns.
+ * foreign-key checks) fired before the call returns.  An update (a clock
+ * stopped, or handed to another owner) locks the row first, at the version
+ * an UPDATE statement would update, and lets the caller decide on it as it
+ * is then.
  *
  * Only trust_boundary.c calls this, as the extension's owner, for tables in
  * schema leadqual whose columns are of built-in types or leadqual's own: the
@@ -64,6 +68,7 @@ struct LqOwnTableState
 	EState	   *estate;
 	ResultRelInfo *result_rel;
 	TupleTableSlot *slot;
+	TupleTableSlot *new_slot;	/* an update's new row; NULL for inserts */
 	AttrNumber	attnums[LQ_OWN_TABLE_MAX_COLUMNS];	/* of the given columns */
 	bool		is_enum[LQ_OWN_TABLE_MAX_COLUMNS];
 	FmgrInfo	enum_in[LQ_OWN_TABLE_MAX_COLUMNS];
@@ -235,9 +240,9 @@ borrow_relations(LqOwnTableState *state, bool take)
 	}
 }
 
-/* Opens the table for this transaction's inserts. */
+/* Opens the table for this transaction's inserts, or its updates. */
 static LqOwnTableState *
-open_table(LqOwnInsert *insert)
+open_table(LqOwnInsert *insert, bool for_update)
 {
 	Oid			leadqual = get_namespace_oid("leadqual", false);
 	Oid			relid = get_relname_relid(insert->relname, leadqual);
@@ -288,8 +293,11 @@ open_table(LqOwnInsert *insert)
 		state->result_rel->ri_TrigOldSlot = ExecInitExtraTupleSlot(state->estate, tupdesc, slot_ops);
 		state->result_rel->ri_TrigNewSlot = ExecInitExtraTupleSlot(state->estate, tupdesc, slot_ops);
 	}
+	if (for_update)
+		state->new_slot = ExecInitExtraTupleSlot(state->estate, tupdesc, &TTSOpsVirtual);
 	map_columns(state, rel, leadqual);
-	prepare_defaults(state, rel);
+	if (!for_update)
+		prepare_defaults(state, rel);
 	state->index_relids = RelationGetIndexList(rel);
 	borrow_relations(state, false);
 	MemoryContextSwitchTo(caller_cxt);
@@ -319,6 +327,30 @@ close_table(LqOwnTableState *state)
 }
 
 /*
+ * Puts the values of the insert's or update's columns into the slot being
+ * filled, an enum's label converted to the enum.
+ */
+static void
+put_given_values(LqOwnTableState *state, TupleTableSlot *slot, const Datum *values,
+				 const bool *isnull)
+{
+	for (int i = 0; i < state->insert->ncolumns; i++)
+	{
+		int			index = state->attnums[i] - 1;
+
+		slot->tts_isnull[index] = isnull[i];
+		if (isnull[i])
+			slot->tts_values[index] = (Datum) 0;
+		else if (state->is_enum[i])
+			slot->tts_values[index] = InputFunctionCall(&state->enum_in[i],
+														DatumGetCString(values[i]),
+														state->enum_typioparam[i], -1);
+		else
+			slot->tts_values[index] = values[i];
+	}
+}
+
+/*
  * Inserts one row into leadqual.<insert->relname>: the given values, and
  * the defaults of the columns not given.  Fires the table's triggers (its
  * foreign-key checks) before it returns.  Puts the values of the
@@ -337,8 +369,9 @@ lq_own_table_insert(LqOwnInsert *insert, const Datum *values, const bool *isnull
 	if (state != NULL && state->stale)
 		close_table(state);
 	if (insert->state == NULL)
-		open_table(insert);
+		open_table(insert, false);
 	state = insert->state;
+	Assert(state->new_slot == NULL);
 	estate = state->estate;
 	slot = state->slot;
 	econtext = GetPerTupleExprContext(estate);
@@ -354,20 +387,7 @@ lq_own_table_insert(LqOwnInsert *insert, const Datum *values, const bool *isnull
 		slot->tts_values[index] = ExecEvalExpr(state->defaults[i], econtext,
 											   &slot->tts_isnull[index]);
 	}
-	for (int i = 0; i < insert->ncolumns; i++)
-	{
-		int			index = state->attnums[i] - 1;
-
-		slot->tts_isnull[index] = isnull[i];
-		if (isnull[i])
-			slot->tts_values[index] = (Datum) 0;
-		else if (state->is_enum[i])
-			slot->tts_values[index] = InputFunctionCall(&state->enum_in[i],
-														DatumGetCString(values[i]),
-														state->enum_typioparam[i], -1);
-		else
-			slot->tts_values[index] = values[i];
-	}
+	put_given_values(state, slot, values, isnull);
 	ExecStoreVirtualTuple(slot);
 
 	estate->es_output_cid = GetCurrentCommandId(true);
@@ -389,4 +409,98 @@ lq_own_table_insert(LqOwnInsert *insert, const Datum *values, const bool *isnull
 		Assert(!value_isnull);
 		returned[i] = datumCopy(value, attr->attbyval, attr->attlen);
 	}
+}
+
+/*
+ * Sets the update's columns of one row of leadqual.<update->relname>, the
+ * row at "tid" or, under READ COMMITTED, its newest version (as an UPDATE
+ * statement would update it): locks the row FOR NO KEY UPDATE, waiting for
+ * a transaction that holds it, then lets "revise" decide on the row as it
+ * is now and give the new values.  Indexes, constraints and the table's
+ * triggers as for an insert.  Returns whether the row was updated: not
+ * when it was deleted meanwhile, or changed already by the current command,
+ * or "revise" left it.  Under REPEATABLE READ a row changed since the
+ * snapshot fails with 40001, as an UPDATE would.  Then makes the change
+ * visible to what the command reads next.
+ */
+bool
+lq_own_table_update(LqOwnUpdate *update, ItemPointer tid, LqOwnRevise revise, void *arg)
+{
+	LqOwnTableState *state = update->state;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	TupleTableSlot *row;
+	TupleTableSlot *new_row;
+	EState	   *estate;
+	Relation	rel;
+	TM_FailureData failure;
+	TM_Result	locked;
+	Datum		values[LQ_OWN_TABLE_MAX_COLUMNS];
+	bool		isnull[LQ_OWN_TABLE_MAX_COLUMNS];
+	bool		updated = false;
+
+	if (state != NULL && state->stale)
+		close_table(state);
+	if (update->state == NULL)
+		open_table(update, true);
+	state = update->state;
+	Assert(state->new_slot != NULL);
+	estate = state->estate;
+	row = state->slot;
+	new_row = state->new_slot;
+
+	ResetExprContext(GetPerTupleExprContext(estate));
+	MemoryContextSwitchTo(GetPerTupleExprContext(estate)->ecxt_per_tuple_memory);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	estate->es_snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : InvalidSnapshot;
+	borrow_relations(state, true);
+	rel = state->result_rel->ri_RelationDesc;
+	locked = table_tuple_lock(rel, tid, estate->es_snapshot, row, estate->es_output_cid,
+							  LockTupleNoKeyExclusive, LockWaitBlock,
+							  IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							  &failure);
+	switch (locked)
+	{
+		case TM_Ok:
+			break;
+		case TM_Updated:
+		case TM_Deleted:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update of leadqual.%s",
+								update->relname),
+						 errhint("Retry the transaction.")));
+			/* deleted meanwhile (READ COMMITTED follows updates) */
+			break;
+		case TM_SelfModified:
+			/* changed by the current command already */
+			break;
+		default:
+			elog(ERROR, "leadqual: unexpected result %d locking a row of leadqual.%s",
+				 (int) locked, update->relname);
+	}
+	if (locked == TM_Ok && revise(row, values, isnull, arg))
+	{
+		EPQState	epqstate;
+
+		slot_getallattrs(row);
+		ExecClearTuple(new_row);
+		memcpy(new_row->tts_values, row->tts_values, sizeof(Datum) * row->tts_nvalid);
+		memcpy(new_row->tts_isnull, row->tts_isnull, sizeof(bool) * row->tts_nvalid);
+		put_given_values(state, new_row, values, isnull);
+		ExecStoreVirtualTuple(new_row);
+		EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
+		AfterTriggerBeginQuery();
+		ExecSimpleRelationUpdate(state->result_rel, estate, &epqstate, row, new_row);
+		AfterTriggerEndQuery(estate);
+		EvalPlanQualEnd(&epqstate);
+		updated = true;
+	}
+	ExecClearTuple(row);
+	ExecClearTuple(new_row);
+	borrow_relations(state, false);
+	MemoryContextSwitchTo(caller_cxt);
+	if (updated)
+		CommandCounterIncrement();
+	return updated;
 }

@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "executor/tuptable.h"
+#include "storage/itemptr.h"
 #include "utils/builtins.h"
 
 /* The most columns an insert names. */
@@ -50,8 +52,25 @@ lq_own_label(const char *label, bool *isnull)
 	return CStringGetDatum(label);
 }
 
+/*
+ * An update of rows of one of leadqual's tables, described as an insert
+ * is: the columns it sets, in the order of the values (nreturning 0).  A
+ * descriptor serves updates only, or inserts only.
+ */
+typedef LqOwnInsert LqOwnUpdate;
+
+/*
+ * Called with the row to update as it is now, locked: returns false to
+ * leave it as it is, else puts the new values of the update's columns in
+ * values[] and isnull[].
+ */
+typedef bool (*LqOwnRevise) (TupleTableSlot *row, Datum *values, bool *isnull,
+							 void *arg);
+
 extern void lq_own_table_insert(LqOwnInsert *insert, const Datum *values,
 								const bool *isnull, Datum *returned);
+extern bool lq_own_table_update(LqOwnUpdate *update, ItemPointer tid,
+								LqOwnRevise revise, void *arg);
 extern void lq_own_tables_changed(Oid relid);
 
 #endif							/* LQ_OWN_TABLE_H */

@@ -276,6 +276,22 @@ lq_insert_as_owner(LqOwnInsert *insert, const Datum *values, const bool *isnull,
 }
 
 /*
+ * Updates one row of one of leadqual's own tables as the owner of
+ * leadqual's tables, straight in the table (own_table.c): "revise" decides
+ * on the row once locked and gives the new values, plain, converted from
+ * leadqual's own data.  Returns whether the row was updated.
+ */
+bool
+lq_update_as_owner(LqOwnUpdate *update, ItemPointer tid, LqOwnRevise revise, void *arg)
+{
+	LqCaller	caller = become_owner();
+	bool		updated = lq_own_table_update(update, tid, revise, arg);
+
+	become_caller(caller);
+	return updated;
+}
+
+/*
  * Gives the query the text (and its parameters), for queries whose text
  * depends on a table's settings.  The plan stays while the text is the
  * same; a plan made for another text is left behind rather than freed: a

@@ -47,6 +47,10 @@ extern void lq_run_as_owner_latest(LqKeptQuery *query, Datum *values,
 extern void lq_insert_as_owner(LqOwnInsert *insert, const Datum *values,
 							   const bool *isnull, Datum *returned);
 
+/* Updates a row of one of leadqual's own tables as the owner. */
+extern bool lq_update_as_owner(LqOwnUpdate *update, ItemPointer tid,
+							   LqOwnRevise revise, void *arg);
+
 /* Gives a kept query its text, dropping its plan when the text changed. */
 extern void lq_set_kept_query(LqKeptQuery *query, const char *sql, int nargs,
 							  const Oid *argtypes, int cursor_options);
