@@ -46,6 +46,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "nodes/pg_list.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -219,25 +220,12 @@ current_line(void)
 	return &line;
 }
 
-/*
- * Marks who is available for the lead at "at": in calendar hours, and not
- * someone who rejected it; sets *current_rejected when its current owner
- * did.
- */
-static void
-mark_available(LqLine *pool, Oid lead_table, const char *lead_id,
-			   const char *current_owner, TimestampTz at, bool *current_rejected)
+/* The owners who rejected the lead: the owners its log has it leave with. */
+static List *
+lead_rejecters(Oid lead_table, const char *lead_id)
 {
 	LqOwnProbe	probe;
-
-	for (int i = 0; i < pool->count; i++)
-	{
-		LqCandidate *candidate = &pool->candidates[i];
-
-		candidate->available = candidate->calendar == NULL ||
-			lq_calendar_is_open(candidate->calendar, at, "leadqual: round-robin assignment");
-	}
-	*current_rejected = false;
+	List	   *rejecters = NIL;
 
 	lq_own_probe_lead(&probe, &lead_log, lead_table, lead_id, ForwardScanDirection);
 	while (lq_own_probe_next(&probe))
@@ -245,18 +233,40 @@ mark_available(LqLine *pool, Oid lead_table, const char *lead_id,
 		bool		isnull;
 		LqStage		to = lq_stage_from_datum(lq_own_probe_value(&probe, 1, &isnull));
 		Datum		owner = lq_own_probe_value(&probe, 2, &isnull);
-		char	   *rejecter;
 
-		if (isnull || (to != LQ_STAGE_RECYCLED && to != LQ_STAGE_DISQUALIFIED))
-			continue;
-		rejecter = TextDatumGetCString(owner);
-		if (current_owner != NULL && strcmp(rejecter, current_owner) == 0)
-			*current_rejected = true;
-		for (int i = 0; i < pool->count; i++)
-			if (strcmp(pool->candidates[i].name, rejecter) == 0)
-				pool->candidates[i].available = false;
+		if (!isnull && (to == LQ_STAGE_RECYCLED || to == LQ_STAGE_DISQUALIFIED))
+			rejecters = lappend(rejecters, TextDatumGetCString(owner));
 	}
 	lq_own_probe_end(&probe);
+	return rejecters;
+}
+
+static bool
+named_in(List *names, const char *name)
+{
+	ListCell   *cell;
+
+	foreach(cell, names)
+		if (strcmp(lfirst(cell), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Marks who is available for a lead at "at": in calendar hours, and not one
+ * of its rejecters.
+ */
+static void
+mark_available(LqLine *pool, List *rejecters, TimestampTz at)
+{
+	for (int i = 0; i < pool->count; i++)
+	{
+		LqCandidate *candidate = &pool->candidates[i];
+
+		candidate->available = !named_in(rejecters, candidate->name) &&
+			(candidate->calendar == NULL ||
+			 lq_calendar_is_open(candidate->calendar, at, "leadqual: round-robin assignment"));
+	}
 }
 
 /* Where the candidate's next turn starts. */
@@ -378,9 +388,10 @@ bool
 lq_round_robin_pick(Oid lead_table, const char *lead_id, const char *current_owner,
 					char **owner, LqTurn **turn)
 {
-	LqLine	   *pool = current_line();
 	TimestampTz at = GetCurrentTimestamp();
-	bool		rejected;
+	List	   *rejecters = lead_rejecters(lead_table, lead_id);
+	bool		rejected = current_owner != NULL && named_in(rejecters, current_owner);
+	LqLine	   *pool;
 	int			chosen;
 	LqCandidate *candidate;
 	Datum		start;
@@ -388,9 +399,10 @@ lq_round_robin_pick(Oid lead_table, const char *lead_id, const char *current_own
 
 	*owner = NULL;
 	*turn = NULL;
-	mark_available(pool, lead_table, lead_id, current_owner, at, &rejected);
 	if (current_owner != NULL && !rejected)
 		return false;
+	pool = current_line();
+	mark_available(pool, rejecters, at);
 
 	for (;;)
 	{
