@@ -118,7 +118,7 @@ open_table(LqOwnIndex *index, LOCKMODE lock)
 	if (OidIsValid(index->table))
 		return table_open(index->table, lock);
 	table = table_open(get_relname_relid(index->relname, get_namespace_oid("leadqual", false)),
-					   AccessShareLock);
+					   lock);
 	look_up(index, table);
 	for (LqOwnIndex *other = known_indexes; other != NULL; other = other->next_known)
 		known = known || other == index;
@@ -147,9 +147,11 @@ lq_own_probe_begin(LqOwnProbe *probe, LqOwnIndex *index, int nkeys, ScanKey keys
 {
 	LOCKMODE	lock = lock_needed(index);
 
+	/* relations looked up again may be new ones: lock them */
+	if (!OidIsValid(index->table))
+		lock = AccessShareLock;
 	probe->index = index;
 	probe->table = open_table(index, lock);
-	/* (a look-up, even when the lock was taken, locks the table again) */
 	probe->indexrel = index_open(index->index, lock);
 	Assert(nkeys <= IndexRelationGetNumberOfKeyAttributes(probe->indexrel));
 	for (int i = 0; i < nkeys; i++)
