@@ -34,6 +34,7 @@
 #include "utils/snapmgr.h"
 
 #include "clock_references.h"
+#include "own_index.h"
 #include "trust_boundary.h"
 
 static LqKeptQuery lock_policy_query = {
@@ -77,29 +78,19 @@ static LqKeptQuery any_clock_query = {
  */
 static List *locked_names = NIL;
 static LocalTransactionId locked_in = InvalidLocalTransactionId;
-static bool callback_registered = false;
-
-static void
-forget_locks_on_abort(SubXactEvent event, SubTransactionId mySubid pg_attribute_unused(),
-					  SubTransactionId parentSubid pg_attribute_unused(),
-					  void *arg pg_attribute_unused())
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-	{
-		locked_names = NIL;
-		locked_in = InvalidLocalTransactionId;
-	}
-}
+static uint64 locked_generation = 0;	/* lq_aborted_subtransactions() */
 
 static bool
 already_locked(const char *key)
 {
 	ListCell   *cell;
 
-	if (locked_in != MyProc->lxid)
+	if (locked_in != MyProc->lxid || locked_generation != lq_aborted_subtransactions())
 	{
-		locked_names = NIL;		/* the list went with its transaction */
+		/* the list went with its transaction, or its locks with a subxact */
+		locked_names = NIL;
 		locked_in = MyProc->lxid;
+		locked_generation = lq_aborted_subtransactions();
 	}
 	foreach(cell, locked_names)
 		if (strcmp(lfirst(cell), key) == 0)
@@ -147,11 +138,6 @@ lock_referenced(LqKeptQuery *query, const char *kind, const char *name,
 void
 lq_lock_clock_references(const char *policy, const char *calendar)
 {
-	if (!callback_registered)
-	{
-		RegisterSubXactCallback(forget_locks_on_abort, NULL);
-		callback_registered = true;
-	}
 	lock_referenced(&lock_policy_query, "policy", policy, "sla_policy");
 	lock_referenced(&lock_calendar_query, "calendar", calendar, "calendar");
 }

@@ -34,9 +34,11 @@
 static LqOwnIndex *known_indexes = NULL;
 
 /*
- * Subtransactions aborted in this backend: an abort releases the locks
- * taken since its start, so a probe locks its relations again, and the
- * round-robin line it counted picks in is read again.
+ * Subtransactions aborted in this backend.  An abort releases the locks and
+ * undoes the writes made since its start, so what was kept across it is
+ * redone: a probe locks its relations again, own_table.c reopens its
+ * tables, clock_references.c locks a clock's policy and calendar again,
+ * and round-robin reads its line again.
  */
 static uint64 aborted_subtransactions = 0;
 static bool subxact_callback_registered = false;

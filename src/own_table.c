@@ -56,6 +56,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "own_index.h"
 #include "own_table.h"
 
 struct LqOwnTableState
@@ -63,6 +64,7 @@ struct LqOwnTableState
 	LqOwnInsert *insert;		/* whose state this is */
 	LqOwnTableState *next;		/* the next table open in this transaction */
 	bool		stale;			/* reopen before the next row */
+	uint64		generation;		/* lq_aborted_subtransactions() at the open */
 	Oid			relid;
 	List	   *index_relids;	/* its indexes' */
 	EState	   *estate;
@@ -107,19 +109,6 @@ own_tables_xact(XactEvent event, void *arg pg_attribute_unused())
 		default:
 			break;
 	}
-}
-
-/*
- * A subtransaction that aborts may have aborted inside an insert: each table
- * is reopened before its next row.
- */
-static void
-own_tables_subxact(SubXactEvent event, SubTransactionId mySubid pg_attribute_unused(),
-				   SubTransactionId parentSubid pg_attribute_unused(),
-				   void *arg pg_attribute_unused())
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		lq_own_tables_changed(InvalidOid);
 }
 
 /*
@@ -259,7 +248,6 @@ open_table(LqOwnInsert *insert, bool for_update)
 	if (!callbacks_registered)
 	{
 		RegisterXactCallback(own_tables_xact, NULL);
-		RegisterSubXactCallback(own_tables_subxact, NULL);
 		callbacks_registered = true;
 	}
 
@@ -268,6 +256,7 @@ open_table(LqOwnInsert *insert, bool for_update)
 	state = palloc0(sizeof(LqOwnTableState));
 	state->insert = insert;
 	state->relid = relid;
+	state->generation = lq_aborted_subtransactions();
 	state->estate = CreateExecutorState();
 	MemoryContextSwitchTo(state->estate->es_query_cxt);
 	rte = makeNode(RangeTblEntry);
@@ -327,6 +316,26 @@ close_table(LqOwnTableState *state)
 }
 
 /*
+ * The state of the insert or update for this row: opened again when an
+ * invalidation made it stale, or a subtransaction aborted since it was
+ * opened (maybe inside an insert, and releasing its locks).
+ */
+static LqOwnTableState *
+current_state(LqOwnInsert *insert, bool for_update)
+{
+	LqOwnTableState *state = insert->state;
+
+	if (state != NULL &&
+		(state->stale || state->generation != lq_aborted_subtransactions()))
+		close_table(state);
+	if (insert->state == NULL)
+		open_table(insert, for_update);
+	state = insert->state;
+	Assert((state->new_slot != NULL) == for_update);
+	return state;
+}
+
+/*
  * Puts the values of the insert's or update's columns into the slot being
  * filled, an enum's label converted to the enum.
  */
@@ -360,18 +369,13 @@ void
 lq_own_table_insert(LqOwnInsert *insert, const Datum *values, const bool *isnull,
 					Datum *returned)
 {
-	LqOwnTableState *state = insert->state;
+	LqOwnTableState *state;
 	MemoryContext caller_cxt = CurrentMemoryContext;
 	TupleTableSlot *slot;
 	ExprContext *econtext;
 	EState	   *estate;
 
-	if (state != NULL && state->stale)
-		close_table(state);
-	if (insert->state == NULL)
-		open_table(insert, false);
-	state = insert->state;
-	Assert(state->new_slot == NULL);
+	state = current_state(insert, false);
 	estate = state->estate;
 	slot = state->slot;
 	econtext = GetPerTupleExprContext(estate);
@@ -426,7 +430,7 @@ lq_own_table_insert(LqOwnInsert *insert, const Datum *values, const bool *isnull
 bool
 lq_own_table_update(LqOwnUpdate *update, ItemPointer tid, LqOwnRevise revise, void *arg)
 {
-	LqOwnTableState *state = update->state;
+	LqOwnTableState *state;
 	MemoryContext caller_cxt = CurrentMemoryContext;
 	TupleTableSlot *row;
 	TupleTableSlot *new_row;
@@ -438,12 +442,7 @@ lq_own_table_update(LqOwnUpdate *update, ItemPointer tid, LqOwnRevise revise, vo
 	bool		isnull[LQ_OWN_TABLE_MAX_COLUMNS];
 	bool		updated = false;
 
-	if (state != NULL && state->stale)
-		close_table(state);
-	if (update->state == NULL)
-		open_table(update, true);
-	state = update->state;
-	Assert(state->new_slot != NULL);
+	state = current_state(update, true);
 	estate = state->estate;
 	row = state->slot;
 	new_row = state->new_slot;
