@@ -325,11 +325,3 @@ lq_connect_spi(void)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "leadqual: SPI_connect failed");
 }
-
-/* A text argument of an SPI query, and its null flag. */
-Datum
-lq_text_or_null(const char *value, char *null_flag)
-{
-	*null_flag = value == NULL ? 'n' : ' ';
-	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
-}

@@ -64,6 +64,5 @@ extern bool lq_handoff_installed(void);
 
 /* SPI helpers */
 extern void lq_connect_spi(void);
-extern Datum lq_text_or_null(const char *value, char *null_flag);
 
 #endif							/* LQ_TRUST_BOUNDARY_H */
