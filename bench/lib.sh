@@ -35,7 +35,8 @@ TRUNCATE bench.:"v";
 INSERT INTO bench.:"v" SELECT * FROM bench.:"seed";
 RESET session_replication_role;
 TRUNCATE leadqual.transition, leadqual.sla_clock, leadqual.handoff, leadqual.assignment,
-         leadqual.owner_turn, bench.plpgsql_transition, bench.minimal_transition;
+         leadqual.owner_turn, bench.plpgsql_transition, bench.minimal_transition,
+         bench.floor_transition, bench.floor_clock, bench.floor_handoff;
 VACUUM ANALYZE bench.:"v";
 CHECKPOINT;
 SQL

@@ -1,6 +1,7 @@
 -- Benchmark tables: the same leads with no trigger (the physical limit),
 -- managed by leadqual as a user gets it, managed with an owner column and
--- three owners, managed for the SLA-off diagnostic, with the hand-written
+-- three owners, managed for the SLA-off diagnostic, bare with leadqual's
+-- rows written set-based (the floor diagnostic), with the hand-written
 -- PL/pgSQL trigger of bench/plpgsql_equivalent.sql, and with the minimal
 -- PL/pgSQL trigger below.  Scores start below 50.
 \set ON_ERROR_STOP 1
@@ -66,6 +67,16 @@ CREATE TRIGGER minimal_qualify BEFORE UPDATE ON bench.leads_plpgsql_minimal
     FOR EACH ROW EXECUTE FUNCTION bench.minimal_qualify();
 CREATE TRIGGER plpgsql_qualify BEFORE INSERT OR UPDATE ON bench.leads_plpgsql
     FOR EACH ROW EXECUTE FUNCTION bench.plpgsql_qualify();
+
+-- Diagnostic, not a baseline: the rows leadqual writes a promotion (the log
+-- row, the SLA clock, the outbox row), written set-based with no trigger at
+-- all, into copies of leadqual's tables with the same columns, defaults and
+-- indexes.  bench/run times it as one statement with the bare UPDATE: the
+-- floor of any way of writing those rows.
+CREATE TABLE bench.leads_rows_floor (LIKE bench.leads_bare INCLUDING ALL);
+CREATE TABLE bench.floor_transition (LIKE leadqual.transition INCLUDING ALL);
+CREATE TABLE bench.floor_clock (LIKE leadqual.sla_clock INCLUDING ALL);
+CREATE TABLE bench.floor_handoff (LIKE leadqual.handoff INCLUDING ALL);
 
 -- Diagnostics, not baselines: what PostgreSQL's trigger machinery costs a
 -- row before any trigger code runs.  c_trigger has a BEFORE ROW trigger in C
