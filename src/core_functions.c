@@ -1,7 +1,7 @@
 /*
  * core_functions.c
- *		SQL wrappers of the plain-C cores: leadqual.seniority() and
- *		leadqual.decay().
+ *		SQL wrappers of the plain-C cores: leadqual.seniority(),
+ *		leadqual.decay() and leadqual._window_start().
  */
 #include "postgres.h"
 
@@ -9,6 +9,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_enum.h"
+#include "common/int.h"
 #include "datatype/timestamp.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -70,10 +71,7 @@ leadqual_seniority(PG_FUNCTION_ARGS)
 static double
 interval_seconds(const Interval *span)
 {
-	return span->time / (double) USECS_PER_SEC +
-		(double) (span->month / MONTHS_PER_YEAR) * DAYS_PER_YEAR * SECS_PER_DAY +
-		(double) (span->month % MONTHS_PER_YEAR) * DAYS_PER_MONTH * SECS_PER_DAY +
-		(double) span->day * SECS_PER_DAY;
+	return lq_span_seconds(span->month, span->day, span->time);
 }
 
 /*
@@ -100,4 +98,35 @@ leadqual_decay(PG_FUNCTION_ARGS)
 				 errhint("Pass a half-life such as '30 days', or NULL for no decay.")));
 	PG_RETURN_FLOAT8(lq_decay_weight(interval_seconds(PG_GETARG_INTERVAL_P(0)),
 									 half_life));
+}
+
+/*
+ * leadqual._window_start(as_of timestamptz, within interval): the instant
+ * within before as_of, in absolute time (see decay.h): the same in every
+ * session time zone, across daylight-saving changes.  Minus infinity when
+ * the window reaches back past the earliest timestamp, so that every event
+ * counts.
+ */
+PG_FUNCTION_INFO_V1(leadqual_window_start);
+Datum
+leadqual_window_start(PG_FUNCTION_ARGS)
+{
+	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(0);
+	Interval   *within = PG_GETARG_INTERVAL_P(1);
+	int64		span;
+	TimestampTz start;
+
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		PG_RETURN_TIMESTAMPTZ(as_of);
+	if (!lq_span_microseconds(within->month, within->day, within->time, &span) ||
+		pg_sub_s64_overflow(as_of, span, &start) ||
+		!IS_VALID_TIMESTAMP(start))
+	{
+		/* a negative span reaching past the latest timestamp counts nothing */
+		if (lq_span_seconds(within->month, within->day, within->time) > 0)
+			TIMESTAMP_NOBEGIN(start);
+		else
+			TIMESTAMP_NOEND(start);
+	}
+	PG_RETURN_TIMESTAMPTZ(start);
 }

@@ -33,6 +33,15 @@ AS 'MODULE_PATHNAME', 'leadqual_decay';
 COMMENT ON FUNCTION @extschema@.decay(interval, interval) IS
     'Weight of an event of this age: 0.5 ^ (age / half_life); 1 with no half-life or a negative age';
 
+-- The start of a window: within before as_of, in absolute time (a day of 24
+-- hours, a month of 30 days, as EXTRACT(epoch FROM interval) counts), so
+-- that no session time zone or daylight-saving change moves it.  No SET
+-- search_path, for the same reason as decay().
+CREATE FUNCTION @extschema@._window_start(as_of timestamptz, within interval)
+RETURNS timestamptz
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadqual_window_start';
+
 ------------------------------------------------------------------------------
 -- Models and rules
 ------------------------------------------------------------------------------

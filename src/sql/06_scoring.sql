@@ -98,7 +98,8 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_equality_operator';
 
 -- Each event that counts for an engagement rule of the table's model, as of
--- a time, with its decayed weight and the rule's terms.  No SET
+-- a time, with its decayed weight and the rule's terms; a window starts
+-- at _window_start(), in absolute time.  No SET
 -- search_path, so that it inlines into the queries that aggregate it; every
 -- name is qualified.  It covers every lead: a caller's condition on lead_id
 -- is pushed down to the index on events, in generic plans too, which a
@@ -122,7 +123,7 @@ WHERE r.model OPERATOR(pg_catalog.=) (SELECT @extschema@._model_of(leads))
   AND e.lead_table OPERATOR(pg_catalog.=) leads
   AND e.occurred_at OPERATOR(pg_catalog.<=) as_of
   AND (r.within IS NULL
-       OR e.occurred_at OPERATOR(pg_catalog.>) (as_of OPERATOR(pg_catalog.-) r.within))
+       OR e.occurred_at OPERATOR(pg_catalog.>) @extschema@._window_start(as_of, r.within))
 $$;
 
 -- Each engagement rule's points per lead, as of a time.  A rule without

@@ -4,7 +4,9 @@
  *
  * The input is an age and a half-life, two doubles of any bit pattern.  For
  * a positive half-life the weight must lie between 0 and 1 and must not grow
- * with age.
+ * with age.  The same bytes, read as a span of months, days and
+ * microseconds, must give the same length in seconds and in microseconds,
+ * when it fits in the latter.
  */
 #include <math.h>
 #include <stdint.h>
@@ -15,6 +17,27 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* 16 bytes as a span: months, days, microseconds */
+static void
+check_span(const uint8_t *data)
+{
+	int32_t		months;
+	int32_t		days;
+	int64_t		microseconds;
+	int64_t		exact;
+	double		seconds;
+
+	memcpy(&months, data, sizeof(months));
+	memcpy(&days, data + 4, sizeof(days));
+	memcpy(&microseconds, data + 8, sizeof(microseconds));
+	seconds = lq_span_seconds(months, days, microseconds);
+	if (!isfinite(seconds))
+		abort();
+	if (lq_span_microseconds(months, days, microseconds, &exact) &&
+		fabs(exact / 1e6 - seconds) > 1e-9 * fmax(1.0, fabs(seconds)))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,6 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size != 2 * sizeof(double))
 		return 0;
+	check_span(data);
 	memcpy(&age, data, sizeof(double));
 	memcpy(&half_life, data + sizeof(double), sizeof(double));
 	if (!(half_life > 0))

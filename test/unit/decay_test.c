@@ -5,6 +5,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "decay.h"
@@ -59,6 +60,34 @@ main(void)
 	}
 	ok(bounded, "weights stay between 0 and 1 over 100000 hourly ages");
 	ok(monotonic, "weights never grow as events age");
+
+	/* spans, counted as EXTRACT(epoch FROM interval) counts them */
+	{
+		int64_t		us = -1;
+
+		ok(lq_span_seconds(0, 1, 0) == DAY, "a day is 86400 seconds");
+		ok(lq_span_seconds(1, 0, 0) == 30 * DAY, "a month is 30 days");
+		ok(lq_span_seconds(12, 0, 0) == 365.25 * DAY, "12 months are a year of 365.25 days");
+		ok(lq_span_seconds(13, 0, 0) == 395.25 * DAY, "13 months are a year and 30 days");
+		ok(lq_span_seconds(-1, 0, 0) == -30 * DAY, "minus a month is minus 30 days");
+		ok(lq_span_seconds(0, 0, 1500000) == 1.5, "microseconds count to the second");
+		ok(lq_span_microseconds(1, 1, 3600000000 + 500000, &us) &&
+		   us == INT64_C(31) * 86400000000 + 3600500000,
+		   "1 mon 1 day 01:00:00.5 is 31 days and an hour and a half second, exactly");
+		ok(lq_span_microseconds(25, 0, 0, &us) && us == INT64_C(2) * 31557600000000 + INT64_C(2592000000000),
+		   "25 months are two years of 365.25 days and 30 days, exactly");
+		ok(lq_span_microseconds(-12, -1, -1, &us) && us == -(INT64_C(31557600000000) + 86400000000 + 1),
+		   "negative spans are exact too");
+		us = 42;
+		ok(!lq_span_microseconds(INT32_MAX, 0, 0, &us) && us == 42,
+		   "the longest span in months does not fit: false, the result untouched");
+		ok(!lq_span_microseconds(0, INT32_MIN, 0, &us) && us == 42,
+		   "nor the longest negative span in days");
+		ok(!lq_span_microseconds(0, 1, INT64_MAX, &us) && us == 42,
+		   "nor a day on top of the largest number of microseconds");
+		ok(lq_span_microseconds(0, 0, INT64_MIN, &us) && us == INT64_MIN,
+		   "the smallest number of microseconds alone fits");
+	}
 
 	printf("1..%d\n", test_count);
 	return failures > 0;

@@ -1,4 +1,4 @@
--- leadqual 0.4.0 -> 0.5.0: the handoff (issue 15).
+-- leadqual 0.4.0 -> 0.5.0: the handoff (issue 15) and scoring at event-stream scale (issue 16).
 
 \echo Use "ALTER EXTENSION leadqual UPDATE TO '0.5.0'" to load this file. \quit
 
@@ -222,3 +222,46 @@ CREATE TRIGGER clock_references AFTER UPDATE OF name OR DELETE ON @extschema@.ca
 CREATE TRIGGER clock_references_truncate AFTER TRUNCATE ON @extschema@.calendar
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._clock_references('calendar');
 
+
+------------------------------------------------------------------------------
+-- Windows in absolute time
+------------------------------------------------------------------------------
+
+-- A window started at as_of - within, with calendar arithmetic in the
+-- session's time zone: sessions in different zones disagreed about the same
+-- lead, and '1 mon' was a calendar month while a half-life of '1 mon' was 30
+-- days.  Now both are absolute time, counted as EXTRACT(epoch FROM
+-- interval) counts.
+CREATE FUNCTION @extschema@._window_start(as_of timestamptz, within interval)
+RETURNS timestamptz
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadqual_window_start';
+
+-- Each event that counts for an engagement rule of the table's model, as of
+-- a time, with its decayed weight and the rule's terms; a window starts
+-- at _window_start(), in absolute time.  No SET
+-- search_path, so that it inlines into the queries that aggregate it; every
+-- name is qualified.  It covers every lead: a caller's condition on lead_id
+-- is pushed down to the index on events, in generic plans too, which a
+-- "lead_ids IS NULL OR ..." parameter would prevent.
+CREATE OR REPLACE FUNCTION @extschema@._engagement_events(leads regclass, as_of timestamptz)
+RETURNS TABLE (lead_id text, rule text, event_id bigint, kind text,
+               occurred_at timestamptz, session text, weight double precision,
+               points numeric, min_count integer, cap numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT e.lead_id, r.name, e.id, e.kind, e.occurred_at,
+       CASE WHEN r.group_by IS NULL THEN ''
+            ELSE e.properties OPERATOR(pg_catalog.->>) r.group_by END,
+       @extschema@.decay(as_of OPERATOR(pg_catalog.-) e.occurred_at, r.half_life),
+       r.points, r.min_count, r.cap
+FROM @extschema@.engagement_rule AS r
+JOIN @extschema@.event AS e
+  ON e.kind OPERATOR(pg_catalog.=) r.event_kind
+ AND e.properties OPERATOR(pg_catalog.@>) r.match
+WHERE r.model OPERATOR(pg_catalog.=) (SELECT @extschema@._model_of(leads))
+  AND e.lead_table OPERATOR(pg_catalog.=) leads
+  AND e.occurred_at OPERATOR(pg_catalog.<=) as_of
+  AND (r.within IS NULL
+       OR e.occurred_at OPERATOR(pg_catalog.>) @extschema@._window_start(as_of, r.within))
+$$;
