@@ -25,8 +25,8 @@ SELECT g, 'lead' || g || '@example.com',
        (ARRAY['software', 'retail', 'saas', 'finance'])[1 + g % 4]
 FROM generate_series(1, :scale) AS g;
 
--- loaded before the table is managed, so stored unscored; manage() then
--- scores everything in one set-based pass
+-- loaded before the table is managed, so stored unscored; bench/run then
+-- times manage(), which scores everything in one set-based pass
 INSERT INTO leadqual.event (lead_table, lead_id, kind, occurred_at, properties)
 SELECT 'bench.scored', (1 + (g * 7919) % :scale)::text,
        (ARRAY['pricing_page_view', 'webinar_attended', 'email_open', 'page_view',
@@ -34,11 +34,25 @@ SELECT 'bench.scored', (1 + (g * 7919) % :scale)::text,
        now() - (g % 129600) * interval '1 minute',
        jsonb_build_object('session_id', g % 5000)
 FROM generate_series(1::bigint, :scale::bigint * :events_per_lead) AS g;
-SELECT leadqual.manage('bench.scored', model => 'bench');
+
+-- The same model on :deep_leads leads with 1,000 events each: track() on a
+-- lead with a long history, against the 10 or so of bench.scored.
+CREATE TABLE bench.scored_deep (LIKE bench.scored INCLUDING ALL);
+INSERT INTO bench.scored_deep (id, email, title, company_size, industry)
+SELECT g, 'deep' || g || '@example.com', 'Engineer', 10, 'retail'
+FROM generate_series(1, :deep_leads) AS g;
+INSERT INTO leadqual.event (lead_table, lead_id, kind, occurred_at, properties)
+SELECT 'bench.scored_deep', (1 + g % :deep_leads)::text,
+       (ARRAY['pricing_page_view', 'webinar_attended', 'email_open', 'page_view',
+              'site_visit', 'whitepaper_download', 'case_study_download'])[1 + g % 7],
+       now() - (g % 129600) * interval '1 minute',
+       jsonb_build_object('session_id', g % 5000)
+FROM generate_series(1::bigint, :deep_leads::bigint * 1000) AS g;
+SELECT leadqual.manage('bench.scored_deep', model => 'bench');
 
 CREATE TABLE bench.plain_events (LIKE leadqual.event INCLUDING DEFAULTS);
 ALTER TABLE bench.plain_events ALTER COLUMN id SET DEFAULT nextval('leadqual.event_id_seq');
 CREATE INDEX ON bench.plain_events (lead_table, lead_id, kind, occurred_at);
 CREATE TABLE bench.plain_leads AS SELECT * FROM bench.scored;
 ALTER TABLE bench.plain_leads ADD PRIMARY KEY (id);
-VACUUM ANALYZE bench.scored, bench.plain_leads, leadqual.event, leadqual.lead_score;
+VACUUM ANALYZE bench.scored, bench.scored_deep, bench.plain_leads, leadqual.event, leadqual.lead_score;
