@@ -171,6 +171,34 @@ model_total(const LqModel *model, Numeric fit, Numeric engagement)
 }
 
 /*
+ * Errors, naming the lead, when its score under the model doesn't fit the
+ * score column's type (a smallint column and a model without max_score, say).
+ * Scoring never skips a lead: a score that can't be stored is a setting to
+ * fix, not a lead to leave with a stale score, so the whole statement fails.
+ */
+static void
+require_score_fits(LqTableConfig *config, const char *lead_id, Numeric fit,
+				   Numeric engagement, Numeric total)
+{
+	char	   *type;
+
+	if (lq_score_fits(config->score_kind, total))
+		return;
+	type = format_type_be(get_atttype(config->log_relid, config->score_attnum));
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("leadqual: the score %s of lead \"%s\" of table %s does not fit its column \"%s\" (%s)",
+					numeric_text(total), lead_id, config->display_name,
+					NameStr(config->score_column), type),
+			 errdetail("Model \"%s\" gives it fit %s and engagement %s.",
+					   config->model->name, numeric_text(fit), numeric_text(engagement)),
+			 errhint("Cap the model's scores (UPDATE leadqual.model SET max_score = ... WHERE name = '%s') "
+					 "or widen the column (ALTER TABLE %s ALTER COLUMN %s TYPE ...).",
+					 config->model->name, config->display_name,
+					 quote_identifier(NameStr(config->score_column)))));
+}
+
+/*
  * Scores the row about to be written under the table's model: sets its
  * score column and tells whether the model's gates are met.  Errors if the
  * statement wrote a score the model doesn't give.
@@ -188,6 +216,7 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 
 	Assert(model != NULL);
 	total = model_total(model, fit, engagement);
+	require_score_fits(config, lead_id, fit, engagement, total);
 	score = lq_score_from_numeric(config->score_kind, NumericGetDatum(total));
 
 	if (lq_model_score_written(firing) &&
@@ -222,6 +251,21 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 
 	result->gates_met = meets_gate(fit, model->min_fit) &&
 		meets_gate(engagement, model->min_engagement);
+}
+
+/*
+ * leadqual._score_fits(leads regclass, score numeric): does a computed score
+ * fit the table's score column?  rescore() casts only the scores that do,
+ * so that one that doesn't reaches _store_scores(), whose error names the
+ * lead, rather than failing its own cast.
+ */
+PG_FUNCTION_INFO_V1(leadqual_score_fits);
+Datum
+leadqual_score_fits(PG_FUNCTION_ARGS)
+{
+	LqTableConfig *config = lq_config_for_table(PG_GETARG_OID(0), "leadqual");
+
+	PG_RETURN_BOOL(lq_score_fits(config->score_kind, PG_GETARG_NUMERIC(1)));
 }
 
 /* "OPERATOR(schema.=)" for a type's default equality, for dynamic SQL */
@@ -443,11 +487,14 @@ store_subtotals(FunctionCallInfo fcinfo, const char *caller, Tuplestorestate *sc
 		bool		isnull;
 		Datum		score[2];
 		bool		score_nulls[2] = {false, false};
+		Numeric		fit = DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
+		Numeric		engagement = DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
+		Numeric		total = model_total(config->model, fit, engagement);
 
 		score[0] = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull);
-		score[1] = NumericGetDatum(model_total(config->model,
-											   DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)),
-											   DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull))));
+		/* before _score_leads() casts it to the column's type, which names no lead */
+		require_score_fits(config, TextDatumGetCString(score[0]), fit, engagement, total);
+		score[1] = NumericGetDatum(total);
 		tuplestore_putvalues(scores, scores_desc, score, score_nulls);
 	}
 	SPI_finish();

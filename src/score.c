@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 
 #include "compat.h"
@@ -202,6 +203,69 @@ lq_score_to_numeric(LqScoreKind kind, Datum score)
 			return score;
 	}
 	pg_unreachable();
+}
+
+/*
+ * The largest magnitude a score column of the kind holds, as a numeric; NULL
+ * for numeric, which holds any.  Made once, in TopMemoryContext.
+ */
+static Numeric
+largest_score(LqScoreKind kind)
+{
+	static Numeric largest[LQ_SCORE_NUMERIC];
+	MemoryContext caller_cxt;
+
+	if (kind == LQ_SCORE_NUMERIC)
+		return NULL;
+	if (largest[kind] != NULL)
+		return largest[kind];
+	caller_cxt = MemoryContextSwitchTo(TopMemoryContext);
+	switch (kind)
+	{
+		case LQ_SCORE_INT2:
+			largest[kind] = int64_to_numeric(PG_INT16_MAX);
+			break;
+		case LQ_SCORE_INT4:
+			largest[kind] = int64_to_numeric(PG_INT32_MAX);
+			break;
+		case LQ_SCORE_INT8:
+			largest[kind] = int64_to_numeric(PG_INT64_MAX);
+			break;
+		case LQ_SCORE_FLOAT4:
+			largest[kind] = DatumGetNumeric(DirectFunctionCall1(float4_numeric,
+																Float4GetDatum(FLT_MAX)));
+			break;
+		case LQ_SCORE_FLOAT8:
+			largest[kind] = DatumGetNumeric(DirectFunctionCall1(float8_numeric,
+																Float8GetDatum(DBL_MAX)));
+			break;
+		case LQ_SCORE_NUMERIC:
+			pg_unreachable();
+	}
+	MemoryContextSwitchTo(caller_cxt);
+	return largest[kind];
+}
+
+/*
+ * Does a computed (finite) score fit the score column's type?  Integer
+ * columns hold their range, rounded as the cast rounds (the most negative
+ * value, one beyond the largest's negation, is refused: no model reaches
+ * it); float columns up to their largest finite value, as PostgreSQL prints
+ * it.
+ */
+bool
+lq_score_fits(LqScoreKind kind, Numeric score)
+{
+	Numeric		largest = largest_score(kind);
+	Numeric		magnitude;
+
+	if (largest == NULL)
+		return true;
+	magnitude = DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(score)));
+	if (kind == LQ_SCORE_INT2 || kind == LQ_SCORE_INT4 || kind == LQ_SCORE_INT8)
+		magnitude = DatumGetNumeric(DirectFunctionCall2(numeric_round, NumericGetDatum(magnitude),
+														Int32GetDatum(0)));
+	return lq_numeric_cmp(magnitude, largest) <= 0;
 }
 
 /*

@@ -42,6 +42,7 @@ extern bool lq_score_meets(LqScoreKind kind, Datum score,
 extern bool lq_score_greater(LqScoreKind kind, Datum a, Datum b);
 extern Datum lq_score_to_numeric(LqScoreKind kind, Datum score);
 extern Datum lq_score_from_numeric(LqScoreKind kind, Datum score);
+extern bool lq_score_fits(LqScoreKind kind, Numeric score);
 extern bool lq_score_equal(LqScoreKind kind, Datum a, Datum b);
 extern int	lq_numeric_cmp(Numeric a, Numeric b);
 extern bool lq_is_decimal(const char *text);

@@ -5,7 +5,7 @@
 -- leaves models, rules, events, scores and leads as they were.
 \ir helpers/setup.psql
 
-SELECT plan(214);
+SELECT plan(227);
 
 -- The canary: any injected "DROP TABLE x" that ran would remove it.
 CREATE TABLE x (canary text);
@@ -442,6 +442,84 @@ SELECT throws_ok($$SELECT * FROM leadqual.explain('er_leads', 'leads; DROP TABLE
 SELECT lives_ok($$SELECT * FROM leadqual.explain('er_text', 'leads')$$, 'explain() of the lead whose id is "leads" works');
 SELECT is(pg_temp.fingerprint(), :'fp', 'the failed explain() calls changed nothing');
 SELECT ok(pg_temp.canary_alive(), 'nothing injected ran anywhere (x is alive)');
+
+------------------------------------------------------------------------------
+-- Scores that don't fit the score column: the statement fails as a whole,
+-- naming the lead (scoring never skips one)
+------------------------------------------------------------------------------
+
+CREATE TABLE er_small (id int PRIMARY KEY, title text, company_size int, industry text,
+                       score smallint NOT NULL DEFAULT 0,
+                       lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.copy_model('default', 'er_big');
+UPDATE leadqual.model SET threshold = 100000 WHERE name = 'er_big';
+INSERT INTO leadqual.engagement_rule (model, name, event_kind, points) VALUES ('er_big', 'big', 'big_deal', 20000);
+SELECT leadqual.manage('er_small', model => 'er_big');
+INSERT INTO er_small (id) VALUES (1), (2), (3);
+SELECT leadqual.track('er_small', '2', 'big_deal');
+SELECT leadqual.track('er_small', '3', 'webinar_attended');
+SELECT pg_temp.fingerprint() AS fp \gset
+
+SELECT throws_ok($$SELECT leadqual.track('er_small', '2', 'big_deal')$$, '22003',
+                 'leadqual: the score 40000 of lead "2" of table public.er_small does not fit its column "score" (smallint)',
+                 'track() taking a score past smallint: 22003, naming the lead, the score and the column');
+SELECT is(pg_temp.fingerprint(), :'fp', 'and changed nothing: no event, no score');
+SELECT throws_ok($$INSERT INTO leadqual.event (lead_table, lead_id, kind)
+                   VALUES ('er_small', '1', 'webinar_attended'), ('er_small', '2', 'big_deal')$$, '22003',
+                 'leadqual: the score 40000 of lead "2" of table public.er_small does not fit its column "score" (smallint)',
+                 'events inserted in bulk: 22003 naming the lead, and lead 1''s event is not kept either');
+SELECT is(pg_temp.fingerprint(), :'fp', 'the failed bulk insert changed nothing');
+
+-- a rule changed afterwards: rescore() fails as a whole, naming the lead
+UPDATE leadqual.engagement_rule SET points = 40000 WHERE model = 'er_big' AND name = 'big';
+SELECT pg_temp.fingerprint() AS fp \gset
+SELECT throws_ok($$SELECT leadqual.rescore('er_small')$$, '22003',
+                 'leadqual: the score 40000 of lead "2" of table public.er_small does not fit its column "score" (smallint)',
+                 'rescore() with a lead past smallint: 22003, naming it');
+SELECT is(pg_temp.fingerprint(), :'fp', 'and rescored no other lead either');
+CREATE FUNCTION pg_temp.hint_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    hint text;
+BEGIN
+    EXECUTE statement;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+    RETURN hint;
+END $$;
+SELECT is(pg_temp.hint_of($$SELECT leadqual.rescore('er_small')$$),
+          'Cap the model''s scores (UPDATE leadqual.model SET max_score = ... WHERE name = ''er_big'') or widen the column (ALTER TABLE public.er_small ALTER COLUMN score TYPE ...).',
+          'its hint says how to fix it');
+SELECT is((SELECT string_agg(id || ':' || score, ' ' ORDER BY id) FROM er_small), '1:0 2:20000 3:10',
+          'the scores are as before');
+
+-- a fit change that takes a lead past the column: the trigger names it too
+UPDATE leadqual.engagement_rule SET points = 32760 WHERE model = 'er_big' AND name = 'big';
+SELECT is(leadqual.rescore('er_small'), 1::bigint, 'with points that fit, rescore() works again');
+SELECT pg_temp.fingerprint() AS fp \gset
+SELECT throws_ok($$UPDATE er_small SET title = 'CEO' WHERE id = 2$$, '22003',
+                 'leadqual: the score 32780 of lead "2" of table public.er_small does not fit its column "score" (smallint)',
+                 'a new title whose fit points take the score past smallint: 22003, naming the lead');
+SELECT is(pg_temp.fingerprint(), :'fp', 'and changed nothing');
+
+-- a model cap is the fix the hint gives
+UPDATE leadqual.model SET max_score = 32767 WHERE name = 'er_big';
+UPDATE er_small SET title = 'CEO' WHERE id = 2;
+SELECT is((SELECT score FROM er_small WHERE id = 2), 32767::smallint, 'with max_score 32767 the CEO scores the cap');
+
+-- a real column holds up to about 3.4e38
+CREATE TABLE er_float (id int PRIMARY KEY, score real NOT NULL DEFAULT 0,
+                       lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.copy_model('default', 'er_huge');
+DELETE FROM leadqual.fit_rule WHERE model = 'er_huge';
+UPDATE leadqual.model SET threshold = 1e39 WHERE name = 'er_huge';
+INSERT INTO leadqual.engagement_rule (model, name, event_kind, points) VALUES ('er_huge', 'huge', 'huge_deal', 2e38);
+SELECT leadqual.manage('er_float', model => 'er_huge');
+INSERT INTO er_float (id) VALUES (1);
+SELECT leadqual.track('er_float', '1', 'huge_deal');
+SELECT throws_ok($$SELECT leadqual.track('er_float', '1', 'huge_deal')$$, '22003',
+                 'leadqual: the score 400000000000000000000000000000000000000 of lead "1" of table public.er_float does not fit its column "score" (real)',
+                 'a real column past its largest value: 22003, naming the lead');
 
 SELECT * FROM finish();
 ROLLBACK;

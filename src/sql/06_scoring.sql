@@ -171,6 +171,15 @@ LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_store_scores';
 
+-- Does a computed score fit the table's score column (C)?  rescore() casts
+-- only the scores that do, so that one that doesn't fails in
+-- _store_scores(), whose error names the lead.
+CREATE FUNCTION @extschema@._score_fits(leads regclass, score numeric)
+RETURNS boolean
+LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_score_fits';
+
 -- Errors unless the table is managed with a model; returns the settings.
 CREATE FUNCTION @extschema@._scored_table(leads regclass, caller text)
 RETURNS @extschema@.managed
@@ -433,21 +442,28 @@ BEGIN
 
     -- First find the leads whose subtotals or score would change, without
     -- locking anything; _score_leads() then locks and recomputes just those.
+    -- (OFFSET 0 keeps each lead's fit computed once.)  A score that doesn't
+    -- fit the column counts as changed, and fails in _store_scores(), which
+    -- names the lead.
     SELECT format_type(a.atttypid, a.atttypmod) INTO score_type
     FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.score_column;
     EXECUTE format(
         'SELECT pg_catalog.array_agg(c.lead_id) FROM ('
+        '  SELECT f.lead_id, f.fit, f.engagement, f.score,'
+        '         pg_catalog.round(LEAST(f.fit OPERATOR(pg_catalog.+) f.engagement, $3), $4) AS total'
+        '  FROM ('
         '  SELECT l.%1$I::text AS lead_id, @extschema@._fit($1, l) AS fit,'
         '         COALESCE(e.points, 0) AS engagement, l.%2$I AS score'
         '  FROM %3$s AS l'
         '  LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points'
         '             FROM @extschema@._engagement_points($1, $2) AS p'
-        '             GROUP BY p.lead_id) AS e ON e.lead_id OPERATOR(pg_catalog.=) l.%1$I::text) AS c'
+        '             GROUP BY p.lead_id) AS e ON e.lead_id OPERATOR(pg_catalog.=) l.%1$I::text'
+        '  OFFSET 0) AS f) AS c'
         ' LEFT JOIN @extschema@.lead_score AS s'
         '   ON s.lead_table OPERATOR(pg_catalog.=) $1 AND s.lead_id OPERATOR(pg_catalog.=) c.lead_id'
         ' WHERE (c.fit, c.engagement) IS DISTINCT FROM (s.fit, s.engagement)'
         '    OR c.score IS DISTINCT FROM'
-        '       pg_catalog.round(LEAST(c.fit OPERATOR(pg_catalog.+) c.engagement, $3), $4)::%4$s',
+        '       CASE WHEN @extschema@._score_fits($1, c.total) THEN c.total::%4$s END',
         settings.id_column, settings.score_column, leads, score_type)
     INTO stale
     USING leads, as_of,
