@@ -6,7 +6,7 @@
  * and fuzzed on its own (see test/unit/seniority_test.c and its corpus).
  * The SQL enum leadqual.seniority_level declares the same labels in the same
  * order, most senior first.  What maps where, and why, is documented at the
- * top of src/seniority.c.
+ * top of src/core/seniority.c.
  */
 #ifndef LEADQUAL_SENIORITY_H
 #define LEADQUAL_SENIORITY_H
@@ -41,5 +41,13 @@ extern LqSeniority lq_classify_title(const char *title, size_t length);
  * "unknown": the label of the SQL enum.  NULL for a value out of range.
  */
 extern const char *lq_seniority_name(LqSeniority level);
+
+/*
+ * For the unit test: NULL when the word tables of the classifier are as its
+ * lookups need them (sorted, their lengths right, no compound head hidden
+ * by an earlier one, every typo key found, every exception to the typos one
+ * edit from a key), else the first word that is not.
+ */
+extern const char *lq_seniority_check_tables(void);
 
 #endif							/* LEADQUAL_SENIORITY_H */

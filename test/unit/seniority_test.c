@@ -177,6 +177,18 @@ test_names(void)
 }
 
 static void
+test_tables(void)
+{
+	const char *wrong = lq_seniority_check_tables();
+	char		description[200];
+
+	snprintf(description, sizeof(description),
+			 "the word tables are sorted and consistent%s%s",
+			 wrong ? "; not at " : "", wrong ? wrong : "");
+	ok(wrong == NULL, description);
+}
+
+static void
 test_empty(void)
 {
 	char		buffer[] = "CEO";
@@ -259,6 +271,252 @@ test_utf8_edges(void)
 	ok(classify_exact("Vice\xc2\xa0President", 15) == LQ_SENIORITY_VP, "a no-break space separates");
 	ok(classify_exact("CEO\xc3\xa9", 5) == LQ_SENIORITY_UNKNOWN,
 	   "a byte >= 0x80 is part of its word (\"CEO\" + \"\\xc3\\xa9\" is not CEO)");
+}
+
+/* Accented letters, truncated or invalid, and the other multi-byte words. */
+static void
+test_accents(void)
+{
+	static const char *const cut[] = {
+		"Gesch\xc3", "Pr\xc3", "Pr\xc3\xa9", "Vice-pr\xc3\xa9sident\xc3", "Co\xc5",
+		"Chef d\xe2\x80", "Chef d\xe2\x80\x99", "Chef d'", "d'", "l\xe2\x80\x99",
+		"V P", "V ", "C E", "C E O ", "Leiterin\xc3", "\xc3\xc3\xc3", "\xc5\x93"
+	};
+	int			all_ok = 1;
+
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++)
+		all_ok &= valid_level(classify_exact(cut[i], strlen(cut[i])));
+	ok(all_ok, "accents, elisions and spaced letters cut by the end of the title "
+	   "are read safely");
+	ok(classify_exact("Gesch\xc3\xa4" "ftsf\xc3\xbc" "hrer", 17) == LQ_SENIORITY_C_LEVEL,
+	   "\"Gesch\\xc3\\xa4ftsf\\xc3\\xbchrer\" of exactly 17 bytes is c_level");
+	ok(classify_exact("GESCH\xc3\x84" "FTSF\xc3\x9c" "HRER", 17) == LQ_SENIORITY_C_LEVEL,
+	   "capital \\xc3\\x84 and \\xc3\\x9c read as a and u");
+	ok(classify_exact("Pr\xc3\xa9sident", 10) == LQ_SENIORITY_C_LEVEL,
+	   "\"Pr\\xc3\\xa9sident\" is c_level");
+	ok(classify_exact("Pr\xc3\x41sident", 10) == LQ_SENIORITY_UNKNOWN,
+	   "an invalid sequence (\\xc3 then an ASCII letter) is no accent, and no typo");
+	ok(classify_exact("CEO\xc3\x97", 5) == LQ_SENIORITY_UNKNOWN,
+	   "\\xc3\\x97 (multiplication sign) is no letter of CEO");
+	ok(classify_exact("Directeur\0g\xc3\xa9n\xc3\xa9ral", 19) == LQ_SENIORITY_C_LEVEL,
+	   "a NUL between \"Directeur\" and \"g\\xc3\\xa9n\\xc3\\xa9ral\" separates them");
+	ok(classify_exact("Man\0ager", 8) == LQ_SENIORITY_UNKNOWN,
+	   "a NUL inside a word cuts it (\"Man\", \"ager\"), no typo is found across it");
+}
+
+/* Every one-edit typo of a key word, in a title that shows it. */
+typedef struct TypoCase
+{
+	const char *key;
+	const char *title;			/* %s: the key or its typo */
+	LqSeniority level;
+} TypoCase;
+
+static const TypoCase typo_cases[] = {
+	{"assistant", "%s to the CEO", LQ_SENIORITY_INDIVIDUAL_CONTRIBUTOR},
+	{"chairman", "%s", LQ_SENIORITY_C_LEVEL},
+	{"chairperson", "%s", LQ_SENIORITY_C_LEVEL},
+	{"chairwoman", "%s", LQ_SENIORITY_C_LEVEL},
+	{"chief", "%s Executive Officer", LQ_SENIORITY_C_LEVEL},
+	{"cofounder", "%s", LQ_SENIORITY_C_LEVEL},
+	{"comptroller", "%s", LQ_SENIORITY_DIRECTOR},
+	{"controller", "%s", LQ_SENIORITY_DIRECTOR},
+	{"counsel", "General %s", LQ_SENIORITY_C_LEVEL},
+	{"director", "%s", LQ_SENIORITY_DIRECTOR},
+	{"entrepreneur", "%s", LQ_SENIORITY_C_LEVEL},
+	{"executive", "Chief %s", LQ_SENIORITY_C_LEVEL},
+	{"founder", "%s", LQ_SENIORITY_C_LEVEL},
+	{"general", "%s Manager", LQ_SENIORITY_DIRECTOR},
+	{"geschaftsfuhrer", "%s", LQ_SENIORITY_C_LEVEL},
+	{"managing", "%s Director", LQ_SENIORITY_C_LEVEL},
+	{"manager", "%s", LQ_SENIORITY_MANAGER},
+	{"officer", "Chief %s", LQ_SENIORITY_C_LEVEL},
+	{"owner", "%s", LQ_SENIORITY_C_LEVEL},
+	{"partner", "%s", LQ_SENIORITY_C_LEVEL},
+	{"president", "%s", LQ_SENIORITY_C_LEVEL},
+	{"principal", "%s", LQ_SENIORITY_DIRECTOR},
+	{"proprietor", "%s", LQ_SENIORITY_C_LEVEL},
+	{"superintendent", "%s", LQ_SENIORITY_MANAGER},
+	{"supervisor", "%s", LQ_SENIORITY_MANAGER},
+	{"vicepresident", "%s", LQ_SENIORITY_VP}
+};
+
+/*
+ * The words one edit from a key word that are words of their own: the
+ * not_typos[] of seniority.c, and the words of its tables that happen to
+ * be one edit from a key word (Portuguese "executiva", "office").
+ */
+static bool
+is_word_of_its_own(const char *word)
+{
+	static const char *const words[] = {
+		"chainman", "chairmen", "chairwomen", "charwoman", "cofounded",
+		"controlled", "directory", "founded", "manage", "managed", "manages",
+		"offices", "owned", "supervisory", "executiva", "executivo", "office"
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(word, words[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Checks the typo in variant against c; returns false (and reports the
+ * first one) if it is not read as c->level.
+ */
+static bool
+check_typo(const TypoCase *c, const char *variant, int *reported)
+{
+	char		title[128];
+	size_t		key_length = strlen(c->key);
+	size_t		n = strlen(variant);
+	LqSeniority got;
+
+	/* not typos by design: short, the plural, a word of its own, the key */
+	if (n < 5 || strcmp(variant, c->key) == 0 || is_word_of_its_own(variant) ||
+		(n == key_length + 1 && variant[key_length] == 's' &&
+		 strncmp(variant, c->key, key_length) == 0))
+		return true;
+	snprintf(title, sizeof(title), c->title, variant);
+	got = classify_exact(title, strlen(title));
+	if (got == c->level)
+		return true;
+	if (!*reported)
+	{
+		char		description[300];
+
+		snprintf(description, sizeof(description), "typo \"%s\" is %s, got %s",
+				 title, name_of(c->level), name_of(got));
+		ok(0, description);
+		*reported = 1;
+	}
+	return false;
+}
+
+static void
+test_typos(void)
+{
+	int			variants = 0;
+	int			all_ok = 1;
+
+	for (size_t k = 0; k < sizeof(typo_cases) / sizeof(typo_cases[0]); k++)
+	{
+		const TypoCase *c = &typo_cases[k];
+		size_t		n = strlen(c->key);
+		char		v[64];
+		int			reported = 0;
+
+		/* never the first letter: it is taken to be right */
+		for (size_t i = 1; i <= n; i++)
+		{
+			for (char letter = 'a'; letter <= 'z'; letter++)
+			{
+				/* inserted before key[i] */
+				memcpy(v, c->key, i);
+				v[i] = letter;
+				strcpy(v + i + 1, c->key + i);
+				all_ok &= check_typo(c, v, &reported);
+				variants++;
+				/* key[i] replaced */
+				if (i < n && letter != c->key[i])
+				{
+					strcpy(v, c->key);
+					v[i] = letter;
+					all_ok &= check_typo(c, v, &reported);
+					variants++;
+				}
+			}
+			if (i < n)
+			{
+				/* key[i] deleted */
+				memcpy(v, c->key, i);
+				strcpy(v + i, c->key + i + 1);
+				all_ok &= check_typo(c, v, &reported);
+				variants++;
+			}
+			if (i + 1 < n && c->key[i] != c->key[i + 1])
+			{
+				/* key[i] and key[i + 1] swapped */
+				strcpy(v, c->key);
+				v[i] = c->key[i + 1];
+				v[i + 1] = c->key[i];
+				all_ok &= check_typo(c, v, &reported);
+				variants++;
+			}
+		}
+	}
+	{
+		char		description[200];
+
+		snprintf(description, sizeof(description),
+				 "every one-edit typo of the %zu key words is read as its key word (%d variants)",
+				 sizeof(typo_cases) / sizeof(typo_cases[0]), variants);
+		ok(all_ok, description);
+	}
+}
+
+/* Two edits, or one of a short word, are no typo. */
+static void
+test_not_typos(void)
+{
+	static const char *const abbreviations[] = {
+		"ceo", "cfo", "cto", "coo", "vp", "svp", "evp", "md", "gm", "pm"
+	};
+	int			all_ok = 1;
+	char		v[64];
+
+	/* two letters replaced with q: no key word, whatever the template */
+	for (size_t k = 0; k < sizeof(typo_cases) / sizeof(typo_cases[0]); k++)
+	{
+		const TypoCase *c = &typo_cases[k];
+		size_t		n = strlen(c->key);
+
+		for (size_t i = 1; i + 1 < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+			{
+				char		title[128];
+
+				strcpy(v, c->key);
+				v[i] = 'q';
+				v[j] = 'q';
+				if (v[i] == c->key[i] || v[j] == c->key[j])
+					continue;
+				snprintf(title, sizeof(title), c->title, v);
+				if (classify_exact(title, strlen(title)) == c->level)
+				{
+					char		description[300];
+
+					snprintf(description, sizeof(description), "\"%s\" (two edits) is not %s",
+							 title, name_of(c->level));
+					ok(0, description);
+					return;
+				}
+			}
+	}
+	ok(1, "no key word two edits away is read as a typo");
+
+	/* one edit of an abbreviation: q inserted or replacing a letter */
+	for (size_t k = 0; k < sizeof(abbreviations) / sizeof(abbreviations[0]); k++)
+	{
+		const char *a = abbreviations[k];
+		size_t		n = strlen(a);
+
+		for (size_t i = 0; i <= n; i++)
+		{
+			memcpy(v, a, i);
+			v[i] = 'q';
+			strcpy(v + i + 1, a + i);
+			all_ok &= classify_exact(v, n + 1) == LQ_SENIORITY_UNKNOWN;
+			if (i < n)
+			{
+				strcpy(v, a);
+				v[i] = 'q';
+				all_ok &= classify_exact(v, n) == LQ_SENIORITY_UNKNOWN;
+			}
+		}
+	}
+	ok(all_ok, "one edit of CEO, CFO, CTO, COO, VP, SVP, EVP, MD, GM or PM is no typo");
 }
 
 static void
@@ -423,6 +681,109 @@ test_large(void)
 	free(big);
 }
 
+/*
+ * CPU time of classifying title, the best of five runs: the least
+ * disturbed by other processes on a loaded machine.  *level is set.
+ */
+static double
+best_cpu_seconds(const char *title, size_t length, LqSeniority *level)
+{
+	double		best = -1;
+
+	for (int run = 0; run < 5; run++)
+	{
+		clock_t		start = clock();
+		double		elapsed;
+
+		*level = lq_classify_title(title, length);
+		elapsed = seconds_since(start);
+		if (best < 0 || elapsed < best)
+			best = elapsed;
+	}
+	return best;
+}
+
+/* Fills size bytes of buffer with copies of pattern. */
+static void
+fill_with(char *buffer, size_t size, const char *pattern)
+{
+	size_t		n = strlen(pattern);
+
+	for (size_t i = 0; i < size; i++)
+		buffer[i] = pattern[i % n];
+}
+
+/*
+ * "A 1 MB title in milliseconds": 1 MB titles of each kind of work the
+ * classifier does per word (lookups, typos, compounds, accents, spaced
+ * letters) take less than SPEED_LIMIT seconds of CPU each, built as the
+ * server builds it (-O2; the Makefile builds this test so).  They take
+ * 5 to 15 ms on a 2-core machine; the bound leaves room for a loaded one.
+ * Without optimization, or under the sanitizers (tools/asan), the code
+ * runs several times slower, and the bound grows to match.  A classifier
+ * that is not linear (a title read again from each word) takes minutes.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPEED_SLOWDOWN 10
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define SPEED_SLOWDOWN 10
+#endif
+#endif
+#if !defined(SPEED_SLOWDOWN) && !defined(__OPTIMIZE__)
+#define SPEED_SLOWDOWN 4
+#endif
+#ifndef SPEED_SLOWDOWN
+#define SPEED_SLOWDOWN 1
+#endif
+#define SPEED_LIMIT (0.050 * SPEED_SLOWDOWN)
+
+static void
+test_speed(void)
+{
+	static const struct
+	{
+		const char *what;
+		const char *pattern;
+		LqSeniority level;
+	}			kinds[] = {
+		{"mixed titles", "Cheif Executive Officer, V P Sales / Gesch\xc3\xa4" "ftsf\xc3\xbchrerin | "
+			"Ex-CEO now Advisor; Vertriebsleiterin - Dirctor of Marketing (Retired), ",
+		LQ_SENIORITY_C_LEVEL},
+		{"words two edits from a key word", "mxnxger dxrxctor pxesidxnt cxiefx offxcxr vxsx ",
+		LQ_SENIORITY_UNKNOWN},
+		{"typos", "Mananger, Dirctor; Presidnet | Cheif Offcer / ", LQ_SENIORITY_C_LEVEL},
+		{"words of 32 letters", "abcdefghijklmnopqrstuvwxyzabcdef ", LQ_SENIORITY_UNKNOWN},
+		{"German feminines and compounds", "Leiterin Mitarbeiterin Abcdefin Vertriebsleiter ",
+		LQ_SENIORITY_DIRECTOR},
+		{"single letters", "a b c d e f g h ", LQ_SENIORITY_UNKNOWN},
+		{"accented letters", "\xc3\xa9 \xc3\x9f\xc3\xa4 \xc3\x97\xc5\x93 ", LQ_SENIORITY_UNKNOWN},
+		{"elisions", "d'x l\xe2\x80\x99y ", LQ_SENIORITY_UNKNOWN}
+	};
+	const size_t size = 1024 * 1024;
+	char	   *big = malloc(size);
+
+	if (big == NULL)
+	{
+		ok(0, "malloc(1 MB)");
+		return;
+	}
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+	{
+		char		description[300];
+		LqSeniority level;
+		double		elapsed;
+
+		fill_with(big, size, kinds[k].pattern);
+		elapsed = best_cpu_seconds(big, size, &level);
+		snprintf(description, sizeof(description),
+				 "1 MB of %s is %s, in %.1f ms of CPU (limit %.0f ms)",
+				 kinds[k].what, name_of(kinds[k].level), elapsed * 1000, SPEED_LIMIT * 1000);
+		ok(level == kinds[k].level && elapsed < SPEED_LIMIT, description);
+	}
+	free(big);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -432,13 +793,18 @@ main(int argc, char **argv)
 		return 2;
 	}
 	test_names();
+	test_tables();
 	test_empty();
 	test_embedded_nul();
 	test_not_terminated();
 	test_utf8_edges();
+	test_accents();
+	test_typos();
+	test_not_typos();
 	test_every_byte();
 	test_random_titles();
 	test_large();
+	test_speed();
 	test_corpus(argv[1]);
 	printf("1..%d\n", test_count);
 	return failures == 0 ? 0 : 1;
