@@ -34,6 +34,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 #include "utils/typcache.h"
 
 #include "compat.h"
@@ -42,6 +43,7 @@
 #include "managed_row.h"
 #include "model_score.h"
 #include "score.h"
+#include "own_index.h"
 #include "trust_boundary.h"
 
 static LqKeptQuery stored_query = {
@@ -51,27 +53,94 @@ static LqKeptQuery stored_query = {
 };
 
 /*
- * Stores a written row's fit and score, and a history row when the score
- * differs from the one last stored.  All parts of the statement see the
- * table as it was before it, so "previous" is the old score.
+ * A written row's fit and score go straight into leadqual.lead_score (its
+ * row found by the primary key, then updated, or inserted), and a history
+ * row into leadqual.score_change when the score differs from the one last
+ * stored: no query a row, which manage() and rescore() would pay for each
+ * lead they write.  The lead's row, locked by the statement that wrote it,
+ * keeps two transactions from recording the same lead at once.
  */
-static LqKeptQuery record_query = {
-	"WITH previous AS ("
-	"    SELECT s.score FROM leadqual.lead_score AS s"
-	"    WHERE s.lead_table OPERATOR(pg_catalog.=) $1 AND s.lead_id OPERATOR(pg_catalog.=) $2), "
-	"saved AS ("
-	"    INSERT INTO leadqual.lead_score AS s (lead_table, lead_id, fit, score, scored_at)"
-	"    VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp())"
-	"    ON CONFLICT (lead_table, lead_id) DO UPDATE"
-	"    SET fit = excluded.fit, score = excluded.score, scored_at = excluded.scored_at"
-	"    RETURNING s.engagement) "
-	"INSERT INTO leadqual.score_change"
-	"    (lead_table, lead_id, previous_score, score, fit, engagement, changed_by) "
-	"SELECT $1, $2, (SELECT p.score FROM previous AS p), $4, $3, saved.engagement, $5 "
-	"FROM saved "
-	"WHERE (SELECT p.score FROM previous AS p) IS DISTINCT FROM $4",
-	5, {REGCLASSOID, TEXTOID, NUMERICOID, NUMERICOID, TEXTOID}, NULL, 0
+static LqOwnIndex stored_score = {
+	"lead_score", "lead_score_pkey", 2, {"score", "engagement"}, LQ_OWN_INDEX_UNRESOLVED
 };
+static LqOwnUpdate score_update = {
+	"lead_score", 3, {"fit", "score", "scored_at"}, 0, {NULL}, NULL
+};
+static LqOwnInsert score_insert = {
+	"lead_score", 5, {"lead_table", "lead_id", "fit", "score", "scored_at"}, 0, {NULL}, NULL
+};
+static LqOwnInsert history_insert = {
+	"score_change", 7,
+	{"lead_table", "lead_id", "previous_score", "score", "fit", "engagement", "changed_by"},
+	0, {NULL}, NULL
+};
+
+/* The new fit and score of a stored lead, for lq_update_as_owner(). */
+typedef struct RecordedScore
+{
+	Datum		fit;
+	Datum		score;
+	bool		score_isnull;
+} RecordedScore;
+
+static bool
+revise_score(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isnull, void *arg)
+{
+	RecordedScore *recorded = arg;
+
+	values[0] = recorded->fit;
+	isnull[0] = false;
+	values[1] = recorded->score;
+	isnull[1] = recorded->score_isnull;
+	values[2] = TimestampTzGetDatum(GetCurrentTimestamp());
+	isnull[2] = false;
+	return true;
+}
+
+/* The first lead_score row of a lead, with no engagement yet. */
+static void
+insert_score(Oid lead_table, const char *lead_id, const RecordedScore *recorded)
+{
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, recorded->score_isnull, false};
+
+	values[0] = ObjectIdGetDatum(lead_table);
+	values[1] = CStringGetTextDatum(lead_id);
+	values[2] = recorded->fit;
+	values[3] = recorded->score;
+	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
+	lq_insert_as_owner(&score_insert, values, nulls, NULL);
+}
+
+/* A score_change row: the score went from previous to the recorded one. */
+static void
+record_history(Oid lead_table, const char *lead_id, Datum previous, bool previous_isnull,
+			   const RecordedScore *recorded, Datum engagement)
+{
+	NameData	changed_by;
+	Datum		values[7];
+	bool		nulls[7] = {false, false, previous_isnull, recorded->score_isnull, false, false, false};
+
+	/* the role making the change */
+	namestrcpy(&changed_by, GetUserNameFromId(GetUserId(), false));
+	values[0] = ObjectIdGetDatum(lead_table);
+	values[1] = CStringGetTextDatum(lead_id);
+	values[2] = previous;
+	values[3] = recorded->score;
+	values[4] = recorded->fit;
+	values[5] = engagement;
+	values[6] = NameGetDatum(&changed_by);
+	lq_insert_as_owner(&history_insert, values, nulls, NULL);
+}
+
+/* Two scores, either NULL, as IS DISTINCT FROM compares them */
+static bool
+numeric_distinct(Datum a, bool a_isnull, Datum b, bool b_isnull)
+{
+	if (a_isnull || b_isnull)
+		return a_isnull != b_isnull;
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b)) != 0;
+}
 
 /* The lead's stored engagement; 0 for a lead never scored. */
 static Numeric
@@ -134,26 +203,47 @@ void
 lq_record_model_score(const LqFiring *firing)
 {
 	LqTableConfig *config = firing->config;
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	char	   *lead_id;
+	RecordedScore recorded;
+	LqOwnProbe	probe;
+	bool		stored;
+	ItemPointerData tid;
+	Datum		previous = (Datum) 0;
+	bool		previous_isnull = true;
+	Datum		engagement = NumericGetDatum(int64_to_numeric(0));
+	bool		isnull;
 
 	if (!firing->is_insert &&
 		!scores_differ(config->score_kind, &firing->old_state, &firing->new_state) &&
 		!lq_fit_columns_changed(config->model, firing->tupdesc, firing->old_row, firing->new_row))
 		return;
 
-	values[0] = ObjectIdGetDatum(config->log_relid);
-	values[1] = CStringGetTextDatum(lq_row_lead_id(config, firing->tupdesc, firing->new_row));
-	values[2] = NumericGetDatum(lq_fit_points(config->model, firing->tupdesc, firing->new_row));
-	values[3] = firing->new_state.score_isnull ? (Datum) 0
+	lead_id = lq_row_lead_id(config, firing->tupdesc, firing->new_row);
+	recorded.fit = NumericGetDatum(lq_fit_points(config->model, firing->tupdesc, firing->new_row));
+	recorded.score_isnull = firing->new_state.score_isnull;
+	recorded.score = recorded.score_isnull ? (Datum) 0
 		: lq_score_to_numeric(config->score_kind, firing->new_state.score);
-	nulls[3] = firing->new_state.score_isnull ? 'n' : ' ';
-	/* the role making the change, before lq_run_as_owner switches it */
-	values[4] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
 
-	lq_connect_spi();
-	lq_run_as_owner(&record_query, values, nulls, 0);
-	SPI_finish();
+	lq_own_probe_lead(&probe, &stored_score, config->log_relid, lead_id, ForwardScanDirection);
+	stored = lq_own_probe_next(&probe);
+	if (stored)
+	{
+		tid = probe.row->t_self;
+		previous = lq_own_probe_value(&probe, 1, &previous_isnull);
+		if (!previous_isnull)
+			previous = datumCopy(previous, false, -1);
+		engagement = datumCopy(lq_own_probe_value(&probe, 2, &isnull), false, -1);
+		Assert(!isnull);
+	}
+	lq_own_probe_end(&probe);
+
+	if (stored)
+		(void) lq_update_as_owner(&score_update, &tid, revise_score, &recorded);
+	else
+		insert_score(config->log_relid, lead_id, &recorded);
+
+	if (numeric_distinct(previous, previous_isnull, recorded.score, recorded.score_isnull))
+		record_history(config->log_relid, lead_id, previous, previous_isnull, &recorded, engagement);
 }
 
 /* A lead's score under the model: fit + engagement, capped and rounded. */

@@ -1,8 +1,8 @@
 /*
  * own_table.c
  *		Rows written straight into leadqual's own tables: the log, the SLA
- *		clocks, the outbox, the assignments and round-robin turns; and the
- *		clocks updated there.
+ *		clocks, the outbox, the assignments and round-robin turns, the scores
+ *		and their history; and the clocks and scores updated there.
  *
  * A promotion writes a row into each of those tables.  Through SPI, every
  * row pays for starting and ending an executor and for switching snapshots,
