@@ -42,15 +42,9 @@
 #include "fit.h"
 #include "managed_row.h"
 #include "model_score.h"
-#include "score.h"
 #include "own_index.h"
+#include "score.h"
 #include "trust_boundary.h"
-
-static LqKeptQuery stored_query = {
-	"SELECT engagement FROM leadqual.lead_score "
-	"WHERE lead_table OPERATOR(pg_catalog.=) $1 AND lead_id OPERATOR(pg_catalog.=) $2",
-	2, {REGCLASSOID, TEXTOID}, NULL, 0
-};
 
 /*
  * A written row's fit and score go straight into leadqual.lead_score (its
@@ -139,30 +133,29 @@ numeric_distinct(Datum a, bool a_isnull, Datum b, bool b_isnull)
 {
 	if (a_isnull || b_isnull)
 		return a_isnull != b_isnull;
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b)) != 0;
+	return lq_numeric_cmp(DatumGetNumeric(a), DatumGetNumeric(b)) != 0;
 }
 
-/* The lead's stored engagement; 0 for a lead never scored. */
+/*
+ * The lead's stored engagement; 0 for a lead never scored.  Read straight
+ * through the primary key, as lq_record_model_score() reads the row.
+ */
 static Numeric
 stored_engagement(Oid lead_table, const char *lead_id)
 {
-	Datum		values[2] = {ObjectIdGetDatum(lead_table), CStringGetTextDatum(lead_id)};
+	LqOwnProbe	probe;
 	Numeric		engagement = NULL;
 
-	lq_connect_spi();
-	lq_run_as_owner(&stored_query, values, NULL, 1);
-	if (SPI_processed > 0)
+	lq_own_probe_lead(&probe, &stored_score, lead_table, lead_id, ForwardScanDirection);
+	if (lq_own_probe_next(&probe))
 	{
 		bool		isnull;
-		Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-										  1, &isnull);
+		Datum		value = lq_own_probe_value(&probe, 2, &isnull);
 
-		/* detoasted first: a short header would be expanded in SPI's memory */
-		if (!isnull)
-			engagement = DatumGetNumeric(SPI_datumTransfer(NumericGetDatum(DatumGetNumeric(value)),
-														   false, -1));
+		Assert(!isnull);		/* the column is NOT NULL */
+		engagement = DatumGetNumericCopy(value);
 	}
-	SPI_finish();
+	lq_own_probe_end(&probe);
 	return engagement ? engagement : int64_to_numeric(0);
 }
 
