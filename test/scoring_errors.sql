@@ -5,7 +5,7 @@
 -- leaves models, rules, events, scores and leads as they were.
 \ir helpers/setup.psql
 
-SELECT plan(227);
+SELECT plan(229);
 
 -- The canary: any injected "DROP TABLE x" that ran would remove it.
 CREATE TABLE x (canary text);
@@ -469,6 +469,17 @@ SELECT throws_ok($$INSERT INTO leadqual.event (lead_table, lead_id, kind)
                  'leadqual: the score 40000 of lead "2" of table public.er_small does not fit its column "score" (smallint)',
                  'events inserted in bulk: 22003 naming the lead, and lead 1''s event is not kept either');
 SELECT is(pg_temp.fingerprint(), :'fp', 'the failed bulk insert changed nothing');
+
+-- manage() of a table whose stored events already give too much
+CREATE TABLE er_small_later (LIKE er_small INCLUDING ALL);
+INSERT INTO er_small_later (id) VALUES (1), (2);
+INSERT INTO leadqual.event (lead_table, lead_id, kind)
+VALUES ('er_small_later', '2', 'big_deal'), ('er_small_later', '2', 'big_deal');
+SELECT throws_ok($$SELECT leadqual.manage('er_small_later', model => 'er_big')$$, '22003',
+                 'leadqual: the score 40000 of lead "2" of table public.er_small_later does not fit its column "score" (smallint)',
+                 'manage() with a model that takes a lead past smallint: 22003, naming it');
+SELECT is((SELECT count(*) FROM leadqual.managed WHERE leads = 'er_small_later'::regclass), 0::bigint,
+          'and leaves the table unmanaged');
 
 -- a rule changed afterwards: rescore() fails as a whole, naming the lead
 UPDATE leadqual.engagement_rule SET points = 40000 WHERE model = 'er_big' AND name = 'big';
