@@ -342,13 +342,34 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
  * so that one that doesn't reaches _store_scores(), whose error names the
  * lead, rather than failing its own cast.
  */
+typedef struct ScoreColumnKind
+{
+	Oid			relid;
+	LqScoreKind kind;
+} ScoreColumnKind;
+
 PG_FUNCTION_INFO_V1(leadqual_score_fits);
 Datum
 leadqual_score_fits(PG_FUNCTION_ARGS)
 {
-	LqTableConfig *config = lq_config_for_table(PG_GETARG_OID(0), "leadqual");
+	Oid			relid = PG_GETARG_OID(0);
+	ScoreColumnKind *known = fcinfo->flinfo->fn_extra;
 
-	PG_RETURN_BOOL(lq_score_fits(config->score_kind, PG_GETARG_NUMERIC(1)));
+	/*
+	 * Called once per lead: the table's score column is looked up once per
+	 * call site (the query holds the table locked, so its type can't change)
+	 */
+	if (known == NULL || known->relid != relid)
+	{
+		LqScoreKind kind = lq_config_for_table(relid, "leadqual")->score_kind;
+
+		if (known == NULL)
+			known = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ScoreColumnKind));
+		known->relid = relid;
+		known->kind = kind;
+		fcinfo->flinfo->fn_extra = known;
+	}
+	PG_RETURN_BOOL(lq_score_fits(known->kind, PG_GETARG_NUMERIC(1)));
 }
 
 /* "OPERATOR(schema.=)" for a type's default equality, for dynamic SQL */

@@ -1132,26 +1132,39 @@ compare_words(const char *a, const char *b)
 	return (unsigned char) *a - (unsigned char) *b;
 }
 
-/* The word as it is: a binary search of keywords[]. */
-static const Keyword *
-lookup(const char *word)
+/*
+ * Where word is in a sorted array of count elements, stride bytes apart,
+ * each starting with its word (a const char *): its index, or -1.
+ */
+static ptrdiff_t
+sorted_position(const char *word, const void *array, size_t count, size_t stride)
 {
 	size_t		low = 0;
-	size_t		high = N_ELEMENTS(keywords);
+	size_t		high = count;
 
 	while (low < high)
 	{
 		size_t		middle = low + (high - low) / 2;
-		int			c = compare_words(word, keywords[middle].word);
+		const char *entry = *(const char *const *) ((const char *) array + middle * stride);
+		int			c = compare_words(word, entry);
 
 		if (c == 0)
-			return &keywords[middle];
+			return (ptrdiff_t) middle;
 		if (c < 0)
 			high = middle;
 		else
 			low = middle + 1;
 	}
-	return NULL;
+	return -1;
+}
+
+/* The word as it is: a binary search of keywords[]. */
+static const Keyword *
+lookup(const char *word)
+{
+	ptrdiff_t	i = sorted_position(word, keywords, N_ELEMENTS(keywords), sizeof(Keyword));
+
+	return i < 0 ? NULL : &keywords[i];
 }
 
 /* The compound head word[0 .. n - 1] ends with (or is), if any. */
@@ -1219,22 +1232,7 @@ one_edit_apart(const char *a, size_t na, const char *b, size_t nb)
 static bool
 is_word_of_its_own(const char *word)
 {
-	size_t		low = 0;
-	size_t		high = N_ELEMENTS(not_typos);
-
-	while (low < high)
-	{
-		size_t		middle = low + (high - low) / 2;
-		int			c = compare_words(word, not_typos[middle]);
-
-		if (c == 0)
-			return true;
-		if (c < 0)
-			high = middle;
-		else
-			low = middle + 1;
-	}
-	return false;
+	return sorted_position(word, not_typos, N_ELEMENTS(not_typos), sizeof(not_typos[0])) >= 0;
 }
 
 /*
