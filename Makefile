@@ -10,6 +10,7 @@ MODULE_big = leadqual
 CORE_OBJS = \
 	src/core/business_time.o \
 	src/core/decay.o \
+	src/core/engagement.o \
 	src/core/seniority.o \
 	src/core/stage.o
 OBJS = \
@@ -86,7 +87,7 @@ $(OBJS): $(wildcard src/*.h src/core/*.h)
 
 # Unit tests of the plain-C core, without a server.
 UNIT_TESTS = test/unit/stage_test test/unit/seniority_test test/unit/decay_test \
-	test/unit/business_time_test
+	test/unit/business_time_test test/unit/engagement_test
 test/unit/stage_test: test/unit/stage_test.c src/core/stage.c src/core/stage.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/stage_test.c src/core/stage.c
 # seniority_test is optimized as the server's build is: it times the
@@ -97,12 +98,20 @@ test/unit/decay_test: test/unit/decay_test.c src/core/decay.c src/core/decay.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/decay_test.c src/core/decay.c -lm
 test/unit/business_time_test: test/unit/business_time_test.c src/core/business_time.c src/core/business_time.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/business_time_test.c src/core/business_time.c -lm
+test/unit/engagement_test: test/unit/engagement_test.c test/unit/engagement_oracle.h \
+		src/core/engagement.c src/core/engagement.h src/core/decay.c src/core/decay.h
+	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/engagement_test.c src/core/engagement.c src/core/decay.c -lm
 
 # libFuzzer harnesses of the plain-C cores (clang); see tools/fuzz.
-FUZZERS = test/fuzz/seniority_fuzz test/fuzz/decay_fuzz test/fuzz/business_time_fuzz
+FUZZERS = test/fuzz/seniority_fuzz test/fuzz/decay_fuzz test/fuzz/business_time_fuzz \
+	test/fuzz/engagement_fuzz
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc/core
 test/fuzz/%_fuzz: test/fuzz/%_fuzz.c src/core/%.c src/core/%.h
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ test/fuzz/$*_fuzz.c src/core/$*.c -lm
+# engagement weighs by decay.c, and checks itself against the unit test's oracle
+test/fuzz/engagement_fuzz: test/fuzz/engagement_fuzz.c test/unit/engagement_oracle.h \
+		src/core/engagement.c src/core/engagement.h src/core/decay.c src/core/decay.h
+	$(CLANG) $(FUZZ_CFLAGS) -Itest/unit -o $@ test/fuzz/engagement_fuzz.c src/core/engagement.c src/core/decay.c -lm
 
 .PHONY: unitcheck tapcheck fuzzcheck
 fuzzcheck: $(FUZZERS)

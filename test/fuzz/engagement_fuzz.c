@@ -1,0 +1,200 @@
+/*
+ * engagement_fuzz.c
+ *		libFuzzer harness for what engagement rules keep
+ *		(src/core/engagement.c).
+ *
+ * The input is a shape, a time after the newest event and up to 64 event
+ * times:
+ *
+ *	byte 0		flags: 1 = narrow (below), 2 = grow (below)
+ *	byte 1, 2	min_count and keep, each modulo 9
+ *	then		half-life, window and how long after the newest event to
+ *				weigh: raw, 8 bytes each (a double of any bit pattern, an
+ *				int64, a uint64 added to the newest time, saturating);
+ *				narrow, 2 bytes each, in quarter seconds
+ *	the rest	event times: raw, int64s of any value (INT64_MIN, which
+ *				engagement.h reserves for "no time", is taken as the next
+ *				one up); narrow, int16s in quarter seconds, so that events
+ *				meet each other, the window and the half-life
+ *
+ * The events are folded in the order given into a state with room for all
+ * of them, and into one that starts with none and grows by one time each
+ * time a fold is refused ("grow"), switching buffers as a caller copying its
+ * times over would.  After every fold, and at the end as of three times
+ * later, the weight must be the oracle's (test/unit/engagement_oracle.h,
+ * from the full list of events), finite; no state may keep more times than
+ * its bound, unsorted ones or ones after the newest; a refused fold must
+ * have changed nothing; the two states must be equal.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engagement.h"
+#include "engagement_oracle.h"
+
+#define MAX_EVENTS	64
+#define QUARTER_SECOND INT64_C(250000)
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check(int condition)
+{
+	if (!condition)
+		abort();
+}
+
+/* Reads what the input has left, zeros past its end. */
+typedef struct Input
+{
+	const uint8_t *data;
+	size_t		size;
+} Input;
+
+static uint64_t
+take(Input *input, size_t bytes)
+{
+	uint64_t	value = 0;
+
+	for (size_t i = 0; i < bytes; i++)
+	{
+		uint64_t	byte = input->size > 0 ? *input->data : 0;
+
+		if (input->size > 0)
+		{
+			input->data++;
+			input->size--;
+		}
+		value |= byte << (8 * i);
+	}
+	return value;
+}
+
+static int64_t
+saturating_add(int64_t a, uint64_t b)
+{
+	int64_t		sum;
+
+	if (b > (uint64_t) INT64_MAX || __builtin_add_overflow(a, (int64_t) b, &sum))
+		return INT64_MAX;
+	return sum;
+}
+
+/* The same state: every field but the buffer, and the times kept. */
+static int
+same_state(const LqRuleState *a, const LqRuleState *b)
+{
+	return a->newest == b->newest && a->count == b->count &&
+		memcmp(&a->decayed, &b->decayed, sizeof(double)) == 0 &&
+		a->completed == b->completed && a->ntimes == b->ntimes &&
+		(a->ntimes == 0 ||
+		 memcmp(a->times, b->times, (size_t) a->ntimes * sizeof(int64_t)) == 0);
+}
+
+/* What must hold of any state, whatever was folded into it. */
+static void
+check_state(const LqRuleShape *shape, const LqRuleState *state)
+{
+	int32_t		bound = lq_rule_state_bound(shape);
+
+	check(state->ntimes >= 0 && state->ntimes <= state->capacity);
+	check(bound < 0 || state->ntimes <= bound);
+	for (int32_t i = 0; i < state->ntimes; i++)
+		check(state->times[i] <= state->newest &&
+			  (i == 0 || state->times[i] <= state->times[i - 1]));
+}
+
+static void
+check_weight(const LqRuleShape *shape, const LqRuleState *state,
+			 const int64_t *events, int n, int64_t as_of)
+{
+	double		folded = lq_rule_weight(shape, state, as_of);
+
+	check(isfinite(folded) && folded >= 0);
+	check(oracle_matches(shape, folded, oracle_weight(shape, events, n, as_of)));
+}
+
+/* Folds t into a state that grows by one time, into the other buffer, when refused. */
+static void
+fold_growing(const LqRuleShape *shape, LqRuleState *state, int64_t buffers[2][MAX_EVENTS],
+			 int64_t t)
+{
+	while (!lq_rule_fold(shape, state, t))
+	{
+		LqRuleState before = *state;
+		int64_t    *other = state->times == buffers[0] ? buffers[1] : buffers[0];
+
+		/* refused: only when full, and nothing changed (fold again to see) */
+		check(state->ntimes == state->capacity && state->capacity < MAX_EVENTS);
+		check(!lq_rule_fold(shape, state, t) && same_state(state, &before) &&
+			  state->capacity == before.capacity && state->times == before.times);
+		memcpy(other, state->times, (size_t) state->ntimes * sizeof(int64_t));
+		state->times = other;
+		state->capacity++;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	Input		input = {data, size};
+	int			flags = (int) take(&input, 1);
+	int			narrow = flags & 1;
+	int			grow = flags & 2;
+	LqRuleShape shape;
+	uint64_t	later;
+	int64_t		events[MAX_EVENTS];
+	int			n = 0;
+	int64_t		ample_times[MAX_EVENTS];
+	int64_t		buffers[2][MAX_EVENTS];
+	LqRuleState ample;
+	LqRuleState growing;
+	int64_t		newest = LQ_NO_TIME;
+
+	shape.min_count = (int32_t) (take(&input, 1) % 9);
+	shape.keep = (int32_t) (take(&input, 1) % 9);
+	if (narrow)
+	{
+		shape.half_life = (double) take(&input, 2) / 4;
+		shape.window = (int64_t) take(&input, 2) * QUARTER_SECOND;
+		later = take(&input, 2) * (uint64_t) QUARTER_SECOND;
+	}
+	else
+	{
+		uint64_t	bits = take(&input, 8);
+
+		memcpy(&shape.half_life, &bits, sizeof(double));
+		shape.window = (int64_t) take(&input, 8);
+		later = take(&input, 8);
+	}
+	while (input.size > 0 && n < MAX_EVENTS)
+	{
+		int64_t		t = narrow ? (int16_t) take(&input, 2) * QUARTER_SECOND
+			: (int64_t) take(&input, 8);
+
+		events[n++] = t == LQ_NO_TIME ? LQ_NO_TIME + 1 : t;
+	}
+
+	lq_rule_state_init(&ample, ample_times, MAX_EVENTS);
+	lq_rule_state_init(&growing, grow ? buffers[0] : ample_times, 0);
+	for (int i = 0; i < n; i++)
+	{
+		check(lq_rule_fold(&shape, &ample, events[i]));
+		check_state(&shape, &ample);
+		if (events[i] > newest)
+			newest = events[i];
+		check(ample.newest == newest && ample.count == i + 1);
+		check_weight(&shape, &ample, events, i + 1, newest);
+		if (grow)
+		{
+			fold_growing(&shape, &growing, buffers, events[i]);
+			check(same_state(&ample, &growing));
+		}
+	}
+	check_weight(&shape, &ample, events, n, newest);
+	check_weight(&shape, &ample, events, n, saturating_add(newest, later));
+	check_weight(&shape, &ample, events, n, INT64_MAX);
+	return 0;
+}
