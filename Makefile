@@ -19,6 +19,7 @@ OBJS = \
 	src/clock_references.o \
 	src/config.o \
 	src/core_functions.o \
+	src/engagement_state.o \
 	src/fit.o \
 	src/fit_functions.o \
 	src/handoff.o \
@@ -26,6 +27,7 @@ OBJS = \
 	src/leadqual.o \
 	src/managed_row.o \
 	src/model_score.o \
+	src/new_events.o \
 	src/own_index.o \
 	src/own_table.o \
 	src/pending.o \

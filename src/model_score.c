@@ -39,6 +39,7 @@
 
 #include "compat.h"
 #include "config.h"
+#include "engagement_state.h"
 #include "fit.h"
 #include "managed_row.h"
 #include "model_score.h"
@@ -437,10 +438,38 @@ leadqual_equality_operator(PG_FUNCTION_ARGS)
 	"           WHERE p.lead_id OPERATOR(pg_catalog.=) ANY ($3) " \
 	"           GROUP BY p.lead_id) AS e " \
 	"       ON e.lead_id OPERATOR(pg_catalog.=) f.lead_id " \
+	STORE_CONFLICT
+
+#define STORE_CONFLICT \
 	"ON CONFLICT (lead_table, lead_id) DO UPDATE " \
 	"SET fit = excluded.fit, engagement = excluded.engagement, " \
 	"    engagement_as_of = excluded.engagement_as_of, scored_at = excluded.scored_at " \
 	"RETURNING s.lead_id, s.fit, s.engagement"
+
+/*
+ * With kept engagement (engagement_state.c), the engagements come computed
+ * ($5); the events give those of the leads ($6) whose state can't say, as
+ * of a time before their newest event.
+ */
+#define STORE_KEPT_SQL \
+	"INSERT INTO leadqual.lead_score AS s " \
+	"(lead_table, lead_id, fit, engagement, engagement_as_of, scored_at) " \
+	"SELECT $1, f.lead_id, f.fit, f.engagement, $2, pg_catalog.clock_timestamp() " \
+	"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) " \
+	"     AS f(lead_id, fit, engagement) " \
+	STORE_CONFLICT
+#define STORE_KEPT_OR_EVENTS_SQL \
+	"INSERT INTO leadqual.lead_score AS s " \
+	"(lead_table, lead_id, fit, engagement, engagement_as_of, scored_at) " \
+	"SELECT $1, f.lead_id, f.fit, COALESCE(f.engagement, e.points, 0), $2, pg_catalog.clock_timestamp() " \
+	"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) " \
+	"     AS f(lead_id, fit, engagement) " \
+	"LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points " \
+	"           FROM leadqual._engagement_points($1, $2) AS p " \
+	"           WHERE p.lead_id OPERATOR(pg_catalog.=) ANY ($6) " \
+	"           GROUP BY p.lead_id) AS e " \
+	"       ON e.lead_id OPERATOR(pg_catalog.=) f.lead_id " \
+	STORE_CONFLICT
 
 /* The owner's side, for few leads and for many. */
 static LqKeptQuery store_few_query = {
@@ -450,6 +479,15 @@ static LqKeptQuery store_few_query = {
 static LqKeptQuery store_many_query = {
 	STORE_SUBTOTALS_SQL, 4, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID, NUMERICARRAYOID},
 	NULL, CURSOR_OPT_CUSTOM_PLAN
+};
+static LqKeptQuery store_kept_query = {
+	STORE_KEPT_SQL, 5, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID},
+	NULL, CURSOR_OPT_GENERIC_PLAN
+};
+static LqKeptQuery store_kept_or_events_query = {
+	STORE_KEPT_OR_EVENTS_SQL, 6,
+	{REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, TEXTARRAYOID},
+	NULL, CURSOR_OPT_GENERIC_PLAN
 };
 
 /*
@@ -542,6 +580,47 @@ read_fits(LqTableConfig *config, Datum lead_ids_given, bool few,
 }
 
 /*
+ * Stores the subtotals of few leads (values[]: table, as_of, ids, fits)
+ * with their engagement from what is kept of their events, folding in the
+ * new events the statement trigger on leadqual.event handed over.
+ */
+static void
+store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh)
+{
+	LqEngagementRules *rules = lq_engagement_rules(config->model->name, config->model->scale,
+												   CurrentMemoryContext);
+	Datum	   *ids;
+	int			nids;
+	ArrayBuildState *engagements = initArrayResult(NUMERICOID, CurrentMemoryContext, false);
+	ArrayBuildState *from_events = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	bool		any_from_events = false;
+	Datum		store_values[6];
+
+	deconstruct_array(DatumGetArrayTypeP(values[2]), TEXTOID, -1, false, TYPALIGN_INT,
+					  &ids, NULL, &nids);
+	for (int i = 0; i < nids; i++)
+	{
+		Numeric		engagement = lq_kept_engagement(rules, config->log_relid,
+													TextDatumGetCString(ids[i]),
+													DatumGetTimestampTz(values[1]), fresh);
+
+		engagements = accumArrayResult(engagements, NumericGetDatum(engagement),
+									   engagement == NULL, NUMERICOID, CurrentMemoryContext);
+		if (engagement == NULL)
+		{
+			from_events = accumArrayResult(from_events, ids[i], false, TEXTOID,
+										   CurrentMemoryContext);
+			any_from_events = true;
+		}
+	}
+	memcpy(store_values, values, sizeof(Datum) * 4);
+	store_values[4] = makeArrayResult(engagements, CurrentMemoryContext);
+	store_values[5] = makeArrayResult(from_events, CurrentMemoryContext);
+	lq_run_as_owner(any_from_events ? &store_kept_or_events_query : &store_kept_query,
+					store_values, NULL, 0);
+}
+
+/*
  * Stores the subtotals of the given leads (lead_ids NULL: every row the
  * caller can see) as of a time, and, when "scores" is given, puts each
  * stored lead's id and new score there.  The caller must hold UPDATE on the
@@ -557,6 +636,8 @@ store_subtotals(FunctionCallInfo fcinfo, const char *caller, Tuplestorestate *sc
 	MemoryContext scratch;
 	MemoryContext caller_cxt;
 	Datum		values[4];
+	bool		kept;
+	const LqNewEvents *fresh;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -582,9 +663,22 @@ store_subtotals(FunctionCallInfo fcinfo, const char *caller, Tuplestorestate *sc
 	lq_connect_spi();
 	values[0] = ObjectIdGetDatum(config->log_relid);
 	values[1] = PG_GETARG_DATUM(1);
+	kept = lq_engagement_state_installed();
+	/* taken before anything of the caller's runs, which could call us */
+	fresh = kept ? lq_take_new_events(relid) : NULL;
 	if (read_fits(config, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), few,
 				  &values[2], &values[3], scratch) > 0)
-		lq_run_as_owner(few ? &store_few_query : &store_many_query, values, NULL, 0);
+	{
+		if (few && kept)
+			store_kept(config, values, fresh);
+		else
+		{
+			/* what was kept of these leads misses their new events */
+			if (fresh != NULL)
+				lq_forget_engagement(config->log_relid, values[2]);
+			lq_run_as_owner(few ? &store_few_query : &store_many_query, values, NULL, 0);
+		}
+	}
 	for (uint64 i = 0; scores != NULL && i < SPI_processed; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];

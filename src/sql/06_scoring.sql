@@ -52,7 +52,21 @@ CREATE INDEX score_change_lead_idx ON @extschema@.score_change (lead_table, lead
 COMMENT ON TABLE @extschema@.score_change IS
     'One row per change of a scored lead''s score, with its fit and engagement subtotals';
 
--- pg_dump keeps all of them.
+-- What each engagement rule keeps of a lead's events (src/engagement_state.c):
+-- scoring a lead after new events folds them in, instead of reading all of
+-- the lead's events again.  Derived from leadqual.event and the rules, so
+-- pg_dump leaves it out: a lead with no row, or one kept under other rules,
+-- is rebuilt from its events when it is next scored.
+CREATE TABLE @extschema@.engagement_state (
+    lead_table regclass NOT NULL,
+    lead_id    text NOT NULL,
+    state      bytea NOT NULL,
+    PRIMARY KEY (lead_table, lead_id)
+);
+COMMENT ON TABLE @extschema@.engagement_state IS
+    'What each engagement rule keeps of a lead''s events, so that new events are folded in rather than all re-read (internal)';
+
+-- pg_dump keeps all of them (but engagement_state, above).
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.lead_score', '');
@@ -304,64 +318,39 @@ BEGIN
 END
 $score$;
 
--- After events are inserted, by track() or in bulk: rescore their leads.
+-- After events are inserted, by track() or in bulk: rescore their leads,
+-- handing the new events over for their kept state to fold in (C, in
+-- src/new_events.c, with the checks it had in PL/pgSQL until 0.5.0).
 -- Events of a table not managed with a model are only stored (manage()
 -- scores them when it attaches a model); that is also what lets pg_restore
 -- load the events before it re-creates the leads tables' triggers.
 CREATE FUNCTION @extschema@._score_new_events()
 RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $events$
-DECLARE
-    batch record;
-    user_table regclass;
-    restricted regclass[] := '{}';
-    hidden record;
-BEGIN
-    -- events count towards scores: only a role that may write the scores
-    -- may record them, whether or not the table is scored yet
-    FOR user_table IN SELECT DISTINCT n.lead_table FROM new_events AS n LOOP
-        IF NOT has_table_privilege(user_table, 'UPDATE') THEN
-            RAISE EXCEPTION 'leadqual: permission denied to record events of table %', user_table
-                USING ERRCODE = 'insufficient_privilege',
-                      HINT = 'Events change the leads'' scores, so recording them needs UPDATE on the table.';
-        END IF;
-        IF pg_catalog.row_security_active(user_table) THEN
-            restricted := restricted || user_table;
-        END IF;
-    END LOOP;
-    -- and only of leads it can see: where the table's row-level security
-    -- restricts the role, an event of a lead it can't see is refused as
-    -- one of a lead that does not exist (scoring would refuse it too, but
-    -- a table not scored yet only stores its events)
-    IF pg_catalog.cardinality(restricted) > 0 THEN
-        SELECT n.lead_table, n.lead_id INTO hidden
-        FROM new_events AS n
-        WHERE n.lead_table = ANY (restricted)
-          AND NOT @extschema@._lead_visible(n.lead_table, n.lead_id)
-        LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'leadqual: lead "%" of table % does not exist', hidden.lead_id, hidden.lead_table
-                USING ERRCODE = 'no_data_found',
-                      HINT = 'Record events of leads you can read in the table.';
-        END IF;
-    END IF;
-    FOR batch IN
-        SELECT n.lead_table, array_agg(DISTINCT n.lead_id ORDER BY n.lead_id) AS lead_ids
-        FROM new_events AS n
-        WHERE n.lead_table IN (SELECT m.leads FROM @extschema@.managed AS m WHERE m.model IS NOT NULL)
-        GROUP BY n.lead_table ORDER BY n.lead_table::oid
-    LOOP
-        PERFORM @extschema@._score_leads(batch.lead_table, batch.lead_ids, now(), false);
-    END LOOP;
-    RETURN NULL;
-END
-$events$;
+AS 'MODULE_PATHNAME', 'leadqual_score_new_events';
 
 CREATE TRIGGER score_new_events AFTER INSERT ON @extschema@.event
     REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._score_new_events();
+
+-- After events are updated, deleted or truncated: drop what was kept of
+-- their leads' events, to be rebuilt from the events (src/new_events.c).
+-- Their scores change when they are next scored, as they always did.
+CREATE FUNCTION @extschema@._forget_changed_events()
+RETURNS trigger
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_forget_changed_events';
+
+CREATE TRIGGER forget_updated_events AFTER UPDATE ON @extschema@.event
+    REFERENCING OLD TABLE AS old_events NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_changed_events();
+CREATE TRIGGER forget_deleted_events AFTER DELETE ON @extschema@.event
+    REFERENCING OLD TABLE AS old_events
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_changed_events();
+CREATE TRIGGER forget_truncated_events AFTER TRUNCATE ON @extschema@.event
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_changed_events();
 
 -- track() and touch() take the new row's id from the sequence rather than
 -- from RETURNING, so that a lead the caller can't see fails as one that

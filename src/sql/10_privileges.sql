@@ -29,6 +29,8 @@ REVOKE ALL ON @extschema@.model, @extschema@.fit_rule, @extschema@.engagement_ru
 GRANT SELECT ON @extschema@.model, @extschema@.fit_rule, @extschema@.engagement_rule,
                 @extschema@.event, @extschema@.lead_score, @extschema@.score_change TO PUBLIC;
 GRANT INSERT ON @extschema@.event TO PUBLIC;
+-- What is kept of the events is leadqual's alone, written as the owner.
+REVOKE ALL ON @extschema@.engagement_state FROM PUBLIC;
 GRANT USAGE ON SEQUENCE @extschema@.event_id_seq TO PUBLIC;
 
 REVOKE ALL ON @extschema@.calendar, @extschema@.business_hours, @extschema@.holiday FROM PUBLIC;

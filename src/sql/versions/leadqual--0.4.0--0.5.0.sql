@@ -347,3 +347,41 @@ BEGIN
     RETURN @extschema@._score_leads(leads, stale, as_of, true);
 END
 $rescore$;
+
+------------------------------------------------------------------------------
+-- Kept engagement state: new events are folded in, not all re-read
+------------------------------------------------------------------------------
+
+-- Derived from leadqual.event and the rules, and not dumped: each lead's
+-- state is built from its events when it is first scored after the update.
+CREATE TABLE @extschema@.engagement_state (
+    lead_table regclass NOT NULL,
+    lead_id    text NOT NULL,
+    state      bytea NOT NULL,
+    PRIMARY KEY (lead_table, lead_id)
+);
+COMMENT ON TABLE @extschema@.engagement_state IS
+    'What each engagement rule keeps of a lead''s events, so that new events are folded in rather than all re-read (internal)';
+REVOKE ALL ON @extschema@.engagement_state FROM PUBLIC;
+
+-- The statement trigger on events, in C, hands the new events over.
+CREATE OR REPLACE FUNCTION @extschema@._score_new_events()
+RETURNS trigger
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_score_new_events';
+
+CREATE FUNCTION @extschema@._forget_changed_events()
+RETURNS trigger
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_forget_changed_events';
+
+CREATE TRIGGER forget_updated_events AFTER UPDATE ON @extschema@.event
+    REFERENCING OLD TABLE AS old_events NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_changed_events();
+CREATE TRIGGER forget_deleted_events AFTER DELETE ON @extschema@.event
+    REFERENCING OLD TABLE AS old_events
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_changed_events();
+CREATE TRIGGER forget_truncated_events AFTER TRUNCATE ON @extschema@.event
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_changed_events();

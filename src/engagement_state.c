@@ -1,0 +1,779 @@
+/*
+ * engagement_state.c
+ *		A lead's engagement from what each engagement rule keeps of its
+ *		events (src/core/engagement.c), stored per lead in
+ *		leadqual.engagement_state: scoring a lead after new events folds
+ *		them in, in time that does not grow with the lead's history.
+ *
+ * What is kept is derived from leadqual.event and the table's engagement
+ * rules, and is trusted only while it matches both:
+ *
+ *	- each state carries a fingerprint of the rules it was kept under (all
+ *	  that decides what a rule keeps: name, kind, match, min_count,
+ *	  group_by, half_life, within); a state of other rules is rebuilt;
+ *	- events reach a state only through the statement trigger on
+ *	  leadqual.event, which hands them to leadqual._store_scores() once
+ *	  (lq_take_new_events()), so no call can fold an event twice;
+ *	- deleting or updating events, and recording events of a table not
+ *	  scored, drop the leads' states (new_events.c); a lead with no state
+ *	  is rebuilt from all of its events, then kept.
+ *
+ * A state answers for any as_of at or after the newest event it holds;
+ * for an earlier as_of (rescore(as_of => ...) in the past, an event dated
+ * in the future) the caller reads the events instead.
+ *
+ * Every state is read and written under the lead's row lock, which the
+ * callers take first (leadqual._score_leads() locks the leads in id
+ * order), so two transactions never fold into one state at once.
+ *
+ * The arithmetic is that of the SQL function leadqual._engagement_points()
+ * (docs/scoring.md, Rounding and determinism), with one difference of
+ * representation: a rule's decayed weights are summed in double precision
+ * rather than as numeric, which can change a rule's points only when they
+ * fall within about 1e-15 of a rounding boundary.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "common/int.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "decay.h"
+#include "engagement.h"
+#include "engagement_state.h"
+#include "own_index.h"
+#include "score.h"
+#include "trust_boundary.h"
+
+/* "LQE1": the layout below; a state of another layout is rebuilt. */
+#define KEPT_MAGIC 0x4C514531
+
+/* An engagement rule of the model, ready to fold events into. */
+typedef struct KeptRuleDef
+{
+	char	   *name;
+	char	   *kind;
+	Datum		match;			/* jsonb; (Datum) 0 when it matches anything */
+	char	   *group_by;		/* NULL: one group */
+	Numeric		points;
+	Numeric		cap;			/* NULL: none */
+	LqRuleShape shape;
+} KeptRuleDef;
+
+struct LqEngagementRules
+{
+	int			nrules;
+	KeptRuleDef *rules;
+	int			scale;
+	uint64		fingerprint;
+	Datum		kinds;			/* text[] of the rules' event kinds */
+};
+
+/* What a min_count rule with group_by keeps of one group. */
+typedef struct KeptGroup
+{
+	char	   *value;
+	LqRuleState state;
+} KeptGroup;
+
+/*
+ * What one rule keeps of the lead.  A rule with group_by keeps its groups,
+ * and in "state" only the newest run any of them completed.
+ */
+typedef struct KeptRule
+{
+	LqRuleState state;
+	int			ngroups;
+	int			groups_room;
+	KeptGroup  *groups;
+} KeptRule;
+
+typedef struct KeptLead
+{
+	int64		newest;			/* newest event folded; LQ_NO_TIME if none */
+	KeptRule   *rules;
+} KeptLead;
+
+static LqKeptQuery rules_query = {
+	"SELECT r.name, r.event_kind, NULLIF(r.match, '{}'::jsonb), r.points, r.min_count, r.group_by, "
+	"       r.half_life, r.within, r.cap "
+	"FROM leadqual.engagement_rule AS r "
+	"WHERE r.model OPERATOR(pg_catalog.=) $1 "
+	"ORDER BY r.name",
+	1, {TEXTOID}, NULL, 0
+};
+
+/* All of a lead's events that a rule may count, to rebuild its state. */
+static LqKeptQuery lead_events_query = {
+	"SELECT e.kind, e.occurred_at, e.properties "
+	"FROM leadqual.event AS e "
+	"WHERE e.lead_table OPERATOR(pg_catalog.=) $1 "
+	"  AND e.lead_id OPERATOR(pg_catalog.=) $2 "
+	"  AND e.kind OPERATOR(pg_catalog.=) ANY ($3) "
+	"ORDER BY e.kind, e.occurred_at",
+	3, {REGCLASSOID, TEXTOID, TEXTARRAYOID}, NULL, CURSOR_OPT_GENERIC_PLAN
+};
+
+static LqKeptQuery forget_query = {
+	"DELETE FROM leadqual.engagement_state AS s "
+	"WHERE s.lead_table OPERATOR(pg_catalog.=) $1 "
+	"  AND s.lead_id OPERATOR(pg_catalog.=) ANY ($2)",
+	2, {REGCLASSOID, TEXTARRAYOID}, NULL, 0
+};
+
+static LqKeptQuery forget_all_query = {
+	"DELETE FROM leadqual.engagement_state", 0, {InvalidOid}, NULL, 0
+};
+
+static LqOwnIndex kept_state = {
+	"engagement_state", "engagement_state_pkey", 1, {"state"}, LQ_OWN_INDEX_UNRESOLVED
+};
+static LqOwnInsert kept_insert = {
+	"engagement_state", 3, {"lead_table", "lead_id", "state"}, 0, {NULL}, NULL
+};
+static LqOwnUpdate kept_update = {
+	"engagement_state", 1, {"state"}, 0, {NULL}, NULL
+};
+
+/* The statement trigger's events, until _store_scores() takes them. */
+static const LqNewEvents *events_being_scored = NULL;
+
+bool
+lq_engagement_state_installed(void)
+{
+	Oid			schema = get_namespace_oid("leadqual", false);
+
+	return OidIsValid(get_relname_relid("engagement_state", schema));
+}
+
+/* Seconds in an interval, as decay.h counts them; 0 for NULL. */
+static double
+interval_or_zero_seconds(Datum value, bool isnull)
+{
+	Interval   *span;
+
+	if (isnull)
+		return 0;
+	span = DatumGetIntervalP(value);
+	return lq_span_seconds(span->month, span->day, span->time);
+}
+
+/* A window's microseconds; 0 for none, and for one too long to matter. */
+static int64
+window_microseconds(Datum value, bool isnull)
+{
+	Interval   *span;
+	int64		result;
+
+	if (isnull)
+		return 0;
+	span = DatumGetIntervalP(value);
+	if (!lq_span_microseconds(span->month, span->day, span->time, &result))
+		return 0;
+	return result;
+}
+
+static uint64
+hash_string(const char *value, uint64 seed)
+{
+	if (value == NULL)
+		return hash_bytes_uint32_extended(0x6e756c6c, seed);	/* "null" */
+	return hash_bytes_extended((const unsigned char *) value, (int) strlen(value) + 1, seed);
+}
+
+/* Everything of a rule that decides what it keeps, hashed onto seed. */
+static uint64
+fingerprint_rule(const KeptRuleDef *rule, uint64 seed)
+{
+	uint64		h = hash_string(rule->name, seed);
+
+	h = hash_string(rule->kind, h);
+	if (rule->match != (Datum) 0)
+	{
+		Jsonb	   *match = DatumGetJsonbP(rule->match);
+
+		h = hash_bytes_extended((const unsigned char *) VARDATA_ANY(match),
+								(int) VARSIZE_ANY_EXHDR(match), h);
+	}
+	h = hash_string(rule->group_by, h);
+	h = hash_bytes_extended((const unsigned char *) &rule->shape, sizeof(rule->shape), h);
+	return h;
+}
+
+LqEngagementRules *
+lq_engagement_rules(const char *model, int scale, MemoryContext cxt)
+{
+	Datum		name = CStringGetTextDatum(model);
+	LqEngagementRules *result;
+	ArrayBuildState *kinds;
+	MemoryContext caller_cxt;
+
+	lq_run_kept(&rules_query, &name, NULL, 0);
+	caller_cxt = MemoryContextSwitchTo(cxt);
+	result = palloc0(sizeof(LqEngagementRules));
+	result->nrules = (int) SPI_processed;
+	result->scale = scale;
+	result->rules = palloc0(sizeof(KeptRuleDef) * Max(result->nrules, 1));
+	result->fingerprint = KEPT_MAGIC;
+	kinds = initArrayResult(TEXTOID, cxt, false);
+	for (int row = 0; row < result->nrules; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		KeptRuleDef *rule = &result->rules[row];
+		bool		isnull;
+		Datum		value;
+
+		memset(&rule->shape, 0, sizeof(rule->shape));	/* hashed whole */
+		rule->name = TextDatumGetCString(SPI_getbinval(tuple, desc, 1, &isnull));
+		rule->kind = TextDatumGetCString(SPI_getbinval(tuple, desc, 2, &isnull));
+		value = SPI_getbinval(tuple, desc, 3, &isnull);
+		rule->match = isnull ? (Datum) 0 : PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
+		rule->points = DatumGetNumericCopy(SPI_getbinval(tuple, desc, 4, &isnull));
+		value = SPI_getbinval(tuple, desc, 5, &isnull);
+		rule->shape.min_count = isnull ? 0 : DatumGetInt32(value);
+		value = SPI_getbinval(tuple, desc, 6, &isnull);
+		rule->group_by = isnull ? NULL : TextDatumGetCString(value);
+		value = SPI_getbinval(tuple, desc, 7, &isnull);
+		rule->shape.half_life = interval_or_zero_seconds(value, isnull);
+		value = SPI_getbinval(tuple, desc, 8, &isnull);
+		rule->shape.window = window_microseconds(value, isnull);
+		value = SPI_getbinval(tuple, desc, 9, &isnull);
+		rule->cap = isnull ? NULL : DatumGetNumericCopy(value);
+		result->fingerprint = fingerprint_rule(rule, result->fingerprint);
+		kinds = accumArrayResult(kinds, CStringGetTextDatum(rule->kind), false, TEXTOID, cxt);
+	}
+	result->kinds = makeArrayResult(kinds, cxt);
+	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(caller_cxt);
+	return result;
+}
+
+/* A state whose times[] has room for what the shape keeps, or some. */
+static void
+state_init(const LqRuleShape *shape, LqRuleState *state, int32 ntimes)
+{
+	int32		bound = lq_rule_state_bound(shape);
+	int32		capacity = Max(bound < 0 ? 8 : bound, ntimes);
+
+	lq_rule_state_init(state, capacity > 0 ? palloc(sizeof(int64) * capacity) : NULL,
+					   capacity);
+}
+
+/* Folds t into the state, giving times[] more room when it needs it. */
+static void
+fold(const LqRuleShape *shape, LqRuleState *state, int64 t)
+{
+	while (!lq_rule_fold(shape, state, t))
+	{
+		int32		capacity = Max(8, state->capacity * 2);
+		int64	   *times = palloc(sizeof(int64) * capacity);
+
+		if (state->ntimes > 0)
+			memcpy(times, state->times, sizeof(int64) * state->ntimes);
+		state->times = times;
+		state->capacity = capacity;
+	}
+}
+
+static KeptLead *
+lead_new(const LqEngagementRules *rules)
+{
+	KeptLead   *lead = palloc0(sizeof(KeptLead));
+
+	lead->newest = LQ_NO_TIME;
+	lead->rules = palloc0(sizeof(KeptRule) * Max(rules->nrules, 1));
+	for (int i = 0; i < rules->nrules; i++)
+		state_init(&rules->rules[i].shape, &lead->rules[i].state, 0);
+	return lead;
+}
+
+/* The state of a group of a rule with group_by, made on first use. */
+static LqRuleState *
+group_state(KeptRule *rule, const LqRuleShape *shape, const char *value, int32 ntimes)
+{
+	KeptGroup  *group;
+
+	for (int i = 0; i < rule->ngroups; i++)
+		if (strcmp(rule->groups[i].value, value) == 0)
+			return &rule->groups[i].state;
+	if (rule->ngroups == rule->groups_room)
+	{
+		rule->groups_room = Max(4, rule->groups_room * 2);
+		rule->groups = rule->groups == NULL ?
+			palloc(sizeof(KeptGroup) * rule->groups_room) :
+			repalloc(rule->groups, sizeof(KeptGroup) * rule->groups_room);
+	}
+	group = &rule->groups[rule->ngroups++];
+	group->value = pstrdup(value);
+	state_init(shape, &group->state, ntimes);
+	return &group->state;
+}
+
+/*
+ * Does the event count for the rule (its match, and a value of its
+ * group_by)?  *group: that value.
+ */
+static bool
+event_counts(const KeptRuleDef *rule, Datum properties, char **group)
+{
+	*group = NULL;
+	if (rule->match != (Datum) 0 &&
+		!DatumGetBool(DirectFunctionCall2(jsonb_contains, properties, rule->match)))
+		return false;
+	if (rule->group_by != NULL)
+	{
+		LOCAL_FCINFO(fcinfo, 2);
+		Datum		value;
+
+		/* ->> gives NULL for a missing key: the event belongs to no group */
+		InitFunctionCallInfoData(*fcinfo, NULL, 2, InvalidOid, NULL, NULL);
+		fcinfo->args[0].value = properties;
+		fcinfo->args[0].isnull = false;
+		fcinfo->args[1].value = CStringGetTextDatum(rule->group_by);
+		fcinfo->args[1].isnull = false;
+		value = jsonb_object_field_text(fcinfo);
+		if (fcinfo->isnull)
+			return false;
+		*group = TextDatumGetCString(value);
+	}
+	return true;
+}
+
+/* Folds one event of the lead into the rules it counts for. */
+static void
+lead_fold(const LqEngagementRules *rules, KeptLead *lead, const char *kind,
+		  int64 occurred_at, Datum properties)
+{
+	Assert(occurred_at != LQ_NO_TIME);	/* event_occurred_at_finite */
+	for (int i = 0; i < rules->nrules; i++)
+	{
+		const KeptRuleDef *def = &rules->rules[i];
+		KeptRule   *rule = &lead->rules[i];
+		char	   *group;
+
+		if (strcmp(def->kind, kind) != 0 || !event_counts(def, properties, &group))
+			continue;
+		if (group == NULL)
+			fold(&def->shape, &rule->state, occurred_at);
+		else
+		{
+			LqRuleState *state = group_state(rule, &def->shape, group, 0);
+
+			fold(&def->shape, state, occurred_at);
+			/* the rule keeps the newest run any group completed */
+			if (state->completed > rule->state.completed)
+				rule->state.completed = state->completed;
+		}
+		if (occurred_at > lead->newest)
+			lead->newest = occurred_at;
+	}
+}
+
+/* The start of a window as of as_of; LQ_NO_TIME when it reaches past every time. */
+static int64
+window_start(int64 as_of, int64 window)
+{
+	int64		start;
+
+	if (pg_sub_s64_overflow(as_of, window, &start))
+		return LQ_NO_TIME;
+	return start;
+}
+
+/*
+ * The weight of a rule as of as_of, as a numeric, or NULL when no event
+ * counts (then _engagement_points() gives the rule no row).  Counts are
+ * exact; other weights convert as a double precision weight::numeric does.
+ */
+static Numeric
+rule_weight(const KeptRuleDef *def, const KeptRule *rule, int64 as_of)
+{
+	const LqRuleShape *shape = &def->shape;
+	const LqRuleState *state = &rule->state;
+
+	if (shape->min_count > 0)
+	{
+		if (state->completed == LQ_NO_TIME ||
+			(shape->window > 0 && state->completed <= window_start(as_of, shape->window)))
+			return NULL;
+		return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
+												   Float8GetDatum(lq_rule_completed_weight(shape, state->completed,
+																						   as_of))));
+	}
+	if (state->count == 0)
+		return NULL;
+	if (shape->window > 0)
+	{
+		/* times[] is newest first: is the newest one still in the window? */
+		if (state->ntimes == 0 || state->times[0] <= window_start(as_of, shape->window))
+			return NULL;
+	}
+	if (shape->half_life == 0 && shape->window == 0)
+		return int64_to_numeric(state->count);
+	return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
+											   Float8GetDatum(lq_rule_weight(shape, state, as_of))));
+}
+
+/* points x weight, capped, rounded to the model's scale */
+static Numeric
+rule_points(const KeptRuleDef *def, Numeric weight, int scale)
+{
+	Numeric		raw = DatumGetNumeric(DirectFunctionCall2(numeric_mul, NumericGetDatum(def->points),
+														  NumericGetDatum(weight)));
+
+	if (def->cap != NULL)
+	{
+		Numeric		size = DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(raw)));
+
+		if (lq_numeric_cmp(size, def->cap) > 0)
+			raw = DatumGetNumeric(DirectFunctionCall2(numeric_mul,
+													  DirectFunctionCall1(numeric_sign, NumericGetDatum(raw)),
+													  NumericGetDatum(def->cap)));
+	}
+	return DatumGetNumeric(DirectFunctionCall2(numeric_round, NumericGetDatum(raw),
+											   Int32GetDatum(scale)));
+}
+
+/* The sum of the rules' points as of as_of; 0 when no rule has any. */
+static Numeric
+lead_engagement(const LqEngagementRules *rules, const KeptLead *lead, int64 as_of)
+{
+	Numeric		total = NULL;
+
+	for (int i = 0; i < rules->nrules; i++)
+	{
+		Numeric		weight = rule_weight(&rules->rules[i], &lead->rules[i], as_of);
+		Numeric		points;
+
+		if (weight == NULL)
+			continue;
+		points = rule_points(&rules->rules[i], weight, rules->scale);
+		total = total == NULL ? points :
+			DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(total),
+												NumericGetDatum(points)));
+	}
+	return total != NULL ? total : int64_to_numeric(0);
+}
+
+/*
+ * Encoding: native byte order, as the state never leaves the server (it is
+ * not dumped).  The header (magic, fingerprint, newest, number of rules),
+ * then per rule its state and its groups, each with its value.
+ */
+static void
+put(StringInfo out, const void *data, size_t size)
+{
+	appendBinaryStringInfo(out, (const char *) data, (int) size);
+}
+
+static void
+put_state(StringInfo out, const LqRuleState *state, int32 ntimes)
+{
+	put(out, &state->newest, sizeof(int64));
+	put(out, &state->count, sizeof(int64));
+	put(out, &state->decayed, sizeof(double));
+	put(out, &state->completed, sizeof(int64));
+	put(out, &ntimes, sizeof(int32));
+	put(out, state->times, sizeof(int64) * ntimes);
+}
+
+/*
+ * How many of a group's times can still matter: those newer than the
+ * newest run any group of the rule completed.  A run made with an older one
+ * could never be the rule's newest, so the older ones, and groups left with
+ * none, are dropped: a rule keeps only groups still able to complete a
+ * newer run (the sessions still open, for a rule per session).
+ */
+static int32
+group_times_that_matter(const LqRuleState *group, int64 completed)
+{
+	int32		n = 0;
+
+	while (n < group->ntimes && group->times[n] > completed)
+		n++;
+	return n;
+}
+
+static bytea *
+lead_encode(const LqEngagementRules *rules, const KeptLead *lead)
+{
+	StringInfoData out;
+	uint32		magic = KEPT_MAGIC;
+	int32		nrules = rules->nrules;
+
+	initStringInfo(&out);
+	appendStringInfoSpaces(&out, VARHDRSZ);
+	put(&out, &magic, sizeof(magic));
+	put(&out, &rules->fingerprint, sizeof(uint64));
+	put(&out, &lead->newest, sizeof(int64));
+	put(&out, &nrules, sizeof(int32));
+	for (int i = 0; i < rules->nrules; i++)
+	{
+		const KeptRule *rule = &lead->rules[i];
+		int32		ngroups = 0;
+
+		put_state(&out, &rule->state, rule->state.ntimes);
+		for (int g = 0; g < rule->ngroups; g++)
+			ngroups += group_times_that_matter(&rule->groups[g].state, rule->state.completed) > 0;
+		put(&out, &ngroups, sizeof(int32));
+		for (int g = 0; g < rule->ngroups; g++)
+		{
+			const KeptGroup *group = &rule->groups[g];
+			int32		ntimes = group_times_that_matter(&group->state, rule->state.completed);
+			int32		length = (int32) strlen(group->value);
+			LqRuleState kept = group->state;
+
+			if (ntimes == 0)
+				continue;
+			/* fewer than min_count times: the group has no run of its own */
+			if (ntimes < group->state.ntimes)
+				kept.completed = LQ_NO_TIME;
+			put(&out, &length, sizeof(int32));
+			put(&out, group->value, length);
+			put_state(&out, &kept, ntimes);
+		}
+	}
+	SET_VARSIZE(out.data, out.len);
+	return (bytea *) out.data;
+}
+
+/* Reading an encoded state: false once anything is out of bounds. */
+typedef struct StateReader
+{
+	const char *next;
+	const char *end;
+	bool		ok;
+} StateReader;
+
+static void
+take(StateReader *in, void *into, size_t size)
+{
+	if (!in->ok || (size_t) (in->end - in->next) < size)
+	{
+		in->ok = false;
+		memset(into, 0, size);
+		return;
+	}
+	memcpy(into, in->next, size);
+	in->next += size;
+}
+
+static bool
+take_state(StateReader *in, const LqRuleShape *shape, LqRuleState *state,
+		   int32 (*room) (const LqRuleShape *, int32))
+{
+	int32		ntimes;
+
+	take(in, &state->newest, sizeof(int64));
+	take(in, &state->count, sizeof(int64));
+	take(in, &state->decayed, sizeof(double));
+	take(in, &state->completed, sizeof(int64));
+	take(in, &ntimes, sizeof(int32));
+	if (!in->ok || ntimes < 0 || ntimes > room(shape, ntimes) ||
+		(size_t) (in->end - in->next) / sizeof(int64) < (size_t) ntimes)
+		return in->ok = false;
+	if (ntimes > state->capacity)
+	{
+		state->times = palloc(sizeof(int64) * ntimes);
+		state->capacity = ntimes;
+	}
+	take(in, state->times, sizeof(int64) * ntimes);
+	state->ntimes = ntimes;
+	return in->ok;
+}
+
+/* The most times a state of the shape may hold: its bound, if it has one. */
+static int32
+times_room(const LqRuleShape *shape, int32 ntimes)
+{
+	int32		bound = lq_rule_state_bound(shape);
+
+	return bound < 0 ? ntimes : bound;
+}
+
+/* The lead's state, or NULL when it was kept under other rules (or is damaged). */
+static KeptLead *
+lead_decode(const LqEngagementRules *rules, bytea *encoded)
+{
+	StateReader in = {VARDATA_ANY(encoded), VARDATA_ANY(encoded) + VARSIZE_ANY_EXHDR(encoded), true};
+	KeptLead   *lead = lead_new(rules);
+	uint32		magic;
+	uint64		fingerprint;
+	int32		nrules;
+
+	take(&in, &magic, sizeof(magic));
+	take(&in, &fingerprint, sizeof(fingerprint));
+	take(&in, &lead->newest, sizeof(int64));
+	take(&in, &nrules, sizeof(int32));
+	if (!in.ok || magic != KEPT_MAGIC || fingerprint != rules->fingerprint ||
+		nrules != rules->nrules)
+		return NULL;
+	for (int i = 0; i < rules->nrules; i++)
+	{
+		const LqRuleShape *shape = &rules->rules[i].shape;
+		KeptRule   *rule = &lead->rules[i];
+		int32		ngroups;
+
+		if (!take_state(&in, shape, &rule->state, times_room))
+			return NULL;
+		take(&in, &ngroups, sizeof(int32));
+		if (!in.ok || ngroups < 0 || (ngroups > 0 && rules->rules[i].group_by == NULL))
+			return NULL;
+		for (int g = 0; g < ngroups; g++)
+		{
+			int32		length;
+			char	   *value;
+
+			take(&in, &length, sizeof(int32));
+			if (!in.ok || length < 0 || in.end - in.next < length)
+				return NULL;
+			value = palloc(length + 1);
+			take(&in, value, length);
+			value[length] = '\0';
+			if (!take_state(&in, shape, group_state(rule, shape, value, 0), times_room))
+				return NULL;
+		}
+	}
+	return in.ok && in.next == in.end ? lead : NULL;
+}
+
+/* A lead's state from all of its events. */
+static KeptLead *
+lead_rebuild(const LqEngagementRules *rules, Oid lead_table, const char *lead_id)
+{
+	KeptLead   *lead = lead_new(rules);
+	Datum		values[3];
+
+	values[0] = ObjectIdGetDatum(lead_table);
+	values[1] = CStringGetTextDatum(lead_id);
+	values[2] = rules->kinds;
+	lq_run_as_owner(&lead_events_query, values, NULL, 0);
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *kind = TextDatumGetCString(SPI_getbinval(tuple, desc, 1, &isnull));
+		TimestampTz occurred_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 2, &isnull));
+		Datum		properties = SPI_getbinval(tuple, desc, 3, &isnull);
+
+		lead_fold(rules, lead, kind, occurred_at, properties);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return lead;
+}
+
+static bool
+revise_state(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isnull, void *arg)
+{
+	values[0] = PointerGetDatum(arg);
+	isnull[0] = false;
+	return true;
+}
+
+Numeric
+lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
+				   TimestampTz as_of, const LqNewEvents *fresh)
+{
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual kept engagement",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
+	LqOwnProbe	probe;
+	KeptLead   *lead = NULL;
+	ItemPointerData tid;
+	bool		stored;
+	bool		changed = false;
+	Numeric		engagement = NULL;
+
+	lq_own_probe_lead(&probe, &kept_state, lead_table, lead_id, ForwardScanDirection);
+	stored = lq_own_probe_next(&probe);
+	if (stored)
+	{
+		bool		isnull;
+
+		tid = probe.row->t_self;
+		lead = lead_decode(rules, DatumGetByteaPP(lq_own_probe_value(&probe, 1, &isnull)));
+	}
+	lq_own_probe_end(&probe);
+
+	if (lead != NULL && fresh != NULL)
+	{
+		/* fold in the lead's new events; a rebuild reads them with the rest */
+		for (int i = 0; i < fresh->nevents; i++)
+			if (strcmp(fresh->events[i].lead_id, lead_id) == 0)
+			{
+				lead_fold(rules, lead, fresh->events[i].kind, fresh->events[i].occurred_at,
+						  fresh->events[i].properties);
+				changed = true;
+			}
+	}
+	if (lead == NULL)
+	{
+		lead = lead_rebuild(rules, lead_table, lead_id);
+		changed = true;
+	}
+	if (changed)
+	{
+		bytea	   *encoded = lead_encode(rules, lead);
+
+		if (stored)
+			(void) lq_update_as_owner(&kept_update, &tid, revise_state, encoded);
+		else
+		{
+			Datum		values[3];
+			bool		nulls[3] = {false, false, false};
+
+			values[0] = ObjectIdGetDatum(lead_table);
+			values[1] = CStringGetTextDatum(lead_id);
+			values[2] = PointerGetDatum(encoded);
+			lq_insert_as_owner(&kept_insert, values, nulls, NULL);
+		}
+	}
+	if (lead->newest == LQ_NO_TIME || as_of >= lead->newest)
+	{
+		Numeric		computed = lead_engagement(rules, lead, as_of);
+
+		MemoryContextSwitchTo(caller_cxt);
+		engagement = DatumGetNumericCopy(NumericGetDatum(computed));
+	}
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(scratch);
+	return engagement;
+}
+
+void
+lq_forget_engagement(Oid lead_table, Datum lead_ids)
+{
+	Datum		values[2] = {ObjectIdGetDatum(lead_table), lead_ids};
+
+	if (!OidIsValid(lead_table))
+		lq_run_as_owner(&forget_all_query, NULL, NULL, 0);
+	else
+		lq_run_as_owner(&forget_query, values, NULL, 0);
+}
+
+const LqNewEvents *
+lq_take_new_events(Oid lead_table)
+{
+	const LqNewEvents *events = events_being_scored;
+
+	if (events == NULL || events->lead_table != lead_table)
+		return NULL;
+	events_being_scored = NULL;
+	return events;
+}
+
+void
+lq_hand_over_new_events(const LqNewEvents *events)
+{
+	events_being_scored = events;
+}

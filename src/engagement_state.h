@@ -1,0 +1,70 @@
+/*
+ * engagement_state.h
+ *		What each engagement rule keeps of a lead's events, stored in
+ *		leadqual.engagement_state, so that scoring a lead after a new event
+ *		folds that event in instead of reading all of the lead's events
+ *		again (engagement_state.c).
+ */
+#ifndef LQ_ENGAGEMENT_STATE_H
+#define LQ_ENGAGEMENT_STATE_H
+
+#include "postgres.h"
+
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+/* An event just inserted, as leadqual.event holds it. */
+typedef struct LqNewEvent
+{
+	Oid			lead_table;
+	char	   *lead_id;
+	char	   *kind;
+	TimestampTz occurred_at;
+	Datum		properties;		/* jsonb */
+} LqNewEvent;
+
+/* The events of one statement on their way to being scored. */
+typedef struct LqNewEvents
+{
+	Oid			lead_table;
+	int			nevents;
+	LqNewEvent *events;			/* sorted by lead_id */
+} LqNewEvents;
+
+typedef struct LqEngagementRules LqEngagementRules;
+
+/* Whether the database's schema keeps engagement state (0.5.0 on). */
+extern bool lq_engagement_state_installed(void);
+
+/* The engagement rules of a model, read with SPI connected, into cxt. */
+extern LqEngagementRules *lq_engagement_rules(const char *model, int scale,
+											  MemoryContext cxt);
+
+/*
+ * A lead's engagement as of as_of from its kept state, after folding in
+ * its new events (of "fresh", which may be NULL), and the state stored
+ * back; the state is rebuilt from the lead's events when it has none, or
+ * one kept under other rules.  NULL when as_of is before the newest event
+ * kept: then only the events can say.
+ */
+extern Numeric lq_kept_engagement(LqEngagementRules *rules, Oid lead_table,
+								  const char *lead_id, TimestampTz as_of,
+								  const LqNewEvents *fresh);
+
+/*
+ * Drops the kept state of the leads (text[]) of a table, whose events
+ * changed; of every lead when lead_table is InvalidOid.
+ */
+extern void lq_forget_engagement(Oid lead_table, Datum lead_ids);
+
+/*
+ * The new events the statement trigger on leadqual.event is scoring, for
+ * leadqual._store_scores() to fold in: handed over once, so that nothing
+ * else can fold them twice.
+ */
+extern const LqNewEvents *lq_take_new_events(Oid lead_table);
+
+/* new_events.c: the events being scored now, or NULL once scored. */
+extern void lq_hand_over_new_events(const LqNewEvents *events);
+
+#endif							/* LQ_ENGAGEMENT_STATE_H */

@@ -1,0 +1,307 @@
+/*
+ * new_events.c
+ *		The statement triggers on leadqual.event: new events rescore their
+ *		leads; changed or deleted events drop what was kept of them.
+ *
+ * Until 0.5.0 the first was PL/pgSQL.  In C it hands the new events
+ * themselves to leadqual._store_scores(), through engagement_state.c, so
+ * that a lead's kept engagement state folds them in rather than reading
+ * the lead's events again; the checks and errors are those it had.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rls.h"
+
+#include "config.h"
+#include "engagement_state.h"
+#include "trust_boundary.h"
+
+static LqKeptQuery lead_visible_query = {
+	"SELECT leadqual._lead_visible($1, $2)", 2, {REGCLASSOID, TEXTOID}, NULL, 0
+};
+static LqKeptQuery score_leads_query = {
+	"SELECT leadqual._score_leads($1, $2, pg_catalog.now(), false)",
+	2, {REGCLASSOID, TEXTARRAYOID}, NULL, 0
+};
+
+/* Errors unless called as the statement trigger "when" says. */
+static TriggerData *
+require_statement_trigger(FunctionCallInfo fcinfo, const char *function, bool insert)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: must be called as a trigger", function),
+				 errhint("leadqual attaches it to leadqual.event; don't call it.")));
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		(insert && (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || trigdata->tg_newtable == NULL)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: must be fired AFTER ... FOR EACH STATEMENT%s", function,
+						insert ? " by INSERT, with its new rows as a transition table" : ""),
+				 errhint("leadqual attaches it to leadqual.event; don't attach it elsewhere.")));
+	if (RelationGetRelid(trigdata->tg_relation) !=
+		get_relname_relid("event", get_namespace_oid("leadqual", false)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: must be fired on leadqual.event, not on %s", function,
+						RelationGetRelationName(trigdata->tg_relation)),
+				 errhint("leadqual attaches it to leadqual.event; don't attach it elsewhere.")));
+	return trigdata;
+}
+
+static int
+event_order(const void *a, const void *b)
+{
+	const LqNewEvent *x = a;
+	const LqNewEvent *y = b;
+
+	if (x->lead_table != y->lead_table)
+		return x->lead_table < y->lead_table ? -1 : 1;
+	return strcmp(x->lead_id, y->lead_id);
+}
+
+/*
+ * The rows of a transition table of leadqual.event, sorted by table and
+ * lead; *nevents says how many.
+ */
+static LqNewEvent *
+read_events(Tuplestorestate *rows, TupleDesc desc, int *nevents)
+{
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	AttrNumber	lead_table = SPI_fnumber(desc, "lead_table");
+	AttrNumber	lead_id = SPI_fnumber(desc, "lead_id");
+	AttrNumber	kind = SPI_fnumber(desc, "kind");
+	AttrNumber	occurred_at = SPI_fnumber(desc, "occurred_at");
+	AttrNumber	properties = SPI_fnumber(desc, "properties");
+	int			room = 16;
+	LqNewEvent *events = palloc(sizeof(LqNewEvent) * room);
+	int			n = 0;
+
+	Assert(lead_table > 0 && lead_id > 0 && kind > 0 && occurred_at > 0 && properties > 0);
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		LqNewEvent *event;
+		bool		isnull;
+
+		if (n == room)
+		{
+			room *= 2;
+			events = repalloc_huge(events, sizeof(LqNewEvent) * room);
+		}
+		event = &events[n++];
+		/* every column is NOT NULL */
+		event->lead_table = DatumGetObjectId(slot_getattr(slot, lead_table, &isnull));
+		event->lead_id = TextDatumGetCString(slot_getattr(slot, lead_id, &isnull));
+		event->kind = TextDatumGetCString(slot_getattr(slot, kind, &isnull));
+		event->occurred_at = DatumGetTimestampTz(slot_getattr(slot, occurred_at, &isnull));
+		event->properties = PointerGetDatum(PG_DETOAST_DATUM_COPY(slot_getattr(slot, properties, &isnull)));
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	qsort(events, n, sizeof(LqNewEvent), event_order);
+	*nevents = n;
+	return events;
+}
+
+/* How many events from "first" on are of the same table. */
+static int
+table_run(const LqNewEvent *events, int nevents, int first)
+{
+	int			end = first;
+
+	while (end < nevents && events[end].lead_table == events[first].lead_table)
+		end++;
+	return end - first;
+}
+
+/* The distinct lead ids of a table's events (sorted), as a text[]. */
+static Datum
+distinct_lead_ids(const LqNewEvent *events, int nevents)
+{
+	ArrayBuildState *ids = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+
+	for (int i = 0; i < nevents; i++)
+		if (i == 0 || strcmp(events[i].lead_id, events[i - 1].lead_id) != 0)
+			ids = accumArrayResult(ids, CStringGetTextDatum(events[i].lead_id), false,
+								   TEXTOID, CurrentMemoryContext);
+	return makeArrayResult(ids, CurrentMemoryContext);
+}
+
+/*
+ * Events count towards scores: only a role that may write the scores may
+ * record them, whether or not the table is scored yet.
+ */
+static void
+require_update_privilege(Oid lead_table)
+{
+	if (pg_class_aclcheck(lead_table, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("leadqual: permission denied to record events of table %s",
+						lq_qualified_name(lead_table)),
+				 errhint("Events change the leads' scores, so recording them needs UPDATE on the table.")));
+}
+
+/*
+ * And only of leads it can see: where the table's row-level security
+ * restricts the role, an event of a lead it can't see is refused as one of
+ * a lead that does not exist (scoring would refuse it too, but a table not
+ * scored yet only stores its events).
+ */
+static void
+require_visible_leads(const LqNewEvent *events, int nevents)
+{
+	if (check_enable_rls(events[0].lead_table, InvalidOid, true) != RLS_ENABLED)
+		return;
+	for (int i = 0; i < nevents; i++)
+	{
+		Datum		values[2];
+		bool		isnull;
+
+		if (i > 0 && strcmp(events[i].lead_id, events[i - 1].lead_id) == 0)
+			continue;
+		values[0] = ObjectIdGetDatum(events[i].lead_table);
+		values[1] = CStringGetTextDatum(events[i].lead_id);
+		lq_run_kept(&lead_visible_query, values, NULL, 1);
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("leadqual: lead \"%s\" of table %s does not exist",
+							events[i].lead_id, lq_qualified_name(events[i].lead_table)),
+					 errhint("Record events of leads you can read in the table.")));
+		SPI_freetuptable(SPI_tuptable);
+	}
+}
+
+/* Is the table scored by a model?  (Else its events are only stored.) */
+static bool
+scored_by_model(Oid lead_table)
+{
+	char		relkind = get_rel_relkind(lead_table);
+	LqTableConfig *config;
+
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		return false;
+	config = lq_config_if_managed(lead_table);
+	return config != NULL && config->model != NULL;
+}
+
+/*
+ * Rescores the leads of one table's new events, handing the events over
+ * for their leads' kept state to fold in.
+ */
+static void
+score_table_events(LqNewEvents *batch)
+{
+	Datum		values[2];
+
+	values[0] = ObjectIdGetDatum(batch->lead_table);
+	values[1] = distinct_lead_ids(batch->events, batch->nevents);
+	lq_hand_over_new_events(batch);
+	PG_TRY();
+	{
+		lq_run_kept(&score_leads_query, values, NULL, 0);
+	}
+	PG_FINALLY();
+	{
+		lq_hand_over_new_events(NULL);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * leadqual._score_new_events(): AFTER INSERT ... FOR EACH STATEMENT on
+ * leadqual.event, by track() or in bulk.  Checks that the role may record
+ * each event, then rescores the leads of tables managed with a model, in
+ * table order.  Events of a table not managed with a model are only stored
+ * (manage() scores them when it attaches a model; that is also what lets
+ * pg_restore load the events before it re-creates the leads tables'
+ * triggers), and the kept state of their leads is dropped.
+ */
+PG_FUNCTION_INFO_V1(leadqual_score_new_events);
+Datum
+leadqual_score_new_events(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = require_statement_trigger(fcinfo, "leadqual._score_new_events", true);
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual new events",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
+	int			nevents;
+	LqNewEvent *events = read_events(trigdata->tg_newtable,
+									 RelationGetDescr(trigdata->tg_relation), &nevents);
+
+	lq_connect_spi();
+	for (int first = 0; first < nevents; first += table_run(events, nevents, first))
+		require_update_privilege(events[first].lead_table);
+	for (int first = 0; first < nevents; first += table_run(events, nevents, first))
+		require_visible_leads(&events[first], table_run(events, nevents, first));
+	for (int first = 0; first < nevents; first += table_run(events, nevents, first))
+	{
+		LqNewEvents batch = {events[first].lead_table, table_run(events, nevents, first),
+		&events[first]};
+
+		if (scored_by_model(batch.lead_table))
+			score_table_events(&batch);
+		else
+			lq_forget_engagement(batch.lead_table,
+								 distinct_lead_ids(batch.events, batch.nevents));
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(scratch);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * leadqual._forget_changed_events(): AFTER UPDATE OR DELETE OR TRUNCATE ...
+ * FOR EACH STATEMENT on leadqual.event.  What was kept of the events of the
+ * leads whose events changed no longer holds: it is dropped, as the owner
+ * (whoever may change events), and rebuilt from the events when the lead
+ * is scored next.  Their scores stay until then, as they always did:
+ * rescore() brings them up to date.
+ */
+PG_FUNCTION_INFO_V1(leadqual_forget_changed_events);
+Datum
+leadqual_forget_changed_events(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = require_statement_trigger(fcinfo, "leadqual._forget_changed_events", false);
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual changed events",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
+	Tuplestorestate *tables[2] = {trigdata->tg_oldtable, trigdata->tg_newtable};
+
+	lq_connect_spi();
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		lq_forget_engagement(InvalidOid, (Datum) 0);
+	for (int t = 0; t < 2; t++)
+	{
+		int			nevents;
+		LqNewEvent *events;
+
+		if (tables[t] == NULL)
+			continue;
+		events = read_events(tables[t], RelationGetDescr(trigdata->tg_relation), &nevents);
+		for (int first = 0; first < nevents; first += table_run(events, nevents, first))
+			lq_forget_engagement(events[first].lead_table,
+								 distinct_lead_ids(&events[first], table_run(events, nevents, first)));
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(scratch);
+	return PointerGetDatum(NULL);
+}
