@@ -34,6 +34,7 @@ OBJS = \
 	src/qualify.o \
 	src/reject.o \
 	src/round_robin.o \
+	src/score_leads.o \
 	src/score.o \
 	src/stage_datum.o \
 	src/transition_log.o \

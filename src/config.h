@@ -84,6 +84,9 @@ typedef struct LqTableConfig
 	 */
 	LqKeptQuery few_fits_query;
 	LqKeptQuery touch_lock_query;
+	/* _score_leads() for few leads: the lock (without, with SKIP LOCKED), the UPDATE */
+	LqKeptQuery score_lock_query[2];
+	LqKeptQuery score_update_query;
 	char	   *few_fits_sql;
 	char	   *touch_lock_sql;
 } LqTableConfig;

@@ -472,7 +472,8 @@ lead_engagement(const LqEngagementRules *rules, const KeptLead *lead, int64 as_o
 static void
 put(StringInfo out, const void *data, size_t size)
 {
-	appendBinaryStringInfo(out, (const char *) data, (int) size);
+	if (size > 0)				/* times[] may be NULL when empty */
+		appendBinaryStringInfo(out, (const char *) data, (int) size);
 }
 
 static void
@@ -557,6 +558,8 @@ typedef struct StateReader
 static void
 take(StateReader *in, void *into, size_t size)
 {
+	if (size == 0)				/* times[] may be NULL when empty */
+		return;
 	if (!in->ok || (size_t) (in->end - in->next) < size)
 	{
 		in->ok = false;

@@ -621,30 +621,24 @@ store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh)
 }
 
 /*
- * Stores the subtotals of the given leads (lead_ids NULL: every row the
- * caller can see) as of a time, and, when "scores" is given, puts each
- * stored lead's id and new score there.  The caller must hold UPDATE on the
- * table; the table's triggers then write the new scores into the rows.
+ * Stores the subtotals of the given leads of a table (lead_ids a text[], or
+ * (Datum) 0 for every row the caller can see) as of a time, and returns how
+ * many were stored, with each one's id and new score in *ids and *scores,
+ * allocated in the current memory context.  The caller must hold UPDATE on
+ * the table; the table's triggers then write the new scores into the rows.
  */
-static void
-store_subtotals(FunctionCallInfo fcinfo, const char *caller, Tuplestorestate *scores,
-				TupleDesc scores_desc)
+int
+lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids, Datum **ids, Datum **scores)
 {
-	Oid			relid;
 	LqTableConfig *config;
 	bool		few;
 	MemoryContext scratch;
-	MemoryContext caller_cxt;
+	MemoryContext caller_cxt = CurrentMemoryContext;
 	Datum		values[4];
 	bool		kept;
 	const LqNewEvents *fresh;
+	int			count;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s: leads and as_of must not be NULL", caller),
-				 errhint("Call leadqual.rescore() instead.")));
-	relid = PG_GETARG_OID(0);
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -653,21 +647,20 @@ store_subtotals(FunctionCallInfo fcinfo, const char *caller, Tuplestorestate *sc
 				 errhint("Scoring writes the score column, so it needs UPDATE on the table.")));
 	config = lq_config_for_table(relid, "leadqual");
 	Assert(config->model != NULL);	/* lq_config_for_table() checked */
-	few = !PG_ARGISNULL(2) &&
-		ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(2)),
-					   ARR_DIMS(PG_GETARG_ARRAYTYPE_P(2))) <= LQ_FEW_LEADS;
+	few = lead_ids != (Datum) 0 &&
+		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(lead_ids)),
+					   ARR_DIMS(DatumGetArrayTypeP(lead_ids))) <= LQ_FEW_LEADS;
 
 	scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual subtotals",
 									ALLOCSET_DEFAULT_SIZES);
-	caller_cxt = MemoryContextSwitchTo(scratch);
+	MemoryContextSwitchTo(scratch);
 	lq_connect_spi();
 	values[0] = ObjectIdGetDatum(config->log_relid);
-	values[1] = PG_GETARG_DATUM(1);
+	values[1] = TimestampTzGetDatum(as_of);
 	kept = lq_engagement_state_installed();
 	/* taken before anything of the caller's runs, which could call us */
 	fresh = kept ? lq_take_new_events(relid) : NULL;
-	if (read_fits(config, PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2), few,
-				  &values[2], &values[3], scratch) > 0)
+	if (read_fits(config, lead_ids, few, &values[2], &values[3], scratch) > 0)
 	{
 		if (few && kept)
 			store_kept(config, values, fresh);
@@ -679,30 +672,48 @@ store_subtotals(FunctionCallInfo fcinfo, const char *caller, Tuplestorestate *sc
 			lq_run_as_owner(few ? &store_few_query : &store_many_query, values, NULL, 0);
 		}
 	}
-	for (uint64 i = 0; scores != NULL && i < SPI_processed; i++)
+	count = (int) SPI_processed;
+	*ids = MemoryContextAlloc(caller_cxt, sizeof(Datum) * Max(count, 1));
+	*scores = MemoryContextAlloc(caller_cxt, sizeof(Datum) * Max(count, 1));
+	for (int i = 0; i < count; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
 		bool		isnull;
-		Datum		score[2];
-		bool		score_nulls[2] = {false, false};
 		Numeric		fit = DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
 		Numeric		engagement = DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
 		Numeric		total = model_total(config->model, fit, engagement);
+		text	   *id = DatumGetTextPP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
 
-		score[0] = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull);
-		/* before _score_leads() casts it to the column's type, which names no lead */
-		require_score_fits(config, TextDatumGetCString(score[0]), fit, engagement, total);
-		score[1] = NumericGetDatum(total);
-		tuplestore_putvalues(scores, scores_desc, score, score_nulls);
+		/* before the score is cast to the column's type, which names no lead */
+		require_score_fits(config, text_to_cstring(id), fit, engagement, total);
+		MemoryContextSwitchTo(caller_cxt);
+		(*ids)[i] = PointerGetDatum(DatumGetTextPCopy(PointerGetDatum(id)));
+		(*scores)[i] = NumericGetDatum(DatumGetNumericCopy(NumericGetDatum(total)));
+		MemoryContextSwitchTo(scratch);
 	}
 	SPI_finish();
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(scratch);
+	return count;
+}
+
+/* The SQL functions' arguments: leads, as_of, lead_ids. */
+static int
+store_from_arguments(FunctionCallInfo fcinfo, const char *caller, Datum **ids, Datum **scores)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: leads and as_of must not be NULL", caller),
+				 errhint("Call leadqual.rescore() instead.")));
+	return lq_store_scores(PG_GETARG_OID(0), PG_GETARG_TIMESTAMPTZ(1),
+						   PG_ARGISNULL(2) ? (Datum) 0 : PointerGetDatum(PG_GETARG_ARRAYTYPE_P(2)),
+						   ids, scores);
 }
 
 /*
  * leadqual._store_subtotals(leads regclass, as_of timestamptz, lead_ids
- * text[]): stores the subtotals of the leads; see store_subtotals().  Only
+ * text[]): stores the subtotals of the leads; see lq_store_scores().  Only
  * the 0.2.0 and 0.3.0 schemas have it (their _score_leads() calls it):
  * 0.4.0 replaced it with _store_scores().
  */
@@ -710,15 +721,18 @@ PG_FUNCTION_INFO_V1(leadqual_store_subtotals);
 Datum
 leadqual_store_subtotals(PG_FUNCTION_ARGS)
 {
-	store_subtotals(fcinfo, "leadqual._store_subtotals", NULL, NULL);
+	Datum	   *ids;
+	Datum	   *scores;
+
+	(void) store_from_arguments(fcinfo, "leadqual._store_subtotals", &ids, &scores);
 	PG_RETURN_VOID();
 }
 
 /*
  * leadqual._store_scores(leads regclass, as_of timestamptz, lead_ids
  * text[]) RETURNS TABLE (lead_id text, score numeric): stores the
- * subtotals of the leads (see store_subtotals()), and returns each
- * stored lead's new score, so that _score_leads() writes them without
+ * subtotals of the leads (see lq_store_scores()), and returns each
+ * stored lead's new score, so that a caller writes them without
  * reading leadqual.lead_score (through its row-level security) itself.
  */
 PG_FUNCTION_INFO_V1(leadqual_store_scores);
@@ -727,8 +741,19 @@ leadqual_store_scores(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
+	Datum	   *ids;
+	Datum	   *scores;
+	int			count;
+
 	InitMaterializedSRF(fcinfo, 0);
-	store_subtotals(fcinfo, "leadqual._store_scores", rsinfo->setResult, rsinfo->setDesc);
+	count = store_from_arguments(fcinfo, "leadqual._store_scores", &ids, &scores);
+	for (int i = 0; i < count; i++)
+	{
+		Datum		values[2] = {ids[i], scores[i]};
+		bool		nulls[2] = {false, false};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 	return (Datum) 0;
 }
 

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "managed_row.h"
+#include "utils/timestamp.h"
 
 typedef struct LqModelScore
 {
@@ -20,5 +21,7 @@ extern bool lq_model_score_written(const LqFiring *firing);
 extern void lq_record_model_score(const LqFiring *firing);
 
 extern char *lq_qualified_equality(Oid type, const char *caller);
+extern int	lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids,
+							Datum **ids, Datum **scores);
 
 #endif							/* LQ_MODEL_SCORE_H */

@@ -1,7 +1,8 @@
 /*
  * new_events.c
- *		The statement triggers on leadqual.event: new events rescore their
- *		leads; changed or deleted events drop what was kept of them.
+ *		track(), and the statement triggers on leadqual.event: new events
+ *		rescore their leads; changed or deleted events drop what was kept
+ *		of them.
  *
  * Until 0.5.0 the first was PL/pgSQL.  In C it hands the new events
  * themselves to leadqual._store_scores(), through engagement_state.c, so
@@ -11,29 +12,30 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rls.h"
 
 #include "config.h"
 #include "engagement_state.h"
+#include "score_leads.h"
 #include "trust_boundary.h"
 
 static LqKeptQuery lead_visible_query = {
 	"SELECT leadqual._lead_visible($1, $2)", 2, {REGCLASSOID, TEXTOID}, NULL, 0
-};
-static LqKeptQuery score_leads_query = {
-	"SELECT leadqual._score_leads($1, $2, pg_catalog.now(), false)",
-	2, {REGCLASSOID, TEXTARRAYOID}, NULL, 0
 };
 
 /* Errors unless called as the statement trigger "when" says. */
@@ -208,14 +210,14 @@ scored_by_model(Oid lead_table)
 static void
 score_table_events(LqNewEvents *batch)
 {
-	Datum		values[2];
+	Datum		lead_ids = distinct_lead_ids(batch->events, batch->nevents);
 
-	values[0] = ObjectIdGetDatum(batch->lead_table);
-	values[1] = distinct_lead_ids(batch->events, batch->nevents);
 	lq_hand_over_new_events(batch);
 	PG_TRY();
 	{
-		lq_run_kept(&score_leads_query, values, NULL, 0);
+		/* as of now(), waiting for the leads other transactions hold */
+		(void) lq_score_leads(batch->lead_table, lead_ids, GetCurrentTransactionStartTimestamp(),
+							  false);
 	}
 	PG_FINALLY();
 	{
@@ -304,4 +306,69 @@ leadqual_forget_changed_events(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(scratch);
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * The event track() records, as the caller: its privileges, and the
+ * row-level security of leadqual.event, apply as to an INSERT of its own.
+ */
+static LqKeptQuery track_insert = {
+	"INSERT INTO leadqual.event (id, lead_table, lead_id, kind, occurred_at, properties) "
+	"VALUES ($1, $2, $3, $4, $5, $6)",
+	6, {INT8OID, REGCLASSOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, JSONBOID}, NULL, 0
+};
+
+/*
+ * leadqual.track(leads regclass, lead_id text, kind text, occurred_at
+ * timestamptz DEFAULT now(), properties jsonb DEFAULT '{}') RETURNS bigint:
+ * records an event of a lead of a table managed with a model, whose
+ * statement trigger then rescores the lead, and returns the event's id.
+ * The id comes from the sequence first, not from RETURNING: RETURNING
+ * would apply the row-level security policy to the new row, and a lead the
+ * caller can't see would fail with 42501 before the trigger says P0002.
+ */
+PG_FUNCTION_INFO_V1(leadqual_track);
+Datum
+leadqual_track(PG_FUNCTION_ARGS)
+{
+	Datum		values[6];
+	Jsonb	   *properties;
+	int64		event_id;
+
+	for (int i = 0; i < 5; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("leadqual.track: arguments must not be NULL"),
+					 errhint("Leave occurred_at or properties out to use their defaults.")));
+	(void) lq_config_for_table(PG_GETARG_OID(0), "leadqual.track");
+	if (VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leadqual.track: event kind must not be empty"),
+				 errhint("Name what the lead did, such as 'pricing_page_view'; leadqual.engagement_rule lists the kinds that score.")));
+	if (TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(3)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leadqual.track: occurred_at must be a finite time, not %s",
+						DatumGetCString(DirectFunctionCall1(timestamptz_out, PG_GETARG_DATUM(3)))),
+				 errhint("Leave it out to record the event as happening now.")));
+	properties = PG_GETARG_JSONB_P(4);
+	if (!JB_ROOT_IS_OBJECT(properties) || JB_ROOT_IS_SCALAR(properties))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leadqual.track: properties must be a JSON object, not %s",
+						TextDatumGetCString(DirectFunctionCall1(jsonb_typeof, PointerGetDatum(properties)))),
+				 errhint("For example '{\"session_id\": \"s1\"}'.")));
+
+	event_id = nextval_internal(get_relname_relid("event_id_seq", get_namespace_oid("leadqual", false)),
+								true);
+	values[0] = Int64GetDatum(event_id);
+	for (int i = 0; i < 4; i++)
+		values[i + 1] = PG_GETARG_DATUM(i);
+	values[5] = PointerGetDatum(properties);
+	lq_connect_spi();
+	lq_run_kept(&track_insert, values, NULL, 0);
+	SPI_finish();
+	PG_RETURN_INT64(event_id);
 }

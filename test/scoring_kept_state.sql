@@ -5,7 +5,7 @@
 -- after rule changes, event deletes and updates, and as of any time.
 \ir helpers/setup.psql
 
-SELECT plan(33);
+SELECT plan(35);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE kept_leads (id int PRIMARY KEY, title text, company_size int, industry text,
@@ -121,6 +121,13 @@ SELECT throws_ok($$CREATE TRIGGER misuse2 AFTER DELETE ON leadqual.event
                    DELETE FROM leadqual.event WHERE id = (SELECT max(id) FROM leadqual.event)$$,
                  '39P01', 'leadqual._forget_changed_events: must be fired AFTER ... FOR EACH STATEMENT',
                  'fired for each row, the forgetting trigger refuses to run');
+
+SELECT throws_ok($$SELECT leadqual._score_leads(NULL, '{1}', now(), false)$$, '22004',
+                 'leadqual._score_leads: leads, as_of and skip_locked must not be NULL',
+                 '_score_leads() refuses a NULL table');
+SELECT throws_ok($$SELECT leadqual._score_leads('kept_leads', '{1}', now(), NULL)$$, '22004',
+                 'leadqual._score_leads: leads, as_of and skip_locked must not be NULL',
+                 'and a NULL skip_locked');
 
 -- What is kept is leadqual's: application roles can't read or write it.
 CREATE ROLE lq_tap_kept_app;

@@ -246,77 +246,17 @@ END
 $ids$;
 
 -- Rescores the given leads (NULL: every row) as of a time and returns how
--- many scores changed.  It locks the rows first, then computes in a new
--- statement, so events committed while it waited are counted.  With
+-- many scores changed.  It locks the rows first, then computes with a new
+-- snapshot, so events committed while it waited are counted.  With
 -- skip_locked it leaves rows other transactions hold alone: their own
--- writes rescore them.
+-- writes rescore them.  C (src/score_leads.c), with its queries for few
+-- leads kept per table; PL/pgSQL until 0.4.0.
 CREATE FUNCTION @extschema@._score_leads(leads regclass, lead_ids text[], as_of timestamptz,
                                          skip_locked boolean)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $score$
-DECLARE
-    settings   @extschema@.managed := @extschema@._scored_table(leads, 'leadqual');
-    id_type    text;
-    equals     text;
-    score_type text;
-    locked     text[];
-    missing    text;
-    stored_ids text[];
-    scores     numeric[];
-    changed    bigint;
-BEGIN
-    SELECT format_type(a.atttypid, a.atttypmod), @extschema@._equality_operator(a.atttypid)
-      INTO id_type, equals
-    FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.id_column;
-    SELECT format_type(a.atttypid, a.atttypmod) INTO score_type
-    FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.score_column;
-
-    IF lead_ids IS NOT NULL THEN
-        PERFORM @extschema@._require_castable_ids(leads, lead_ids, id_type);
-    END IF;
-    -- in id order, so two writers lock the same leads in the same order
-    EXECUTE format('SELECT pg_catalog.array_agg(s.id) FROM ('
-                   'SELECT l.%1$I::text AS id FROM %2$s AS l %3$s ORDER BY l.%1$I '
-                   'FOR NO KEY UPDATE OF l %4$s) AS s',
-                   settings.id_column, leads,
-                   CASE WHEN lead_ids IS NOT NULL
-                        THEN format('JOIN pg_catalog.unnest($1::%s[]) AS u(id) ON l.%I %s u.id',
-                                    id_type, settings.id_column, equals) END,
-                   CASE WHEN skip_locked THEN 'SKIP LOCKED' END)
-    INTO locked USING lead_ids;
-
-    IF NOT skip_locked AND lead_ids IS NOT NULL
-       AND coalesce(cardinality(locked), 0) < cardinality(lead_ids) THEN
-        SELECT i INTO missing FROM unnest(lead_ids) AS i
-        WHERE i <> ALL (coalesce(locked, '{}')) LIMIT 1;
-        RAISE EXCEPTION 'leadqual: lead "%" of table % does not exist', missing, leads
-            USING ERRCODE = 'no_data_found',
-                  HINT = 'Insert the lead before tracking its events.';
-    END IF;
-    IF locked IS NULL THEN
-        RETURN 0;
-    END IF;
-
-    -- the new scores come back from storing the subtotals, as the owner:
-    -- reading leadqual.lead_score here, as the caller, would pass every
-    -- row through its row-level security policy
-    SELECT pg_catalog.array_agg(s.lead_id), pg_catalog.array_agg(s.score)
-      INTO stored_ids, scores
-    FROM @extschema@._store_scores(leads, as_of, locked) AS s;
-
-    -- leadqual_qualify checks each score written here against the model
-    EXECUTE format('UPDATE %1$s AS l SET %2$I = s.total::%3$s '
-                   'FROM unnest($1::%4$s[], $2::numeric[]) AS s(id, total) '
-                   'WHERE l.%5$I %6$s s.id '
-                   '  AND l.%2$I IS DISTINCT FROM s.total::%3$s',
-                   leads, settings.score_column, score_type, id_type, settings.id_column, equals)
-    USING stored_ids, scores;
-    GET DIAGNOSTICS changed = ROW_COUNT;
-    RETURN changed;
-END
-$score$;
+AS 'MODULE_PATHNAME', 'leadqual_score_leads';
 
 -- After events are inserted, by track() or in bulk: rescore their leads,
 -- handing the new events over for their kept state to fold in (C, in
@@ -352,9 +292,10 @@ CREATE TRIGGER forget_deleted_events AFTER DELETE ON @extschema@.event
 CREATE TRIGGER forget_truncated_events AFTER TRUNCATE ON @extschema@.event
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_changed_events();
 
--- track() and touch() take the new row's id from the sequence rather than
--- from RETURNING, so that a lead the caller can't see fails as one that
--- does not exist (P0002), as an INSERT of the same row does.
+-- Records an event (C, src/new_events.c; PL/pgSQL until 0.4.0).  track()
+-- and touch() take the new row's id from the sequence rather than from
+-- RETURNING, so that a lead the caller can't see fails as one that does
+-- not exist (P0002), as an INSERT of the same row does.
 CREATE FUNCTION @extschema@.track(
     leads       regclass,
     lead_id     text,
@@ -362,42 +303,9 @@ CREATE FUNCTION @extschema@.track(
     occurred_at timestamptz DEFAULT now(),
     properties  jsonb DEFAULT '{}')
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $track$
-DECLARE
-    event_id bigint;
-BEGIN
-    IF leads IS NULL OR lead_id IS NULL OR kind IS NULL OR occurred_at IS NULL OR properties IS NULL THEN
-        RAISE EXCEPTION 'leadqual.track: arguments must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Leave occurred_at or properties out to use their defaults.';
-    END IF;
-    PERFORM @extschema@._scored_table(leads, 'leadqual.track');
-    IF kind = '' THEN
-        RAISE EXCEPTION 'leadqual.track: event kind must not be empty'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Name what the lead did, such as ''pricing_page_view''; leadqual.engagement_rule lists the kinds that score.';
-    END IF;
-    IF NOT isfinite(occurred_at) THEN
-        RAISE EXCEPTION 'leadqual.track: occurred_at must be a finite time, not %', occurred_at
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Leave it out to record the event as happening now.';
-    END IF;
-    IF jsonb_typeof(properties) <> 'object' THEN
-        RAISE EXCEPTION 'leadqual.track: properties must be a JSON object, not %', jsonb_typeof(properties)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'For example ''{"session_id": "s1"}''.';
-    END IF;
-    -- the id comes first, not from RETURNING: RETURNING would apply the
-    -- row-level security policy to the new row, and a lead the caller
-    -- can't see would fail with 42501 before the trigger says P0002
-    event_id := pg_catalog.nextval('@extschema@.event_id_seq');
-    INSERT INTO @extschema@.event (id, lead_table, lead_id, kind, occurred_at, properties)
-    VALUES (event_id, leads, lead_id, kind, occurred_at, properties);
-    RETURN event_id;
-END
-$track$;
+AS 'MODULE_PATHNAME', 'leadqual_track';
 COMMENT ON FUNCTION @extschema@.track(regclass, text, text, timestamptz, jsonb) IS
     'Record what a lead did; its score is recomputed in the same transaction, which may promote it';
 

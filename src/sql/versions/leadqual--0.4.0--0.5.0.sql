@@ -385,3 +385,23 @@ CREATE TRIGGER forget_deleted_events AFTER DELETE ON @extschema@.event
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_changed_events();
 CREATE TRIGGER forget_truncated_events AFTER TRUNCATE ON @extschema@.event
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_changed_events();
+
+-- Locking, storing and writing scores in C, its queries kept per table.
+CREATE OR REPLACE FUNCTION @extschema@._score_leads(leads regclass, lead_ids text[], as_of timestamptz,
+                                                    skip_locked boolean)
+RETURNS bigint
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_score_leads';
+
+-- track() in C: the same checks, errors and INSERT, as the caller.
+CREATE OR REPLACE FUNCTION @extschema@.track(
+    leads       regclass,
+    lead_id     text,
+    kind        text,
+    occurred_at timestamptz DEFAULT now(),
+    properties  jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_track';

@@ -1,0 +1,324 @@
+/*
+ * score_leads.c
+ *		leadqual._score_leads(): lock leads, store their subtotals, write the
+ *		scores that change into their rows.  The common part of events
+ *		(src/new_events.c calls it directly), rescore() and manage().
+ *
+ * Until 0.5.0 this was PL/pgSQL, whose dynamic SQL was parsed and planned
+ * on every call: most of what a track() cost.  Here the queries for few
+ * leads are kept per table, planned once (generic plans that find each
+ * lead by index); for many leads they are planned for their values, with
+ * the hash joins that suit them.  All of it runs as the caller: the locks,
+ * the reads of the rows, and the UPDATE, which fires the table's triggers
+ * as any UPDATE does.  Only lq_store_scores() writes leadqual's tables,
+ * through the trust boundary.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+#include "config.h"
+#include "model_score.h"
+#include "score_leads.h"
+#include "trust_boundary.h"
+
+/* As model_score.c counts them: up to this many, plans are kept. */
+#define FEW_LEADS 64
+
+static LqKeptQuery castable_ids_query = {
+	"SELECT leadqual._require_castable_ids($1, $2, $3)", 3,
+	{REGCLASSOID, TEXTARRAYOID, TEXTOID}, NULL, 0
+};
+
+/* The table's id and score columns, for the query texts. */
+typedef struct ScoredColumns
+{
+	const char *table;			/* schema-qualified, quoted */
+	const char *id;				/* quoted */
+	const char *id_type;		/* qualified */
+	const char *equals;			/* OPERATOR(schema.=) */
+	const char *score;			/* quoted */
+	const char *score_type;		/* qualified, with its typmod */
+} ScoredColumns;
+
+static ScoredColumns
+scored_columns(LqTableConfig *config)
+{
+	ScoredColumns columns;
+	Oid			score_type;
+	int32		score_typmod;
+	Oid			collation;
+
+	get_atttypetypmodcoll(config->relid, config->score_attnum, &score_type, &score_typmod,
+						  &collation);
+	columns.table = lq_qualified_name(config->relid);
+	columns.id = quote_identifier(NameStr(config->id_column));
+	columns.id_type = format_type_be_qualified(config->id_type);
+	columns.equals = lq_qualified_equality(config->id_type, "leadqual");
+	columns.score = quote_identifier(NameStr(config->score_column));
+	columns.score_type = format_type_extended(score_type, score_typmod,
+											  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
+	return columns;
+}
+
+/*
+ * The leads of the given ids ($1, text[]), or every lead, locked in id
+ * order, so that two writers lock the same leads in the same order; with
+ * skip_locked, leaving those another transaction holds.  Their ids, as
+ * text.
+ */
+static char *
+lock_sql(const ScoredColumns *columns, bool given_ids, bool skip_locked)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT l.%s::pg_catalog.text FROM %s AS l", columns->id, columns->table);
+	if (given_ids)
+		appendStringInfo(&sql, " JOIN pg_catalog.unnest($1::%s[]) AS u(id) ON l.%s %s u.id",
+						 columns->id_type, columns->id, columns->equals);
+	appendStringInfo(&sql, " ORDER BY l.%s FOR NO KEY UPDATE OF l%s", columns->id,
+					 skip_locked ? " SKIP LOCKED" : "");
+	return sql.data;
+}
+
+/* The new scores ($1 ids, $2 scores) written into the rows that differ. */
+static char *
+update_sql(const ScoredColumns *columns)
+{
+	return psprintf("UPDATE %1$s AS l SET %2$s = s.total::%3$s "
+					"FROM ROWS FROM (pg_catalog.unnest($1::%4$s[]), pg_catalog.unnest($2::pg_catalog.numeric[])) "
+					"     AS s(id, total) "
+					"WHERE l.%5$s %6$s s.id "
+					"  AND l.%2$s IS DISTINCT FROM s.total::%3$s",
+					columns->table, columns->score, columns->score_type, columns->id_type,
+					columns->id, columns->equals);
+}
+
+/*
+ * The table's kept query for few leads, planned once for as long as its
+ * text stays the same.
+ */
+static LqKeptQuery *
+kept_query(LqKeptQuery *query, const char *text, int nargs, const Oid *argtypes)
+{
+	lq_set_kept_query(query, text, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	return query;
+}
+
+/* Runs a query as the caller: kept for few leads, planned for its values otherwise. */
+static void
+run(LqKeptQuery *kept, const char *sql, int nargs, Oid *argtypes, Datum *values,
+	const char *nulls)
+{
+	if (kept != NULL)
+		lq_run_kept(kept, values, nulls, 0);
+	else
+	{
+		int			rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
+
+		if (rc < 0)
+			elog(ERROR, "leadqual: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
+	}
+}
+
+/*
+ * Errors with no_data_found, naming the first id that the id column's type
+ * cannot even hold (such as 'x' for an integer id): no such lead exists.
+ * The ids are cast in a subtransaction, as the PL/pgSQL function
+ * _require_castable_ids() would, which is called only when that fails, to
+ * find and name the id.
+ */
+static void
+require_castable_ids(LqTableConfig *config, const ScoredColumns *columns, Datum lead_ids)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *sql = psprintf("SELECT $1::%s[]", columns->id_type);
+	Oid			argtype = TEXTARRAYOID;
+	bool		castable = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		int			rc = SPI_execute_with_args(sql, 1, &argtype, &lead_ids, NULL, true, 1);
+
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "leadqual: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *error;
+
+		MemoryContextSwitchTo(cxt);
+		error = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(error->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		castable = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (!castable)
+	{
+		Datum		values[3] = {ObjectIdGetDatum(config->relid), lead_ids,
+		CStringGetTextDatum(columns->id_type)};
+
+		lq_run_kept(&castable_ids_query, values, NULL, 0);
+		/* it errors, naming the id */
+		elog(ERROR, "leadqual: an id of table %s could not be cast to %s",
+			 config->display_name, columns->id_type);
+	}
+}
+
+static int
+compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The first of the given ids (text[]) not among the locked ones, or NULL. */
+static char *
+first_missing(Datum lead_ids, Datum *locked, int nlocked)
+{
+	char	  **sorted = palloc(sizeof(char *) * Max(nlocked, 1));
+	Datum	   *given;
+	bool	   *nulls;
+	int			ngiven;
+
+	for (int j = 0; j < nlocked; j++)
+		sorted[j] = TextDatumGetCString(locked[j]);
+	qsort(sorted, nlocked, sizeof(char *), compare_strings);
+	deconstruct_array(DatumGetArrayTypeP(lead_ids), TEXTOID, -1, false, TYPALIGN_INT,
+					  &given, &nulls, &ngiven);
+	for (int i = 0; i < ngiven; i++)
+	{
+		char	   *id;
+
+		if (nulls[i])
+			continue;
+		id = TextDatumGetCString(given[i]);
+		if (bsearch(&id, sorted, nlocked, sizeof(char *), compare_strings) == NULL)
+			return id;
+	}
+	return NULL;
+}
+
+int64
+lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
+{
+	static const Oid lock_argtypes[1] = {TEXTARRAYOID};
+	static const Oid update_argtypes[2] = {TEXTARRAYOID, NUMERICARRAYOID};
+	LqTableConfig *config = lq_config_for_table(relid, "leadqual");
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual score leads",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
+	ScoredColumns columns = scored_columns(config);
+	bool		few = lead_ids != (Datum) 0 &&
+		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(lead_ids)),
+					   ARR_DIMS(DatumGetArrayTypeP(lead_ids))) <= FEW_LEADS;
+	int			ngiven = lead_ids == (Datum) 0 ? 0 :
+		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(lead_ids)), ARR_DIMS(DatumGetArrayTypeP(lead_ids)));
+	char	   *sql;
+	Datum	   *locked;
+	int			nlocked = 0;
+	Datum	   *ids;
+	Datum	   *scores;
+	int			nscored;
+	Datum		values[2];
+	int64		changed;
+
+	lq_connect_spi();
+	if (lead_ids != (Datum) 0)
+		require_castable_ids(config, &columns, lead_ids);
+
+	sql = lock_sql(&columns, lead_ids != (Datum) 0, skip_locked);
+	values[0] = lead_ids;
+	run(few ? kept_query(&config->score_lock_query[skip_locked], sql, 1, lock_argtypes) : NULL,
+		sql, lead_ids != (Datum) 0 ? 1 : 0, (Oid *) lock_argtypes, values, NULL);
+	locked = palloc(sizeof(Datum) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		id = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)			/* a row without an id has no score to keep */
+			locked[nlocked++] = PointerGetDatum(DatumGetTextPCopy(id));
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	if (!skip_locked && lead_ids != (Datum) 0 && nlocked < ngiven)
+	{
+		char	   *missing = first_missing(lead_ids, locked, nlocked);
+
+		if (missing != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("leadqual: lead \"%s\" of table %s does not exist",
+							missing, config->display_name),
+					 errhint("Insert the lead before tracking its events.")));
+	}
+	if (nlocked == 0)
+	{
+		SPI_finish();
+		MemoryContextSwitchTo(caller_cxt);
+		MemoryContextDelete(scratch);
+		return 0;
+	}
+
+	/*
+	 * The new scores come back from storing the subtotals, as the owner:
+	 * reading leadqual.lead_score here, as the caller, would pass every row
+	 * through its row-level security policy.
+	 */
+	nscored = lq_store_scores(relid, as_of,
+							  PointerGetDatum(construct_array(locked, nlocked, TEXTOID, -1,
+															  false, TYPALIGN_INT)),
+							  &ids, &scores);
+	/* the table's trigger checks each score written here against the model */
+	sql = update_sql(&columns);
+	values[0] = PointerGetDatum(construct_array(ids, nscored, TEXTOID, -1, false, TYPALIGN_INT));
+	values[1] = PointerGetDatum(construct_array(scores, nscored, NUMERICOID, -1, false, TYPALIGN_INT));
+	run(nscored <= FEW_LEADS ? kept_query(&config->score_update_query, sql, 2, update_argtypes) : NULL,
+		sql, 2, (Oid *) update_argtypes, values, NULL);
+	changed = (int64) SPI_processed;
+	SPI_finish();
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(scratch);
+	return changed;
+}
+
+/*
+ * leadqual._score_leads(leads regclass, lead_ids text[], as_of timestamptz,
+ * skip_locked boolean) RETURNS bigint: rescores the given leads (NULL:
+ * every row) as of a time and returns how many scores changed.  It locks
+ * the rows first, then computes with a new snapshot, so events committed
+ * while it waited are counted.  With skip_locked it leaves rows other
+ * transactions hold alone: their own writes rescore them.
+ */
+PG_FUNCTION_INFO_V1(leadqual_score_leads);
+Datum
+leadqual_score_leads(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("leadqual._score_leads: leads, as_of and skip_locked must not be NULL"),
+				 errhint("Call leadqual.rescore() instead.")));
+	PG_RETURN_INT64(lq_score_leads(PG_GETARG_OID(0),
+								   PG_ARGISNULL(1) ? (Datum) 0 : PointerGetDatum(PG_GETARG_ARRAYTYPE_P(1)),
+								   PG_GETARG_TIMESTAMPTZ(2), PG_GETARG_BOOL(3)));
+}

@@ -1,0 +1,20 @@
+/*
+ * score_leads.h
+ *		Locking leads, storing their subtotals and writing their new scores
+ *		(score_leads.c).
+ */
+#ifndef LQ_SCORE_LEADS_H
+#define LQ_SCORE_LEADS_H
+
+#include "postgres.h"
+
+#include "utils/timestamp.h"
+
+/*
+ * Rescores the leads (lead_ids a text[], or (Datum) 0 for every row) of a
+ * table managed with a model, as of a time, as the caller; returns how
+ * many scores changed.
+ */
+extern int64 lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked);
+
+#endif							/* LQ_SCORE_LEADS_H */
