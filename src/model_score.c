@@ -547,10 +547,15 @@ read_fits(LqTableConfig *config, Datum lead_ids_given, bool few,
 		lq_run_kept(few_fits_query(config), values, nulls, 0);
 	else
 	{
+		/*
+		 * Not read-only, so that it takes a new snapshot, as the kept query
+		 * does: a caller that just locked the leads must read the rows it
+		 * locked, not those its statement's snapshot saw before it waited.
+		 */
 		Oid			argtypes[2] = {REGCLASSOID, TEXTARRAYOID};
 		int			rc = SPI_execute_with_args(fits_sql(config, lead_ids_given != (Datum) 0),
 											   lead_ids_given == (Datum) 0 ? 1 : 2,
-											   argtypes, values, nulls, true, 0);
+											   argtypes, values, nulls, false, 0);
 
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "leadqual: reading the leads of %s failed: %s",

@@ -44,6 +44,7 @@
  *	  outside it still ends where newer events start one), and completed, the
  *	  Kth newest once there are K.  It can only move forward as events come.
  */
+#include <math.h>
 #include <string.h>
 
 #include "decay.h"
@@ -255,4 +256,101 @@ lq_rule_weight(const LqRuleShape *shape, const LqRuleState *state, int64_t as_of
 	for (int32_t i = 0; i < state->ntimes && in_window(shape, state->times[i], as_of); i++)
 		sum += weight_of_age(shape, age_us(as_of, state->times[i]));
 	return sum;
+}
+
+/*
+ * When points next change
+ * -----------------------
+ * Between events, a rule's weight moves two ways.  A window lets its oldest
+ * counted event go at t + window (a run's completing event, for min_count),
+ * which may change the points (conservatively: always).  Decay multiplies
+ * the weight by w(dt): every decayed weight here is one exponential of the
+ * half-life (a sum's terms share it, until the next exit), so the size of
+ * points x weight, s(t) = s0 * 2^(-dt / half_life), crosses the rounding
+ * boundary below its rounded value, (k - 1/2) units, at
+ * dt = half_life * log2(s0 / boundary).  A cap holds the size at cap while
+ * s(t) > cap; the boundary below round(cap) is below cap, so the same
+ * formula holds.  k = 0 never changes: decay only shrinks the size.
+ */
+
+/* A millisecond, taken off every computed time: floating point is inexact. */
+#define EARLY_US 1000
+
+/*
+ * t + span - a millisecond, in microseconds, but at least t + 1; LQ_NEVER
+ * when that passes the end of time.
+ */
+static int64_t
+later(int64_t t, double span_us)
+{
+	double		ahead = span_us - EARLY_US;
+
+	if (!(ahead < (double) INT64_MAX))	/* NaN too */
+		return LQ_NEVER;
+	if (ahead < 1)
+		ahead = 1;
+	if ((uint64_t) ahead >= (uint64_t) INT64_MAX - (uint64_t) t)
+		return LQ_NEVER;
+	return t + (int64_t) ahead;
+}
+
+/* When a window lets go of the counted event at t: t + window. */
+static int64_t
+leaves_window(int64_t t, int64_t window)
+{
+	if (t > INT64_MAX - window)
+		return LQ_NEVER;
+	return t + window;
+}
+
+/* When decay takes a weight w0 as of as_of past the rounding boundary. */
+static int64_t
+decay_crosses_boundary(const LqRuleShape *shape, const LqRulePoints *points,
+					   double w0, int64_t as_of)
+{
+	double		size = fabs(points->points) * w0;
+	double		shown = points->cap > 0 && size > points->cap ? points->cap : size;
+	double		units = floor(shown / points->unit + 0.5);
+	double		boundary = (units - 0.5) * points->unit;
+
+	if (!(units >= 1) || !(boundary > 0) || !(size > boundary))
+		return LQ_NEVER;
+	return later(as_of, shape->half_life * log2(size / boundary) * USECS_PER_SEC);
+}
+
+int64_t
+lq_rule_next_change(const LqRuleShape *shape, const LqRuleState *state,
+					const LqRulePoints *points, int64_t as_of)
+{
+	int64_t		next = LQ_NEVER;
+
+	if (counts_runs(shape))
+	{
+		if (state->completed == LQ_NO_TIME || !in_window(shape, state->completed, as_of))
+			return LQ_NEVER;	/* no run, or out of the window for good */
+		if (windowed(shape))
+			next = leaves_window(state->completed, shape->window);
+	}
+	else if (windowed(shape))
+	{
+		/* times[] is newest first: the last one still in the window leaves first */
+		int32_t		n = 0;
+
+		while (n < state->ntimes && in_window(shape, state->times[n], as_of))
+			n++;
+		if (n == 0)
+			return LQ_NEVER;
+		next = leaves_window(state->times[n - 1], shape->window);
+	}
+	else if (state->count == 0)
+		return LQ_NEVER;
+	if (decays(shape))
+	{
+		int64_t		decayed = decay_crosses_boundary(shape, points,
+													 lq_rule_weight(shape, state, as_of), as_of);
+
+		if (decayed < next)
+			next = decayed;
+	}
+	return next;
 }

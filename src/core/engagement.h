@@ -109,4 +109,27 @@ extern double lq_rule_weight(const LqRuleShape *shape, const LqRuleState *state,
 extern double lq_rule_completed_weight(const LqRuleShape *shape, int64_t completed,
 									   int64_t as_of);
 
+/* No time: after every event (a rule whose points never change again). */
+#define LQ_NEVER INT64_MAX
+
+/* How a rule turns its weight into points: points x weight, capped, rounded. */
+typedef struct LqRulePoints
+{
+	double		points;			/* per unit of weight; any sign */
+	double		cap;			/* largest size of points x weight; 0: none */
+	double		unit;			/* what points round to: 10^-scale, > 0 */
+} LqRulePoints;
+
+/*
+ * The first time after as_of (at or after state->newest) at which the
+ * rule's rounded points could differ from their value as of as_of, with no
+ * new event: when an event leaves the window, or decay takes the points
+ * past a rounding boundary (rounding half away from zero, as numeric's
+ * round() does).  LQ_NEVER when they can't change.  Never later than the
+ * change, up to a millisecond early: being early costs a rescore that
+ * changes nothing.
+ */
+extern int64_t lq_rule_next_change(const LqRuleShape *shape, const LqRuleState *state,
+								   const LqRulePoints *points, int64_t as_of);
+
 #endif							/* LEADQUAL_ENGAGEMENT_H */

@@ -675,6 +675,196 @@ test_oracle(void)
 	   "growing: a state grown on each refusal equals one with ample room, after every fold");
 }
 
+/*
+ * A rule's rounded points as of as_of, in units, as leadqual rounds them;
+ * -1 when the size lies within floating-point noise of a rounding boundary,
+ * where which side it falls on is not the formula's to say.
+ */
+static double
+rounded_units(const LqRuleShape *shape, const LqRuleState *state, const LqRulePoints *points,
+			  int64_t as_of)
+{
+	double		size = fabs(points->points) * lq_rule_weight(shape, state, as_of);
+	double		scaled;
+
+	if (points->cap > 0 && size > points->cap)
+		size = points->cap;
+	scaled = size / points->unit + 0.5;
+	if (fabs(scaled - round(scaled)) <= 1e-9 * fmax(1.0, scaled))
+		return -1;
+	return floor(scaled);
+}
+
+static int
+within_a_millisecond_before(int64_t next, double exact_us)
+{
+	return (double) next <= exact_us && (double) next >= exact_us - 2000;
+}
+
+static void
+test_next_change_cases(void)
+{
+	int64_t		times[8];
+	LqRuleState state;
+	LqRuleShape shape;
+	LqRulePoints points = {20, 0, 1};
+
+	shape = shape_of(0, 0, 0, 0);
+	lq_rule_state_init(&state, times, 8);
+	ok(lq_rule_next_change(&shape, &state, &points, 0) == LQ_NEVER,
+	   "next change: a rule with no event never changes");
+	lq_rule_fold(&shape, &state, 0);
+	ok(lq_rule_next_change(&shape, &state, &points, 5 * DAY) == LQ_NEVER,
+	   "next change: counted without decay or window, never");
+
+	shape = shape_of(86400, 0, 0, 0);
+	lq_rule_state_init(&state, times, 8);
+	lq_rule_fold(&shape, &state, 0);
+	/* 20 points round to 20 until 20 w(dt) < 19.5 */
+	ok(within_a_millisecond_before(lq_rule_next_change(&shape, &state, &points, 0),
+								   86400e6 * log2(20 / 19.5)),
+	   "next change: decay takes 20 points below 19.5 after a day x log2(20/19.5)");
+	ok(within_a_millisecond_before(lq_rule_next_change(&shape, &state, &points, DAY),
+								   86400e6 * (1 + log2(10 / 9.5))),
+	   "next change: a day later (10 points), below 9.5 a day x log2(10/9.5) on");
+	points.points = -20;
+	ok(within_a_millisecond_before(lq_rule_next_change(&shape, &state, &points, 0),
+								   86400e6 * log2(20 / 19.5)),
+	   "next change: negative points decay toward 0 alike");
+	points.points = 0.4;
+	ok(lq_rule_next_change(&shape, &state, &points, 0) == LQ_NEVER,
+	   "next change: points that round to 0 never change");
+	points.points = 100;
+	points.cap = 50;
+	ok(within_a_millisecond_before(lq_rule_next_change(&shape, &state, &points, 0),
+								   86400e6 * log2(100 / 49.5)),
+	   "next change: a cap of 50 holds until 100 w(dt) < 49.5");
+	points.cap = 0;
+	points.unit = 0.01;
+	ok(within_a_millisecond_before(lq_rule_next_change(&shape, &state, &points, 0),
+								   86400e6 * log2(100 / 99.995)),
+	   "next change: at scale 2, below 99.995");
+
+	points = (LqRulePoints) {5, 0, 1};
+	shape = shape_of(0, 60 * SEC, 0, 0);
+	lq_rule_state_init(&state, times, 8);
+	lq_rule_fold(&shape, &state, 0);
+	lq_rule_fold(&shape, &state, 10 * SEC);
+	ok(lq_rule_next_change(&shape, &state, &points, 20 * SEC) == 60 * SEC,
+	   "next change: a window lets its oldest event go at its time + window");
+	ok(lq_rule_next_change(&shape, &state, &points, 65 * SEC) == 70 * SEC,
+	   "next change: then the next one");
+	ok(lq_rule_next_change(&shape, &state, &points, 70 * SEC) == LQ_NEVER,
+	   "next change: an empty window never changes");
+
+	shape = shape_of(0, 100 * SEC, 2, 0);
+	lq_rule_state_init(&state, times, 8);
+	lq_rule_fold(&shape, &state, 0);
+	ok(lq_rule_next_change(&shape, &state, &points, 0) == LQ_NEVER,
+	   "next change: a run not completed never changes by itself");
+	lq_rule_fold(&shape, &state, 10 * SEC);
+	ok(lq_rule_next_change(&shape, &state, &points, 10 * SEC) == 100 * SEC,
+	   "next change: a completed run leaves the window at its completing event + window");
+
+	shape = shape_of(1e15, 0, 0, 0);
+	lq_rule_state_init(&state, times, 8);
+	lq_rule_fold(&shape, &state, INT64_MAX - 10);
+	ok(lq_rule_next_change(&shape, &state, &points, INT64_MAX - 10) == LQ_NEVER,
+	   "next change: past the end of time is never");
+}
+
+/*
+ * Random rules and events: as of each time before the next change the
+ * rounded points are those as of as_of, and shortly after a change by decay
+ * alone they differ.
+ */
+static void
+test_next_change_oracle(void)
+{
+	long		checked = 0;
+	long		early_changes = 0;
+	long		late = 0;
+	long		decay_checked = 0;
+	char		description[200];
+
+	for (int c = 0; c < CASES; c++)
+	{
+		int64_t		span = random_span();
+		LqRuleShape shape = random_shape(span);
+		int64_t		times[MAX_EVENTS + 1];
+		LqRuleState state;
+		int			n = 1 + (int) below(MAX_EVENTS);
+		int64_t		base = (int64_t) below(UINT64_C(2000000000000000)) - INT64_C(1000000000000000);
+		int64_t		newest = LQ_NO_TIME;
+		LqRulePoints points;
+		static const double units[] = {1, 0.1, 0.01, 0.001};
+
+		shape.keep = 0;
+		lq_rule_state_init(&state, times, MAX_EVENTS + 1);
+		for (int i = 0; i < n; i++)
+		{
+			int64_t		t = random_time(base, span, 0);
+
+			lq_rule_fold(&shape, &state, t);
+			if (t > newest)
+				newest = t;
+		}
+		points.points = (below(2) ? 1 : -1) * (double) (1 + below(200)) / (1 + below(3));
+		points.cap = below(3) == 0 ? (double) (1 + below(100)) : 0;
+		points.unit = units[below(4)];
+		for (int k = 0; k < 4; k++)
+		{
+			int64_t		as_of = saturating_add(newest, (int64_t) below((uint64_t) span * 2));
+			int64_t		next = lq_rule_next_change(&shape, &state, &points, as_of);
+			double		then = rounded_units(&shape, &state, &points, as_of);
+
+			if (next <= as_of)
+			{
+				late++;
+				continue;
+			}
+			for (int j = 0; j < 8; j++)
+			{
+				int64_t		horizon = next == LQ_NEVER ? saturating_add(as_of, span * 8) : next - 1;
+				int64_t		t = j == 0 ? horizon
+					: saturating_add(as_of, (int64_t) below((uint64_t) (horizon - as_of) + 1));
+
+				double		now = rounded_units(&shape, &state, &points, t);
+
+				if (then < 0 || now < 0)
+					continue;
+				checked++;
+				if (now != then)
+				{
+					if (early_changes++ == 0)
+						printf("# changed before its next change: half_life %.17g window %lld "
+							   "min_count %d, as of %lld, next %lld, at %lld\n",
+							   shape.half_life, (long long) shape.window, shape.min_count,
+							   (long long) as_of, (long long) next, (long long) t);
+				}
+			}
+			if (next != LQ_NEVER && shape.half_life > 0 && shape.window == 0 &&
+				shape.min_count == 0 && next < INT64_MAX - 2 * SEC)
+			{
+				double		after = rounded_units(&shape, &state, &points, next + 2 * SEC);
+
+				if (then < 0 || after < 0)
+					continue;
+				decay_checked++;
+				late += after == then;
+			}
+		}
+	}
+	snprintf(description, sizeof(description),
+			 "next change: %ld times before the next change of random rules, the same rounded points",
+			 checked);
+	ok(early_changes == 0 && checked > 100000, description);
+	snprintf(description, sizeof(description),
+			 "next change: after, %ld changes by decay alone have happened within 2 s",
+			 decay_checked);
+	ok(late == 0 && decay_checked > 1000, description);
+}
+
 int
 main(void)
 {
@@ -686,6 +876,8 @@ main(void)
 	test_groups();
 	test_full();
 	test_oracle();
+	test_next_change_cases();
+	test_next_change_oracle();
 
 	printf("1..%d\n", test_count);
 	return failures > 0;
