@@ -41,3 +41,16 @@ VACUUM ANALYZE bench.:"v";
 CHECKPOINT;
 SQL
 }
+
+# keep_states TABLE N: leads 1..N of bench.TABLE scored from their kept
+# engagement state, as a lead tracked before has it (manage() and rescore()
+# of many leads read the events instead, and keep no state): 64 at a time,
+# as _store_scores() keeps them.
+keep_states() {
+    psql_q -v t="bench.$1" -v n="$2" >/dev/null <<'SQL'
+SELECT pg_catalog.count(*)
+FROM generate_series(0, (:n - 1) / 64) AS b,
+     leadqual._store_scores(:'t', now(),
+                            ARRAY(SELECT g::text FROM generate_series(b * 64 + 1, LEAST(b * 64 + 64, :n)) AS g));
+SQL
+}

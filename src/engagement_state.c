@@ -34,6 +34,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -66,6 +68,7 @@ typedef struct KeptRuleDef
 	Numeric		points;
 	Numeric		cap;			/* NULL: none */
 	LqRuleShape shape;
+	LqRulePoints rounding;		/* the same points, for due times */
 } KeptRuleDef;
 
 struct LqEngagementRules
@@ -133,14 +136,33 @@ static LqKeptQuery forget_all_query = {
 	"DELETE FROM leadqual.engagement_state", 0, {InvalidOid}, NULL, 0
 };
 
+/* Which of some leads are due as of a time. */
+static LqKeptQuery still_due_query = {
+	"SELECT s.lead_id FROM leadqual.engagement_state AS s "
+	"WHERE s.lead_table OPERATOR(pg_catalog.=) $1 "
+	"  AND s.lead_id OPERATOR(pg_catalog.=) ANY ($2) "
+	"  AND s.due_at OPERATOR(pg_catalog.<=) $3",
+	3, {REGCLASSOID, TEXTARRAYOID, TIMESTAMPTZOID}, NULL, CURSOR_OPT_GENERIC_PLAN
+};
+
 static LqOwnIndex kept_state = {
-	"engagement_state", "engagement_state_pkey", 1, {"state"}, LQ_OWN_INDEX_UNRESOLVED
+	"engagement_state", "engagement_state_pkey", 2, {"state", "due_at"}, LQ_OWN_INDEX_UNRESOLVED
 };
 static LqOwnInsert kept_insert = {
-	"engagement_state", 3, {"lead_table", "lead_id", "state"}, 0, {NULL}, NULL
+	"engagement_state", 4, {"lead_table", "lead_id", "state", "due_at"}, 0, {NULL}, NULL
 };
 static LqOwnUpdate kept_update = {
-	"engagement_state", 1, {"state"}, 0, {NULL}, NULL
+	"engagement_state", 2, {"state", "due_at"}, 0, {NULL}, NULL
+};
+
+/* The leads of a table due for rescoring as of a time, in due order, after a given one. */
+static LqKeptQuery due_query = {
+	"SELECT s.lead_id, s.due_at FROM leadqual.engagement_state AS s "
+	"WHERE s.lead_table OPERATOR(pg_catalog.=) $1 "
+	"  AND s.due_at OPERATOR(pg_catalog.<=) $2 "
+	"  AND (s.due_at, s.lead_id) OPERATOR(pg_catalog.>) ($3, $4) "
+	"ORDER BY s.due_at, s.lead_id LIMIT $5",
+	5, {REGCLASSOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, INT4OID}, NULL, CURSOR_OPT_GENERIC_PLAN
 };
 
 /* The statement trigger's events, until _store_scores() takes them. */
@@ -248,6 +270,11 @@ lq_engagement_rules(const char *model, int scale, MemoryContext cxt)
 		rule->shape.window = window_microseconds(value, isnull);
 		value = SPI_getbinval(tuple, desc, 9, &isnull);
 		rule->cap = isnull ? NULL : DatumGetNumericCopy(value);
+		rule->rounding.points = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+																   NumericGetDatum(rule->points)));
+		rule->rounding.cap = rule->cap == NULL ? 0 :
+			DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(rule->cap)));
+		rule->rounding.unit = pow(10.0, -scale);
 		result->fingerprint = fingerprint_rule(rule, result->fingerprint);
 		kinds = accumArrayResult(kinds, CStringGetTextDatum(rule->kind), false, TEXTOID, cxt);
 	}
@@ -465,6 +492,29 @@ lead_engagement(const LqEngagementRules *rules, const KeptLead *lead, int64 as_o
 }
 
 /*
+ * When the lead's engagement could next change with no new event: the
+ * earliest of its rules' next changes, or its newest event, when that is
+ * after as_of (it counts from then).  LQ_NEVER when nothing changes.
+ */
+static int64
+lead_due(const LqEngagementRules *rules, const KeptLead *lead, int64 as_of)
+{
+	int64		due = LQ_NEVER;
+
+	if (lead->newest != LQ_NO_TIME && as_of < lead->newest)
+		return lead->newest;
+	for (int i = 0; i < rules->nrules; i++)
+	{
+		int64		next = lq_rule_next_change(&rules->rules[i].shape, &lead->rules[i].state,
+											   &rules->rules[i].rounding, as_of);
+
+		if (next < due)
+			due = next;
+	}
+	return due;
+}
+
+/*
  * Encoding: native byte order, as the state never leaves the server (it is
  * not dumped).  The header (magic, fingerprint, newest, number of rules),
  * then per rule its state and its groups, each with its value.
@@ -675,11 +725,22 @@ lead_rebuild(const LqEngagementRules *rules, Oid lead_table, const char *lead_id
 	return lead;
 }
 
+/* A lead's kept state and due time, as they are written. */
+typedef struct KeptRow
+{
+	bytea	   *state;
+	int64		due;			/* LQ_NEVER: NULL */
+} KeptRow;
+
 static bool
 revise_state(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isnull, void *arg)
 {
-	values[0] = PointerGetDatum(arg);
+	KeptRow    *kept = arg;
+
+	values[0] = PointerGetDatum(kept->state);
 	isnull[0] = false;
+	values[1] = TimestampTzGetDatum(kept->due);
+	isnull[1] = kept->due == LQ_NEVER;
 	return true;
 }
 
@@ -692,9 +753,11 @@ lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id
 	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
 	LqOwnProbe	probe;
 	KeptLead   *lead = NULL;
+	bytea	   *encoded = NULL; /* the stored state, while nothing changed it */
 	ItemPointerData tid;
 	bool		stored;
-	bool		changed = false;
+	int64		stored_due = LQ_NEVER;
+	int64		due;
 	Numeric		engagement = NULL;
 
 	lq_own_probe_lead(&probe, &kept_state, lead_table, lead_id, ForwardScanDirection);
@@ -702,9 +765,13 @@ lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id
 	if (stored)
 	{
 		bool		isnull;
+		Datum		due = lq_own_probe_value(&probe, 2, &isnull);
 
 		tid = probe.row->t_self;
+		stored_due = isnull ? LQ_NEVER : DatumGetTimestampTz(due);
 		lead = lead_decode(rules, DatumGetByteaPP(lq_own_probe_value(&probe, 1, &isnull)));
+		if (lead != NULL)
+			encoded = DatumGetByteaPCopy(lq_own_probe_value(&probe, 1, &isnull));
 	}
 	lq_own_probe_end(&probe);
 
@@ -716,28 +783,27 @@ lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id
 			{
 				lead_fold(rules, lead, fresh->events[i].kind, fresh->events[i].occurred_at,
 						  fresh->events[i].properties);
-				changed = true;
+				encoded = NULL;
 			}
 	}
 	if (lead == NULL)
-	{
 		lead = lead_rebuild(rules, lead_table, lead_id);
-		changed = true;
-	}
-	if (changed)
+	due = lead_due(rules, lead, as_of);
+	if (encoded == NULL || due != stored_due)
 	{
-		bytea	   *encoded = lead_encode(rules, lead);
+		KeptRow		row = {encoded != NULL ? encoded : lead_encode(rules, lead), due};
 
 		if (stored)
-			(void) lq_update_as_owner(&kept_update, &tid, revise_state, encoded);
+			(void) lq_update_as_owner(&kept_update, &tid, revise_state, &row);
 		else
 		{
-			Datum		values[3];
-			bool		nulls[3] = {false, false, false};
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, due == LQ_NEVER};
 
 			values[0] = ObjectIdGetDatum(lead_table);
 			values[1] = CStringGetTextDatum(lead_id);
-			values[2] = PointerGetDatum(encoded);
+			values[2] = PointerGetDatum(row.state);
+			values[3] = TimestampTzGetDatum(due);
 			lq_insert_as_owner(&kept_insert, values, nulls, NULL);
 		}
 	}
@@ -751,6 +817,58 @@ lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(scratch);
 	return engagement;
+}
+
+int
+lq_due_leads(Oid lead_table, TimestampTz as_of, TimestampTz *after_due, char **after_id,
+			 int limit, Datum **ids)
+{
+	Datum		values[5];
+	int			count;
+
+	values[0] = ObjectIdGetDatum(lead_table);
+	values[1] = TimestampTzGetDatum(as_of);
+	values[2] = TimestampTzGetDatum(*after_due);
+	values[3] = CStringGetTextDatum(*after_id);
+	values[4] = Int32GetDatum(limit);
+	lq_run_as_owner(&due_query, values, NULL, 0);
+	count = (int) SPI_processed;
+	*ids = palloc(sizeof(Datum) * Max(count, 1));
+	for (int i = 0; i < count; i++)
+	{
+		bool		isnull;
+
+		(*ids)[i] = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
+																	SPI_tuptable->tupdesc, 1, &isnull)));
+		if (i == count - 1)
+		{
+			*after_id = TextDatumGetCString((*ids)[i]);
+			*after_due = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 2, &isnull));
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return count;
+}
+
+int
+lq_still_due(Oid lead_table, Datum lead_ids, TimestampTz as_of, Datum **ids)
+{
+	Datum		values[3] = {ObjectIdGetDatum(lead_table), lead_ids, TimestampTzGetDatum(as_of)};
+	int			count;
+
+	lq_run_as_owner(&still_due_query, values, NULL, 0);
+	count = (int) SPI_processed;
+	*ids = palloc(sizeof(Datum) * Max(count, 1));
+	for (int i = 0; i < count; i++)
+	{
+		bool		isnull;
+
+		(*ids)[i] = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
+																	SPI_tuptable->tupdesc, 1, &isnull)));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return count;
 }
 
 void

@@ -43,13 +43,25 @@ extern LqEngagementRules *lq_engagement_rules(const char *model, int scale,
 /*
  * A lead's engagement as of as_of from its kept state, after folding in
  * its new events (of "fresh", which may be NULL), and the state stored
- * back; the state is rebuilt from the lead's events when it has none, or
- * one kept under other rules.  NULL when as_of is before the newest event
- * kept: then only the events can say.
+ * back with the time it is next due for rescoring; the state is rebuilt
+ * from the lead's events when it has none, or one kept under other rules.
+ * NULL when as_of is before the newest event kept: then only the events
+ * can say.
  */
 extern Numeric lq_kept_engagement(LqEngagementRules *rules, Oid lead_table,
 								  const char *lead_id, TimestampTz as_of,
 								  const LqNewEvents *fresh);
+
+/*
+ * Up to "limit" leads of a table whose kept state is due for rescoring as of
+ * as_of, in due order after (*after_due, *after_id), which move on to the
+ * last one; their ids (text) in *ids.  Returns how many.
+ */
+extern int	lq_due_leads(Oid lead_table, TimestampTz as_of, TimestampTz *after_due,
+						 char **after_id, int limit, Datum **ids);
+
+/* Which of the leads (text[]) are due as of as_of, into *ids; how many. */
+extern int	lq_still_due(Oid lead_table, Datum lead_ids, TimestampTz as_of, Datum **ids);
 
 /*
  * Drops the kept state of the leads (text[]) of a table, whose events

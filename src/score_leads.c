@@ -19,14 +19,18 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/rls.h"
 #include "utils/timestamp.h"
 
 #include "config.h"
+#include "engagement_state.h"
 #include "model_score.h"
 #include "score_leads.h"
 #include "trust_boundary.h"
@@ -321,4 +325,122 @@ leadqual_score_leads(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(lq_score_leads(PG_GETARG_OID(0),
 								   PG_ARGISNULL(1) ? (Datum) 0 : PointerGetDatum(PG_GETARG_ARRAYTYPE_P(1)),
 								   PG_GETARG_TIMESTAMPTZ(2), PG_GETARG_BOOL(3)));
+}
+
+/* The leads rescore_due() looks at a time: as many as the kept plans take. */
+#define DUE_BATCH FEW_LEADS
+
+/*
+ * Of the ids (text[]) of leads rescore_due() found due but did not rescore,
+ * those whose row the table no longer has: their kept state is dropped, or
+ * they would stay due for ever.  (Those another transaction held stay due,
+ * for the next run.)
+ */
+static void
+forget_deleted_leads(LqTableConfig *config, Datum lead_ids)
+{
+	ScoredColumns columns;
+	char	   *sql;
+	Oid			argtype = TEXTARRAYOID;
+	ArrayBuildState *gone;
+	int			rc;
+
+	/* a role the table's row-level security restricts can't tell gone from hidden */
+	if (check_enable_rls(config->relid, InvalidOid, true) == RLS_ENABLED)
+		return;
+	columns = scored_columns(config);
+	sql = psprintf("SELECT u.id FROM pg_catalog.unnest($1::pg_catalog.text[]) AS u(id) "
+				   "WHERE NOT EXISTS (SELECT FROM %s AS l WHERE l.%s %s u.id::%s)",
+				   columns.table, columns.id, columns.equals, columns.id_type);
+	gone = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	rc = SPI_execute_with_args(sql, 1, &argtype, &lead_ids, NULL, false, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "leadqual: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		gone = accumArrayResult(gone, SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1,
+													&isnull), false, TEXTOID, CurrentMemoryContext);
+	}
+	if (SPI_processed > 0)
+		lq_forget_engagement(config->log_relid, makeArrayResult(gone, CurrentMemoryContext));
+}
+
+/*
+ * leadqual.rescore_due(leads regclass, as_of timestamptz DEFAULT now())
+ * RETURNS bigint: rescores the leads whose kept engagement state says
+ * their score may have changed by as_of (a window letting an event go,
+ * decay taking a rule's points past a rounding boundary), in batches that
+ * use the kept plans, skipping leads other transactions hold; returns how
+ * many scores changed.  Each lead rescored gets its next due time.
+ */
+PG_FUNCTION_INFO_V1(leadqual_rescore_due);
+Datum
+leadqual_rescore_due(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	TimestampTz as_of;
+	LqTableConfig *config;
+	MemoryContext scratch;
+	MemoryContext caller_cxt;
+	TimestampTz after_due = DT_NOBEGIN;
+	char	   *after_id = "";
+	int64		changed = 0;
+	ArrayBuildState *left = NULL;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("leadqual.rescore_due: arguments must not be NULL"),
+				 errhint("Leave as_of out to rescore as of now.")));
+	relid = PG_GETARG_OID(0);
+	as_of = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leadqual.rescore_due: as_of must be a finite time, not %s",
+						DatumGetCString(DirectFunctionCall1(timestamptz_out, PG_GETARG_DATUM(1)))),
+				 errhint("Leave it out to rescore as of now.")));
+	config = lq_config_for_table(relid, "leadqual.rescore_due");
+	/* checked first: with nothing due, nothing else would check it */
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("leadqual.rescore_due: permission denied for table %s", config->display_name),
+				 errhint("rescore_due() writes the score column, so it needs UPDATE on the table.")));
+
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual rescore_due",
+									ALLOCSET_DEFAULT_SIZES);
+	caller_cxt = MemoryContextSwitchTo(scratch);
+	lq_connect_spi();
+	for (;;)
+	{
+		Datum	   *ids;
+		int			n = lq_due_leads(config->log_relid, as_of, &after_due, &after_id, DUE_BATCH, &ids);
+		Datum		batch;
+		Datum	   *still_due;
+		int			nstill;
+
+		if (n == 0)
+			break;
+		batch = PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
+		changed += lq_score_leads(relid, batch, as_of, true);
+		/* those not rescored are still due: held by others, or deleted */
+		nstill = lq_still_due(config->log_relid, batch, as_of, &still_due);
+		for (int i = 0; i < nstill; i++)
+		{
+			if (left == NULL)
+				left = initArrayResult(TEXTOID, scratch, false);
+			left = accumArrayResult(left, still_due[i], false, TEXTOID, scratch);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (left != NULL)
+		forget_deleted_leads(config, makeArrayResult(left, scratch));
+	SPI_finish();
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(scratch);
+	PG_RETURN_INT64(changed);
 }

@@ -2,8 +2,10 @@
 # TAP: rescoring on a schedule with Debian's postgresql-15-cron, set up as
 # docs/scoring.md says (preloaded, cron.database_name, CREATE EXTENSION
 # pg_cron) and scheduled with its cron.schedule() call: the job runs,
-# succeeds, and rescores the lead whose score had gone stale.  pg_cron 1.4
-# schedules by the minute, so this waits for up to two minutes.
+# succeeds, and rescores the lead whose score had gone stale; and
+# rescore_due(), scheduled the same way, rescores a lead whose decay made
+# it due.  pg_cron 1.4 schedules by the minute, so this waits for up to two
+# minutes.
 # Runs against the server the PG* variables point at; tools/suites runs it
 # inside pg_virtualenv, whose cluster is "15 regress", which it restarts
 # with pg_cron preloaded and restores afterwards.  Without that cluster,
@@ -44,7 +46,9 @@ descriptions=("pg_cron preloads and its extension installs in the leads' databas
               "the nightly rescore of docs/scoring.md schedules"
               "the job runs and succeeds"
               "and rescores the lead whose score went stale"
-              "unscheduled, the job is gone")
+              "rescore_due() of docs/scoring.md, scheduled, runs and succeeds"
+              "and rescores the lead whose score decayed"
+              "unscheduled, the jobs are gone")
 skip_all() {
     for d in "${descriptions[@]}"; do count=$((count + 1)); echo "ok $count # SKIP $d: $1"; done
     echo "1..$count"
@@ -80,12 +84,26 @@ q "CREATE EXTENSION leadqual;
    SELECT leadqual.track('leads', '1', 'webinar_attended');
    UPDATE leadqual.engagement_rule SET points = 30 WHERE model = 'cron_model' AND name = 'webinar';" >/dev/null
 before=$(q "SELECT score FROM leads WHERE id = 1")
+# A lead whose webinar halves in a minute: it is due about 4 s after it
+# is tracked, when its 10 points fall below 9.5.
+q "CREATE TABLE decaying (LIKE leads INCLUDING ALL);
+   SELECT leadqual.copy_model('default', 'due_model');
+   UPDATE leadqual.engagement_rule SET half_life = '1 minute' WHERE model = 'due_model' AND name = 'webinar';
+   SELECT leadqual.manage('decaying', model => 'due_model');
+   INSERT INTO decaying (id) VALUES (1);
+   SELECT leadqual.track('decaying', '1', 'webinar_attended');" >/dev/null
+decaying_before=$(q "SELECT score FROM decaying WHERE id = 1")
 
 # the call of docs/scoring.md, every minute rather than nightly
 q "SELECT cron.schedule('leadqual-rescore', '* * * * *', \$\$SELECT leadqual.rescore('public.leads')\$\$)" >/dev/null
 ok $? "${descriptions[1]}"
+# and rescore_due(), every minute rather than every five
+q "SELECT cron.schedule('leadqual-rescore-due', '* * * * *', \$\$SELECT leadqual.rescore_due('public.decaying')\$\$)" >/dev/null
 
-succeeded() { [ "$(q "SELECT count(*) FROM cron.job_run_details WHERE status = 'succeeded'")" -ge 1 ]; }
+succeeded() { [ "$(q "SELECT count(*) FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid)
+                      WHERE j.jobname = 'leadqual-rescore' AND d.status = 'succeeded'")" -ge 1 ]; }
+due_succeeded() { [ "$(q "SELECT count(*) FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid)
+                          WHERE j.jobname = 'leadqual-rescore-due' AND d.status = 'succeeded'")" -ge 1 ]; }
 wait_for 130 succeeded
 status=$?
 [ $status -eq 0 ] || q "SELECT status, return_message FROM cron.job_run_details" >&2
@@ -94,8 +112,16 @@ after=$(q "SELECT score FROM leads WHERE id = 1")
 [ "$before" = 10 ] && [ "$after" = 30 ]
 ok $? "${descriptions[3]} (score $before, then $after)"
 
-q "SELECT cron.unschedule('leadqual-rescore')" >/dev/null &&
+wait_for 130 due_succeeded
+status=$?
+[ $status -eq 0 ] || q "SELECT status, return_message FROM cron.job_run_details" >&2
+ok $status "${descriptions[4]}"
+decaying_after=$(q "SELECT score FROM decaying WHERE id = 1")
+[ "$decaying_before" = 10 ] && [ "$decaying_after" -lt 10 ]
+ok $? "${descriptions[5]} (score $decaying_before, then $decaying_after)"
+
+q "SELECT cron.unschedule('leadqual-rescore'); SELECT cron.unschedule('leadqual-rescore-due')" >/dev/null &&
     [ "$(q "SELECT count(*) FROM cron.job")" = 0 ]
-ok $? "${descriptions[4]}"
+ok $? "${descriptions[6]}"
 
 echo "1..$count"

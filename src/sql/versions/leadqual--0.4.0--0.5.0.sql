@@ -358,10 +358,14 @@ CREATE TABLE @extschema@.engagement_state (
     lead_table regclass NOT NULL,
     lead_id    text NOT NULL,
     state      bytea NOT NULL,
+    due_at     timestamptz,
     PRIMARY KEY (lead_table, lead_id)
 );
+-- rescore_due(): the leads due, in due order
+CREATE INDEX engagement_state_due_idx ON @extschema@.engagement_state (lead_table, due_at, lead_id)
+    WHERE due_at IS NOT NULL;
 COMMENT ON TABLE @extschema@.engagement_state IS
-    'What each engagement rule keeps of a lead''s events, so that new events are folded in rather than all re-read (internal)';
+    'What each engagement rule keeps of a lead''s events, so that new events are folded in rather than all re-read, and when its score is next due to change (internal)';
 REVOKE ALL ON @extschema@.engagement_state FROM PUBLIC;
 
 -- The statement trigger on events, in C, hands the new events over.
@@ -405,3 +409,15 @@ RETURNS bigint
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_track';
+
+-- Rescores only the leads whose kept engagement state says their score may
+-- have changed by as_of: a window letting an event go, decay taking a
+-- rule's points past a rounding boundary (C, src/score_leads.c).  For
+-- pg_cron, every few minutes; rescore() catches up with the rest.
+CREATE FUNCTION @extschema@.rescore_due(leads regclass, as_of timestamptz DEFAULT now())
+RETURNS bigint
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_rescore_due';
+COMMENT ON FUNCTION @extschema@.rescore_due(regclass, timestamptz) IS
+    'Rescore only the leads whose score may have changed since they were scored (decay, windows); returns how many scores changed';
