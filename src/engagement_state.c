@@ -819,6 +819,23 @@ lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id
 	return engagement;
 }
 
+/* The lead ids (text, never NULL) of the first column of what SPI returned, copied. */
+static int
+returned_ids(Datum **ids)
+{
+	int			count = (int) SPI_processed;
+
+	*ids = palloc(sizeof(Datum) * Max(count, 1));
+	for (int i = 0; i < count; i++)
+	{
+		bool		isnull;
+
+		(*ids)[i] = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
+																	SPI_tuptable->tupdesc, 1, &isnull)));
+	}
+	return count;
+}
+
 int
 lq_due_leads(Oid lead_table, TimestampTz as_of, TimestampTz *after_due, char **after_id,
 			 int limit, Datum **ids)
@@ -832,20 +849,14 @@ lq_due_leads(Oid lead_table, TimestampTz as_of, TimestampTz *after_due, char **a
 	values[3] = CStringGetTextDatum(*after_id);
 	values[4] = Int32GetDatum(limit);
 	lq_run_as_owner(&due_query, values, NULL, 0);
-	count = (int) SPI_processed;
-	*ids = palloc(sizeof(Datum) * Max(count, 1));
-	for (int i = 0; i < count; i++)
+	count = returned_ids(ids);
+	if (count > 0)
 	{
 		bool		isnull;
 
-		(*ids)[i] = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
-																	SPI_tuptable->tupdesc, 1, &isnull)));
-		if (i == count - 1)
-		{
-			*after_id = TextDatumGetCString((*ids)[i]);
-			*after_due = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
-														   SPI_tuptable->tupdesc, 2, &isnull));
-		}
+		*after_id = TextDatumGetCString((*ids)[count - 1]);
+		*after_due = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[count - 1],
+													   SPI_tuptable->tupdesc, 2, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return count;
@@ -858,15 +869,7 @@ lq_still_due(Oid lead_table, Datum lead_ids, TimestampTz as_of, Datum **ids)
 	int			count;
 
 	lq_run_as_owner(&still_due_query, values, NULL, 0);
-	count = (int) SPI_processed;
-	*ids = palloc(sizeof(Datum) * Max(count, 1));
-	for (int i = 0; i < count; i++)
-	{
-		bool		isnull;
-
-		(*ids)[i] = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
-																	SPI_tuptable->tupdesc, 1, &isnull)));
-	}
+	count = returned_ids(ids);
 	SPI_freetuptable(SPI_tuptable);
 	return count;
 }

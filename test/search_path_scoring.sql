@@ -95,6 +95,7 @@ BEGIN
     FROM generate_series(1, 11) AS g;
     EXECUTE format('UPDATE %s SET title = %L WHERE id = 2', leads, 'Director of Marketing');
     PERFORM leadqual.rescore(leads, '2026-03-10 10:00+00');
+    PERFORM leadqual.rescore_due(leads, '2026-03-10 10:00+00');
     -- as of now(): both runs are in the same transaction
     PERFORM leadqual.track(leads, '3', 'demo_request');
 END

@@ -93,6 +93,7 @@ q "CREATE TABLE decaying (LIKE leads INCLUDING ALL);
    INSERT INTO decaying (id) VALUES (1);
    SELECT leadqual.track('decaying', '1', 'webinar_attended');" >/dev/null
 decaying_before=$(q "SELECT score FROM decaying WHERE id = 1")
+due_at=$(q "SELECT due_at FROM leadqual.engagement_state WHERE lead_table = 'decaying'::regclass")
 
 # the call of docs/scoring.md, every minute rather than nightly
 q "SELECT cron.schedule('leadqual-rescore', '* * * * *', \$\$SELECT leadqual.rescore('public.leads')\$\$)" >/dev/null
@@ -102,8 +103,11 @@ q "SELECT cron.schedule('leadqual-rescore-due', '* * * * *', \$\$SELECT leadqual
 
 succeeded() { [ "$(q "SELECT count(*) FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid)
                       WHERE j.jobname = 'leadqual-rescore' AND d.status = 'succeeded'")" -ge 1 ]; }
+# a run that started once the lead was due (a run in the seconds before
+# finds nothing due)
 due_succeeded() { [ "$(q "SELECT count(*) FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid)
-                          WHERE j.jobname = 'leadqual-rescore-due' AND d.status = 'succeeded'")" -ge 1 ]; }
+                          WHERE j.jobname = 'leadqual-rescore-due' AND d.status = 'succeeded'
+                            AND d.start_time > '$due_at'")" -ge 1 ]; }
 wait_for 130 succeeded
 status=$?
 [ $status -eq 0 ] || q "SELECT status, return_message FROM cron.job_run_details" >&2
