@@ -20,6 +20,9 @@
 
 #define LQ_MAX_PARTITION_KEY_COLUMNS 32
 
+/* _score_leads()'s queries a table keeps (score_leads.c). */
+#define LQ_SCORE_QUERIES 4
+
 /* Longest lead id, as text, the log takes: it must fit a btree entry. */
 #define LQ_MAX_LEAD_ID_BYTES 1000
 
@@ -84,9 +87,13 @@ typedef struct LqTableConfig
 	 */
 	LqKeptQuery few_fits_query;
 	LqKeptQuery touch_lock_query;
-	/* _score_leads() for few leads: the lock (without, with SKIP LOCKED), the UPDATE */
-	LqKeptQuery score_lock_query[2];
-	LqKeptQuery score_update_query;
+	/*
+	 * _score_leads()'s queries for given leads (score_leads.c): their texts,
+	 * built in model_cxt on first use after a rebuild, and their plans for
+	 * few leads.
+	 */
+	char	   *score_sql[LQ_SCORE_QUERIES];
+	LqKeptQuery score_queries[LQ_SCORE_QUERIES];
 	char	   *few_fits_sql;
 	char	   *touch_lock_sql;
 } LqTableConfig;

@@ -769,9 +769,10 @@ lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id
 
 		tid = probe.row->t_self;
 		stored_due = isnull ? LQ_NEVER : DatumGetTimestampTz(due);
-		lead = lead_decode(rules, DatumGetByteaPP(lq_own_probe_value(&probe, 1, &isnull)));
-		if (lead != NULL)
-			encoded = DatumGetByteaPCopy(lq_own_probe_value(&probe, 1, &isnull));
+		encoded = DatumGetByteaPCopy(lq_own_probe_value(&probe, 1, &isnull));
+		lead = lead_decode(rules, encoded);
+		if (lead == NULL)
+			encoded = NULL;		/* kept under other rules: rebuilt */
 	}
 	lq_own_probe_end(&probe);
 

@@ -108,14 +108,55 @@ update_sql(const ScoredColumns *columns)
 					columns->id, columns->equals);
 }
 
-/*
- * The table's kept query for few leads, planned once for as long as its
- * text stays the same.
- */
-static LqKeptQuery *
-kept_query(LqKeptQuery *query, const char *text, int nargs, const Oid *argtypes)
+/* _score_leads()'s queries of a table for given leads, by what they do. */
+typedef enum ScoreQuery
 {
-	lq_set_kept_query(query, text, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	CAST_IDS,					/* $1 (text[]) cast to the id type */
+	LOCK_GIVEN,					/* the given leads locked */
+	LOCK_GIVEN_SKIP_LOCKED,
+	UPDATE_SCORES
+} ScoreQuery;
+
+StaticAssertDecl(UPDATE_SCORES + 1 == LQ_SCORE_QUERIES, "one text and plan a ScoreQuery");
+
+/*
+ * The text of one of them, built once per rebuild of the table's settings
+ * (in their memory, which a rebuild resets), not on every call.
+ */
+static const char *
+score_query_sql(LqTableConfig *config, ScoreQuery which)
+{
+	if (config->score_sql[which] == NULL)
+	{
+		ScoredColumns columns = scored_columns(config);
+		char	   *text = NULL;
+
+		switch (which)
+		{
+			case CAST_IDS:
+				text = psprintf("SELECT $1::%s[]", columns.id_type);
+				break;
+			case LOCK_GIVEN:
+			case LOCK_GIVEN_SKIP_LOCKED:
+				text = lock_sql(&columns, true, which == LOCK_GIVEN_SKIP_LOCKED);
+				break;
+			case UPDATE_SCORES:
+				text = update_sql(&columns);
+				break;
+		}
+		config->score_sql[which] = MemoryContextStrdup(config->model_cxt, text);
+	}
+	return config->score_sql[which];
+}
+
+/* Its kept plan, for few leads: planned once for as long as its text stays. */
+static LqKeptQuery *
+score_query(LqTableConfig *config, ScoreQuery which, int nargs, const Oid *argtypes)
+{
+	LqKeptQuery *query = &config->score_queries[which];
+
+	lq_set_kept_query(query, score_query_sql(config, which), nargs, argtypes,
+					  CURSOR_OPT_GENERIC_PLAN);
 	return query;
 }
 
@@ -143,22 +184,19 @@ run(LqKeptQuery *kept, const char *sql, int nargs, Oid *argtypes, Datum *values,
  * find and name the id.
  */
 static void
-require_castable_ids(LqTableConfig *config, const ScoredColumns *columns, Datum lead_ids)
+require_castable_ids(LqTableConfig *config, Datum lead_ids)
 {
+	static const Oid argtypes[1] = {TEXTARRAYOID};
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	char	   *sql = psprintf("SELECT $1::%s[]", columns->id_type);
-	Oid			argtype = TEXTARRAYOID;
+	LqKeptQuery *cast = score_query(config, CAST_IDS, 1, argtypes);
 	bool		castable = true;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		int			rc = SPI_execute_with_args(sql, 1, &argtype, &lead_ids, NULL, true, 1);
-
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "leadqual: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
+		lq_run_kept(cast, &lead_ids, NULL, 1);
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
@@ -178,13 +216,14 @@ require_castable_ids(LqTableConfig *config, const ScoredColumns *columns, Datum 
 	CurrentResourceOwner = owner;
 	if (!castable)
 	{
+		const char *id_type = format_type_be_qualified(config->id_type);
 		Datum		values[3] = {ObjectIdGetDatum(config->relid), lead_ids,
-		CStringGetTextDatum(columns->id_type)};
+		CStringGetTextDatum(id_type)};
 
 		lq_run_kept(&castable_ids_query, values, NULL, 0);
 		/* it errors, naming the id */
 		elog(ERROR, "leadqual: an id of table %s could not be cast to %s",
-			 config->display_name, columns->id_type);
+			 config->display_name, id_type);
 	}
 }
 
@@ -230,13 +269,11 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual score leads",
 												  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
-	ScoredColumns columns = scored_columns(config);
 	bool		few = lead_ids != (Datum) 0 &&
 		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(lead_ids)),
 					   ARR_DIMS(DatumGetArrayTypeP(lead_ids))) <= FEW_LEADS;
 	int			ngiven = lead_ids == (Datum) 0 ? 0 :
 		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(lead_ids)), ARR_DIMS(DatumGetArrayTypeP(lead_ids)));
-	char	   *sql;
 	Datum	   *locked;
 	int			nlocked = 0;
 	Datum	   *ids;
@@ -247,12 +284,21 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 
 	lq_connect_spi();
 	if (lead_ids != (Datum) 0)
-		require_castable_ids(config, &columns, lead_ids);
+	{
+		ScoreQuery	lock = skip_locked ? LOCK_GIVEN_SKIP_LOCKED : LOCK_GIVEN;
 
-	sql = lock_sql(&columns, lead_ids != (Datum) 0, skip_locked);
-	values[0] = lead_ids;
-	run(few ? kept_query(&config->score_lock_query[skip_locked], sql, 1, lock_argtypes) : NULL,
-		sql, lead_ids != (Datum) 0 ? 1 : 0, (Oid *) lock_argtypes, values, NULL);
+		require_castable_ids(config, lead_ids);
+		values[0] = lead_ids;
+		run(few ? score_query(config, lock, 1, lock_argtypes) : NULL,
+			score_query_sql(config, lock), 1, (Oid *) lock_argtypes, values, NULL);
+	}
+	else
+	{
+		/* every lead: manage() */
+		ScoredColumns columns = scored_columns(config);
+
+		run(NULL, lock_sql(&columns, false, skip_locked), 0, NULL, NULL, NULL);
+	}
 	locked = palloc(sizeof(Datum) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -293,11 +339,10 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 															  false, TYPALIGN_INT)),
 							  &ids, &scores);
 	/* the table's trigger checks each score written here against the model */
-	sql = update_sql(&columns);
 	values[0] = PointerGetDatum(construct_array(ids, nscored, TEXTOID, -1, false, TYPALIGN_INT));
 	values[1] = PointerGetDatum(construct_array(scores, nscored, NUMERICOID, -1, false, TYPALIGN_INT));
-	run(nscored <= FEW_LEADS ? kept_query(&config->score_update_query, sql, 2, update_argtypes) : NULL,
-		sql, 2, (Oid *) update_argtypes, values, NULL);
+	run(nscored <= FEW_LEADS ? score_query(config, UPDATE_SCORES, 2, update_argtypes) : NULL,
+		score_query_sql(config, UPDATE_SCORES), 2, (Oid *) update_argtypes, values, NULL);
 	changed = (int64) SPI_processed;
 	SPI_finish();
 	MemoryContextSwitchTo(caller_cxt);

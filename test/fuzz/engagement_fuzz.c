@@ -116,22 +116,6 @@ check_weight(const LqRuleShape *shape, const LqRuleState *state,
 	check(oracle_matches(shape, folded, oracle_weight(shape, events, n, as_of)));
 }
 
-/* Rounded points in units; -1 within floating-point noise of a boundary. */
-static double
-rounded_units(const LqRuleShape *shape, const LqRuleState *state, const LqRulePoints *points,
-			  int64_t as_of)
-{
-	double		size = fabs(points->points) * lq_rule_weight(shape, state, as_of);
-	double		scaled;
-
-	if (points->cap > 0 && size > points->cap)
-		size = points->cap;
-	scaled = size / points->unit + 0.5;
-	if (fabs(scaled - round(scaled)) <= 1e-9 * fmax(1.0, scaled))
-		return -1;
-	return floor(scaled);
-}
-
 /*
  * The next change comes after as_of, and until then the rounded points
  * stay as they are as of as_of (at the step before it, and half-way).
@@ -142,7 +126,7 @@ check_next_change(const LqRuleShape *shape, const LqRuleState *state, int flags,
 	LqRulePoints points = {(flags & 4) ? -((flags >> 3) + 1) : (flags >> 3) + 1,
 	(flags & 8) ? 7.5 : 0, (flags & 16) ? 0.01 : 1};
 	int64_t		next = lq_rule_next_change(shape, state, &points, as_of);
-	double		then = rounded_units(shape, state, &points, as_of);
+	double		then = oracle_rounded_units(shape, state, &points, as_of);
 	int64_t		probes[2];
 
 	check(next > as_of || next == LQ_NEVER);
@@ -152,7 +136,7 @@ check_next_change(const LqRuleShape *shape, const LqRuleState *state, int flags,
 	probes[1] = as_of + (next - as_of) / 2;
 	for (int i = 0; i < 2; i++)
 	{
-		double		now = rounded_units(shape, state, &points, probes[i]);
+		double		now = oracle_rounded_units(shape, state, &points, probes[i]);
 
 		check(now < 0 || now == then);
 	}

@@ -15,6 +15,7 @@
 #ifndef LEADQUAL_ENGAGEMENT_ORACLE_H
 #define LEADQUAL_ENGAGEMENT_ORACLE_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "decay.h"
@@ -125,6 +126,27 @@ oracle_matches(const LqRuleShape *shape, double folded, double expected)
 		return folded == expected;
 	scale = expected > 1.0 ? expected : 1.0;
 	return folded - expected <= 1e-12 * scale && expected - folded <= 1e-12 * scale;
+}
+
+/*
+ * A rule's points as of as_of from a folded state, rounded to units as
+ * leadqual rounds them (half away from zero), in units; -1 when the size
+ * lies within floating-point noise of a rounding boundary, where which side
+ * it falls on is not lq_rule_next_change()'s to say.
+ */
+static inline double
+oracle_rounded_units(const LqRuleShape *shape, const LqRuleState *state,
+					 const LqRulePoints *points, int64_t as_of)
+{
+	double		size = fabs(points->points) * lq_rule_weight(shape, state, as_of);
+	double		scaled;
+
+	if (points->cap > 0 && size > points->cap)
+		size = points->cap;
+	scaled = size / points->unit + 0.5;
+	if (fabs(scaled - round(scaled)) <= 1e-9 * fmax(1.0, scaled))
+		return -1;
+	return floor(scaled);
 }
 
 #endif							/* LEADQUAL_ENGAGEMENT_ORACLE_H */

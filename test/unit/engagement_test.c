@@ -675,26 +675,6 @@ test_oracle(void)
 	   "growing: a state grown on each refusal equals one with ample room, after every fold");
 }
 
-/*
- * A rule's rounded points as of as_of, in units, as leadqual rounds them;
- * -1 when the size lies within floating-point noise of a rounding boundary,
- * where which side it falls on is not the formula's to say.
- */
-static double
-rounded_units(const LqRuleShape *shape, const LqRuleState *state, const LqRulePoints *points,
-			  int64_t as_of)
-{
-	double		size = fabs(points->points) * lq_rule_weight(shape, state, as_of);
-	double		scaled;
-
-	if (points->cap > 0 && size > points->cap)
-		size = points->cap;
-	scaled = size / points->unit + 0.5;
-	if (fabs(scaled - round(scaled)) <= 1e-9 * fmax(1.0, scaled))
-		return -1;
-	return floor(scaled);
-}
-
 static int
 within_a_millisecond_before(int64_t next, double exact_us)
 {
@@ -816,7 +796,7 @@ test_next_change_oracle(void)
 		{
 			int64_t		as_of = saturating_add(newest, (int64_t) below((uint64_t) span * 2));
 			int64_t		next = lq_rule_next_change(&shape, &state, &points, as_of);
-			double		then = rounded_units(&shape, &state, &points, as_of);
+			double		then = oracle_rounded_units(&shape, &state, &points, as_of);
 
 			if (next <= as_of)
 			{
@@ -829,7 +809,7 @@ test_next_change_oracle(void)
 				int64_t		t = j == 0 ? horizon
 					: saturating_add(as_of, (int64_t) below((uint64_t) (horizon - as_of) + 1));
 
-				double		now = rounded_units(&shape, &state, &points, t);
+				double		now = oracle_rounded_units(&shape, &state, &points, t);
 
 				if (then < 0 || now < 0)
 					continue;
@@ -846,7 +826,7 @@ test_next_change_oracle(void)
 			if (next != LQ_NEVER && shape.half_life > 0 && shape.window == 0 &&
 				shape.min_count == 0 && next < INT64_MAX - 2 * SEC)
 			{
-				double		after = rounded_units(&shape, &state, &points, next + 2 * SEC);
+				double		after = oracle_rounded_units(&shape, &state, &points, next + 2 * SEC);
 
 				if (then < 0 || after < 0)
 					continue;
