@@ -42,10 +42,10 @@ CHECKPOINT;
 SQL
 }
 
-# keep_states TABLE N: leads 1..N of bench.TABLE scored from their kept
-# engagement state, as a lead tracked before has it (manage() and rescore()
-# of many leads read the events instead, and keep no state): 64 at a time,
-# as _store_scores() keeps them.
+# keep_states TABLE N: leads 1..N of bench.TABLE scored as of now from their
+# kept engagement state, as a lead tracked before has it, with its due time
+# as of now (rescore() runs of case d leave them due as of later times):
+# 64 at a time, as track() scores them.
 keep_states() {
     psql_q -v t="bench.$1" -v n="$2" >/dev/null <<'SQL'
 SELECT pg_catalog.count(*)

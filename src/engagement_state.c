@@ -37,6 +37,7 @@
 #include <math.h>
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "common/int.h"
@@ -47,6 +48,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "decay.h"
 #include "engagement.h"
@@ -123,6 +125,19 @@ static LqKeptQuery lead_events_query = {
 	"  AND e.kind OPERATOR(pg_catalog.=) ANY ($3) "
 	"ORDER BY e.kind, e.occurred_at",
 	3, {REGCLASSOID, TEXTOID, TEXTARRAYOID}, NULL, CURSOR_OPT_GENERIC_PLAN
+};
+
+/*
+ * Every event of a table that a rule may count, a lead's together: to
+ * rebuild the states of many leads in one pass over the events.
+ */
+static LqKeptQuery table_events_query = {
+	"SELECT e.lead_id, e.kind, e.occurred_at, e.properties "
+	"FROM leadqual.event AS e "
+	"WHERE e.lead_table OPERATOR(pg_catalog.=) $1 "
+	"  AND e.kind OPERATOR(pg_catalog.=) ANY ($2) "
+	"ORDER BY e.lead_id",
+	2, {REGCLASSOID, TEXTARRAYOID}, NULL, CURSOR_OPT_NO_SCROLL
 };
 
 static LqKeptQuery forget_query = {
@@ -744,9 +759,72 @@ revise_state(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isn
 	return true;
 }
 
-Numeric
-lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
-				   TimestampTz as_of, const LqNewEvents *fresh)
+/* Stores a lead's state and due time: over the stored row, or as a new one. */
+static void
+write_state(Oid lead_table, const char *lead_id, ItemPointer stored, bytea *state, int64 due)
+{
+	KeptRow		row = {state, due};
+
+	if (stored != NULL)
+		(void) lq_update_as_owner(&kept_update, stored, revise_state, &row);
+	else
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, due == LQ_NEVER};
+
+		values[0] = ObjectIdGetDatum(lead_table);
+		values[1] = CStringGetTextDatum(lead_id);
+		values[2] = PointerGetDatum(state);
+		values[3] = TimestampTzGetDatum(due);
+		lq_insert_as_owner(&kept_insert, values, nulls, NULL);
+	}
+}
+
+/* The engagement of the lead as of as_of, or NULL when only its events can say. */
+static Numeric
+engagement_as_of(const LqEngagementRules *rules, const KeptLead *lead, TimestampTz as_of)
+{
+	if (lead->newest == LQ_NO_TIME || as_of >= lead->newest)
+		return lead_engagement(rules, lead, as_of);
+	return NULL;
+}
+
+/*
+ * The new events of the lead among "fresh" (sorted by lead id): the first
+ * one, and in *count how many.
+ */
+static const LqNewEvent *
+fresh_events_of(const LqNewEvents *fresh, const char *lead_id, int *count)
+{
+	int			low = 0;
+	int			high;
+
+	*count = 0;
+	if (fresh == NULL)
+		return NULL;
+	high = fresh->nevents;
+	while (low < high)
+	{
+		int			middle = low + (high - low) / 2;
+
+		if (strcmp(fresh->events[middle].lead_id, lead_id) < 0)
+			low = middle + 1;
+		else
+			high = middle;
+	}
+	while (low + *count < fresh->nevents && strcmp(fresh->events[low + *count].lead_id, lead_id) == 0)
+		(*count)++;
+	return *count > 0 ? &fresh->events[low] : NULL;
+}
+
+/*
+ * lq_kept_engagement(); or, with rebuild false, for a lead with no state kept
+ * under the rules, nothing: *unkept is set and NULL returned, for the lead to
+ * be rebuilt with others.
+ */
+static Numeric
+kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
+				TimestampTz as_of, const LqNewEvents *fresh, bool rebuild, bool *unkept)
 {
 	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual kept engagement",
 												  ALLOCSET_DEFAULT_SIZES);
@@ -775,47 +853,304 @@ lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id
 			encoded = NULL;		/* kept under other rules: rebuilt */
 	}
 	lq_own_probe_end(&probe);
+	*unkept = lead == NULL && !rebuild;
+	if (*unkept)
+	{
+		MemoryContextSwitchTo(caller_cxt);
+		MemoryContextDelete(scratch);
+		return NULL;
+	}
 
-	if (lead != NULL && fresh != NULL)
+	if (lead != NULL)
 	{
 		/* fold in the lead's new events; a rebuild reads them with the rest */
-		for (int i = 0; i < fresh->nevents; i++)
-			if (strcmp(fresh->events[i].lead_id, lead_id) == 0)
-			{
-				lead_fold(rules, lead, fresh->events[i].kind, fresh->events[i].occurred_at,
-						  fresh->events[i].properties);
-				encoded = NULL;
-			}
+		int			nfresh;
+		const LqNewEvent *events = fresh_events_of(fresh, lead_id, &nfresh);
+
+		for (int i = 0; i < nfresh; i++)
+			lead_fold(rules, lead, events[i].kind, events[i].occurred_at, events[i].properties);
+		if (nfresh > 0)
+			encoded = NULL;
 	}
 	if (lead == NULL)
 		lead = lead_rebuild(rules, lead_table, lead_id);
 	due = lead_due(rules, lead, as_of);
 	if (encoded == NULL || due != stored_due)
+		write_state(lead_table, lead_id, stored ? &tid : NULL,
+					encoded != NULL ? encoded : lead_encode(rules, lead), due);
+	engagement = engagement_as_of(rules, lead, as_of);
+	MemoryContextSwitchTo(caller_cxt);
+	if (engagement != NULL)
+		engagement = DatumGetNumericCopy(NumericGetDatum(engagement));
+	MemoryContextDelete(scratch);
+	return engagement;
+}
+
+Numeric
+lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
+				   TimestampTz as_of, const LqNewEvents *fresh)
+{
+	bool		unkept;
+
+	return kept_engagement(rules, lead_table, lead_id, as_of, fresh, true, &unkept);
+}
+
+/*
+ * Many leads.  Most have a state kept under the rules: each is read by its
+ * primary key, as for one lead.  Those without (every lead, when a table
+ * is first scored, or after its rules change) would each read their events
+ * by index, at random places in leadqual.event; when there are many of
+ * them, one pass over the table's events in lead order rebuilds them all.
+ */
+
+/* Rebuilding in one pass pays once a table's events are this many a lead to rebuild. */
+#define EVENTS_A_REBUILT_LEAD 64
+/* ... and never for fewer leads than this. */
+#define FEWEST_REBUILT_TOGETHER 256
+/* Events read from the pass at a time. */
+#define EVENTS_A_FETCH 10000
+
+/* A lead to rebuild, found by its id. */
+typedef struct MissingLead
+{
+	const char *id;				/* the key */
+	int			index;			/* in ids[] */
+	bool		rebuilt;
+} MissingLead;
+
+static uint32
+id_hash(const void *key, Size keysize pg_attribute_unused())
+{
+	const char *id = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) id, (int) strlen(id));
+}
+
+static int
+id_compare(const void *a, const void *b, Size keysize pg_attribute_unused())
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* How many events leadqual.event held when last analyzed; -1 if unknown. */
+static double
+events_estimate(void)
+{
+	Oid			relid = get_relname_relid("event", get_namespace_oid("leadqual", false));
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	double		estimate = -1;
+
+	if (HeapTupleIsValid(tuple))
 	{
-		KeptRow		row = {encoded != NULL ? encoded : lead_encode(rules, lead), due};
-
-		if (stored)
-			(void) lq_update_as_owner(&kept_update, &tid, revise_state, &row);
-		else
-		{
-			Datum		values[4];
-			bool		nulls[4] = {false, false, false, due == LQ_NEVER};
-
-			values[0] = ObjectIdGetDatum(lead_table);
-			values[1] = CStringGetTextDatum(lead_id);
-			values[2] = PointerGetDatum(row.state);
-			values[3] = TimestampTzGetDatum(due);
-			lq_insert_as_owner(&kept_insert, values, nulls, NULL);
-		}
+		estimate = ((Form_pg_class) GETSTRUCT(tuple))->reltuples;
+		ReleaseSysCache(tuple);
 	}
-	if (lead->newest == LQ_NO_TIME || as_of >= lead->newest)
-	{
-		Numeric		computed = lead_engagement(rules, lead, as_of);
+	return estimate;
+}
 
+/*
+ * Stores the state of a lead rebuilt from its events, and gives its
+ * engagement, copied into cxt.
+ */
+static Numeric
+keep_rebuilt(const LqEngagementRules *rules, Oid lead_table, const char *lead_id,
+			 const KeptLead *lead, TimestampTz as_of, MemoryContext cxt)
+{
+	LqOwnProbe	probe;
+	ItemPointerData tid;
+	bool		stored;
+	Numeric		engagement;
+	MemoryContext caller_cxt;
+
+	lq_own_probe_lead(&probe, &kept_state, lead_table, lead_id, ForwardScanDirection);
+	stored = lq_own_probe_next(&probe);
+	if (stored)
+		tid = probe.row->t_self;
+	lq_own_probe_end(&probe);
+	write_state(lead_table, lead_id, stored ? &tid : NULL, lead_encode(rules, lead),
+				lead_due(rules, lead, as_of));
+	engagement = engagement_as_of(rules, lead, as_of);
+	if (engagement == NULL)
+		return NULL;
+	caller_cxt = MemoryContextSwitchTo(cxt);
+	engagement = DatumGetNumericCopy(NumericGetDatum(engagement));
+	MemoryContextSwitchTo(caller_cxt);
+	return engagement;
+}
+
+/*
+ * Rebuilds the states of the missing leads in one pass over the table's
+ * events, sorted by lead, so that one lead's state is built at a time, and
+ * puts their engagements (in cxt) in engagements[].
+ */
+static void
+rebuild_together(const LqEngagementRules *rules, Oid lead_table, HTAB *missing,
+				 TimestampTz as_of, Numeric *engagements, MemoryContext cxt)
+{
+	/* what lives as long as one lead's events, and as one fetch */
+	MemoryContext lead_cxt = AllocSetContextCreate(CurrentMemoryContext, "leadqual rebuilt lead",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext fetch_cxt = AllocSetContextCreate(CurrentMemoryContext, "leadqual events fetched",
+													ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	Datum		values[2] = {ObjectIdGetDatum(lead_table), rules->kinds};
+	Portal		events = lq_open_as_owner(&table_events_query, values, NULL);
+	char	   *current_id = NULL;
+	MissingLead *current = NULL;	/* NULL while passing a lead kept already */
+	KeptLead   *lead = NULL;
+	HASH_SEQ_STATUS seq;
+	MissingLead *entry;
+
+	for (;;)
+	{
+		SPI_cursor_fetch(events, true, EVENTS_A_FETCH);
+		if (SPI_processed == 0)
+			break;
+		MemoryContextSwitchTo(fetch_cxt);
+		for (uint64 row = 0; row < SPI_processed; row++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[row];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			char	   *lead_id = TextDatumGetCString(SPI_getbinval(tuple, desc, 1, &isnull));
+
+			if (current_id == NULL || strcmp(current_id, lead_id) != 0)
+			{
+				MemoryContextSwitchTo(lead_cxt);
+				if (current != NULL)
+				{
+					engagements[current->index] = keep_rebuilt(rules, lead_table, current->id,
+															   lead, as_of, cxt);
+					current->rebuilt = true;
+				}
+				MemoryContextReset(lead_cxt);
+				current_id = pstrdup(lead_id);
+				current = hash_search(missing, &current_id, HASH_FIND, NULL);
+				lead = current != NULL ? lead_new(rules) : NULL;
+			}
+			if (lead != NULL)
+			{
+				MemoryContextSwitchTo(lead_cxt);
+				lead_fold(rules, lead, TextDatumGetCString(SPI_getbinval(tuple, desc, 2, &isnull)),
+						  DatumGetTimestampTz(SPI_getbinval(tuple, desc, 3, &isnull)),
+						  SPI_getbinval(tuple, desc, 4, &isnull));
+			}
+			MemoryContextSwitchTo(fetch_cxt);
+		}
 		MemoryContextSwitchTo(caller_cxt);
-		engagement = DatumGetNumericCopy(NumericGetDatum(computed));
+		MemoryContextReset(fetch_cxt);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(events);
+	MemoryContextSwitchTo(lead_cxt);
+	if (current != NULL)
+	{
+		engagements[current->index] = keep_rebuilt(rules, lead_table, current->id, lead, as_of, cxt);
+		current->rebuilt = true;
+	}
+	/* the leads with no events at all */
+	hash_seq_init(&seq, missing);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		if (entry->rebuilt)
+			continue;
+		MemoryContextReset(lead_cxt);
+		engagements[entry->index] = keep_rebuilt(rules, lead_table, entry->id, lead_new(rules),
+												 as_of, cxt);
+		entry->rebuilt = true;
 	}
 	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(fetch_cxt);
+	MemoryContextDelete(lead_cxt);
+}
+
+void
+lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int nids, const Datum *ids,
+					TimestampTz as_of, const LqNewEvents *fresh, Numeric *engagements)
+{
+	bool		together = nids >= FEWEST_REBUILT_TOGETHER;
+	char	  **id_text = palloc(sizeof(char *) * Max(nids, 1));
+	int		   *missing = palloc(sizeof(int) * Max(nids, 1));
+	int			nmissing = 0;
+	double		events;
+
+	for (int i = 0; i < nids; i++)
+	{
+		bool		unkept;
+
+		id_text[i] = TextDatumGetCString(ids[i]);
+		engagements[i] = kept_engagement(rules, lead_table, id_text[i], as_of, fresh,
+										 !together, &unkept);
+		if (unkept)
+			missing[nmissing++] = i;
+	}
+	if (nmissing == 0)
+		return;
+	events = events_estimate();
+	if (together && nmissing >= FEWEST_REBUILT_TOGETHER &&
+		(events < 0 || (double) nmissing * EVENTS_A_REBUILT_LEAD >= events))
+	{
+		MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual leads to rebuild",
+													  ALLOCSET_DEFAULT_SIZES);
+		HASHCTL		ctl;
+		HTAB	   *rebuilt;
+		int			nagain = 0;
+
+		ctl.keysize = sizeof(char *);
+		ctl.entrysize = sizeof(MissingLead);
+		ctl.hash = id_hash;
+		ctl.match = id_compare;
+		ctl.hcxt = scratch;
+		rebuilt = hash_create("leadqual leads to rebuild", nmissing, &ctl,
+							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+		for (int m = 0; m < nmissing; m++)
+		{
+			bool		found;
+			MissingLead *entry = hash_search(rebuilt, &id_text[missing[m]], HASH_ENTER, &found);
+
+			if (!found)
+			{
+				entry->index = missing[m];
+				entry->rebuilt = false;
+			}
+			else
+				missing[nagain++] = missing[m];	/* an id given twice: read again below */
+		}
+		rebuild_together(rules, lead_table, rebuilt, as_of, engagements, CurrentMemoryContext);
+		hash_destroy(rebuilt);
+		MemoryContextDelete(scratch);
+		/* the rebuilt state holds the new events already */
+		fresh = NULL;
+		nmissing = nagain;
+	}
+	for (int m = 0; m < nmissing; m++)
+		engagements[missing[m]] = lq_kept_engagement(rules, lead_table, id_text[missing[m]], as_of,
+													 fresh);
+}
+
+Numeric
+lq_peek_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
+				   TimestampTz as_of)
+{
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual peek engagement",
+												  ALLOCSET_SMALL_SIZES);
+	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
+	LqOwnProbe	probe;
+	Numeric		engagement = NULL;
+
+	lq_own_probe_lead(&probe, &kept_state, lead_table, lead_id, ForwardScanDirection);
+	if (lq_own_probe_next(&probe))
+	{
+		bool		isnull;
+		KeptLead   *lead = lead_decode(rules, DatumGetByteaPP(lq_own_probe_value(&probe, 1, &isnull)));
+
+		if (lead != NULL)
+			engagement = engagement_as_of(rules, lead, as_of);
+	}
+	lq_own_probe_end(&probe);
+	MemoryContextSwitchTo(caller_cxt);
+	if (engagement != NULL)
+		engagement = DatumGetNumericCopy(NumericGetDatum(engagement));
 	MemoryContextDelete(scratch);
 	return engagement;
 }

@@ -53,6 +53,23 @@ extern Numeric lq_kept_engagement(LqEngagementRules *rules, Oid lead_table,
 								  const LqNewEvents *fresh);
 
 /*
+ * The same for many leads (ids[], text; each given once): engagements[i]
+ * for ids[i].  When many have no state kept under the rules, one pass over
+ * the table's events rebuilds them all.
+ */
+extern void lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int nids,
+								const Datum *ids, TimestampTz as_of,
+								const LqNewEvents *fresh, Numeric *engagements);
+
+/*
+ * A lead's engagement as of as_of from its kept state, reading only: NULL
+ * when it has no state kept under the rules, or as_of is before its newest
+ * event.
+ */
+extern Numeric lq_peek_engagement(LqEngagementRules *rules, Oid lead_table,
+								  const char *lead_id, TimestampTz as_of);
+
+/*
  * Up to "limit" leads of a table whose kept state is due for rescoring as of
  * as_of, in due order after (*after_due, *after_id), which move on to the
  * last one; their ids (text) in *ids.  Returns how many.

@@ -58,6 +58,9 @@
 static LqOwnIndex stored_score = {
 	"lead_score", "lead_score_pkey", 2, {"score", "engagement"}, LQ_OWN_INDEX_UNRESOLVED
 };
+static LqOwnIndex stored_subtotals = {
+	"lead_score", "lead_score_pkey", 2, {"fit", "engagement"}, LQ_OWN_INDEX_UNRESOLVED
+};
 static LqOwnUpdate score_update = {
 	"lead_score", 3, {"fit", "score", "scored_at"}, 0, {NULL}, NULL
 };
@@ -338,39 +341,36 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 }
 
 /*
- * leadqual._score_fits(leads regclass, score numeric): does a computed score
- * fit the table's score column?  rescore() casts only the scores that do,
- * so that one that doesn't reaches _store_scores(), whose error names the
- * lead, rather than failing its own cast.
+ * Would scoring the lead change what is stored: its subtotals in
+ * leadqual.lead_score (none stored counts as a change), or the score in its
+ * row (a score that doesn't fit the column does, so that scoring it fails
+ * naming the lead)?
  */
-typedef struct ScoreColumnKind
+bool
+lq_score_is_stale(LqTableConfig *config, const char *lead_id, Numeric fit, Numeric engagement,
+				  Datum score, bool score_isnull)
 {
-	Oid			relid;
-	LqScoreKind kind;
-} ScoreColumnKind;
+	LqOwnProbe	probe;
+	bool		stale = true;
 
-PG_FUNCTION_INFO_V1(leadqual_score_fits);
-Datum
-leadqual_score_fits(PG_FUNCTION_ARGS)
-{
-	Oid			relid = PG_GETARG_OID(0);
-	ScoreColumnKind *known = fcinfo->flinfo->fn_extra;
-
-	/*
-	 * Called once per lead: the table's score column is looked up once per
-	 * call site (the query holds the table locked, so its type can't change)
-	 */
-	if (known == NULL || known->relid != relid)
+	lq_own_probe_lead(&probe, &stored_subtotals, config->log_relid, lead_id, ForwardScanDirection);
+	if (lq_own_probe_next(&probe))
 	{
-		LqScoreKind kind = lq_config_for_table(relid, "leadqual")->score_kind;
+		bool		isnull;
 
-		if (known == NULL)
-			known = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ScoreColumnKind));
-		known->relid = relid;
-		known->kind = kind;
-		fcinfo->flinfo->fn_extra = known;
+		stale = lq_numeric_cmp(fit, DatumGetNumeric(lq_own_probe_value(&probe, 1, &isnull))) != 0 ||
+			lq_numeric_cmp(engagement, DatumGetNumeric(lq_own_probe_value(&probe, 2, &isnull))) != 0;
 	}
-	PG_RETURN_BOOL(lq_score_fits(known->kind, PG_GETARG_NUMERIC(1)));
+	lq_own_probe_end(&probe);
+	if (!stale)
+	{
+		Numeric		total = model_total(config->model, fit, engagement);
+
+		stale = score_isnull || !lq_score_fits(config->score_kind, total) ||
+			!lq_score_equal(config->score_kind, score,
+							lq_score_from_numeric(config->score_kind, NumericGetDatum(total)));
+	}
+	return stale;
 }
 
 /* "OPERATOR(schema.=)" for a type's default equality, for dynamic SQL */
@@ -585,7 +585,7 @@ read_fits(LqTableConfig *config, Datum lead_ids_given, bool few,
 }
 
 /*
- * Stores the subtotals of few leads (values[]: table, as_of, ids, fits)
+ * Stores the subtotals of the leads (values[]: table, as_of, ids, fits)
  * with their engagement from what is kept of their events, folding in the
  * new events the statement trigger on leadqual.event handed over.
  */
@@ -600,14 +600,16 @@ store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh)
 	ArrayBuildState *from_events = initArrayResult(TEXTOID, CurrentMemoryContext, false);
 	bool		any_from_events = false;
 	Datum		store_values[6];
+	Numeric    *computed;
 
 	deconstruct_array(DatumGetArrayTypeP(values[2]), TEXTOID, -1, false, TYPALIGN_INT,
 					  &ids, NULL, &nids);
+	computed = palloc(sizeof(Numeric) * Max(nids, 1));
+	lq_kept_engagements(rules, config->log_relid, nids, ids, DatumGetTimestampTz(values[1]),
+						fresh, computed);
 	for (int i = 0; i < nids; i++)
 	{
-		Numeric		engagement = lq_kept_engagement(rules, config->log_relid,
-													TextDatumGetCString(ids[i]),
-													DatumGetTimestampTz(values[1]), fresh);
+		Numeric		engagement = computed[i];
 
 		engagements = accumArrayResult(engagements, NumericGetDatum(engagement),
 									   engagement == NULL, NUMERICOID, CurrentMemoryContext);
@@ -667,7 +669,7 @@ lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids, Datum **ids, Datum
 	fresh = kept ? lq_take_new_events(relid) : NULL;
 	if (read_fits(config, lead_ids, few, &values[2], &values[3], scratch) > 0)
 	{
-		if (few && kept)
+		if (kept)
 			store_kept(config, values, fresh);
 		else
 		{

@@ -8,6 +8,7 @@
 
 #include "postgres.h"
 
+#include "config.h"
 #include "managed_row.h"
 #include "utils/timestamp.h"
 
@@ -20,6 +21,8 @@ extern void lq_apply_model(LqFiring *firing, LqModelScore *result);
 extern bool lq_model_score_written(const LqFiring *firing);
 extern void lq_record_model_score(const LqFiring *firing);
 
+extern bool lq_score_is_stale(LqTableConfig *config, const char *lead_id, Numeric fit,
+							  Numeric engagement, Datum score, bool score_isnull);
 extern char *lq_qualified_equality(Oid type, const char *caller);
 extern int	lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids,
 							Datum **ids, Datum **scores);

@@ -23,6 +23,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -372,6 +373,232 @@ leadqual_score_leads(PG_FUNCTION_ARGS)
 								   PG_GETARG_TIMESTAMPTZ(2), PG_GETARG_BOOL(3)));
 }
 
+/*
+ * rescore() first finds the leads whose subtotals or score would change,
+ * without locking anything: each row is read as the caller (with its fit,
+ * which reads the user's columns) and its engagement comes from its kept
+ * state, or from the events for a lead whose state can't say.  Then
+ * lq_score_leads() locks and rescores just those.
+ */
+
+/* Rows read at a time. */
+#define LEADS_A_FETCH 1000
+
+/* The engagement from the events of leads whose kept state can't say. */
+static LqKeptQuery events_engagement_query = {
+	"SELECT p.lead_id, pg_catalog.sum(p.points) "
+	"FROM leadqual._engagement_points($1, $2) AS p "
+	"WHERE p.lead_id OPERATOR(pg_catalog.=) ANY ($3) "
+	"GROUP BY p.lead_id",
+	3, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID}, NULL, CURSOR_OPT_CUSTOM_PLAN
+};
+
+/* A lead read whose engagement must come from its events. */
+typedef struct UnkeptLead
+{
+	char	   *id;
+	Numeric		fit;
+	Datum		score;
+	bool		score_isnull;
+	Numeric		engagement;		/* 0 until the events give one */
+} UnkeptLead;
+
+static int
+compare_unkept(const void *a, const void *b)
+{
+	return strcmp(((const UnkeptLead *) a)->id, ((const UnkeptLead *) b)->id);
+}
+
+/* Fills in the engagements of the unkept leads (sorted by id) from their events. */
+static void
+engagements_from_events(LqTableConfig *config, TimestampTz as_of, UnkeptLead *unkept, int nunkept)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * nunkept);
+	Datum		values[3];
+
+	for (int i = 0; i < nunkept; i++)
+		ids[i] = CStringGetTextDatum(unkept[i].id);
+	values[0] = ObjectIdGetDatum(config->log_relid);
+	values[1] = TimestampTzGetDatum(as_of);
+	values[2] = PointerGetDatum(construct_array(ids, nunkept, TEXTOID, -1, false, TYPALIGN_INT));
+	lq_run_as_owner(&events_engagement_query, values, NULL, 0);
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		bool		isnull;
+		UnkeptLead	key;
+		UnkeptLead *lead;
+
+		key.id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1,
+												   &isnull));
+		lead = bsearch(&key, unkept, nunkept, sizeof(UnkeptLead), compare_unkept);
+		Assert(lead != NULL);
+		lead->engagement = DatumGetNumericCopy(SPI_getbinval(SPI_tuptable->vals[row],
+															 SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* The ids (a text[]) of the leads the caller sees whose score is stale; (Datum) 0 if none. */
+static Datum
+stale_leads(LqTableConfig *config, TimestampTz as_of)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext fetch_cxt = AllocSetContextCreate(cxt, "leadqual rows fetched", ALLOCSET_DEFAULT_SIZES);
+	LqEngagementRules *rules = lq_engagement_rules(config->model->name, config->model->scale, cxt);
+	ArrayBuildState *stale = initArrayResult(TEXTOID, cxt, false);
+	bool		any_stale = false;
+	UnkeptLead *unkept = palloc(sizeof(UnkeptLead) * 64);
+	int			nunkept = 0;
+	int			unkept_room = 64;
+	int16		score_len;
+	bool		score_byval;
+	Oid			argtype = REGCLASSOID;
+	Datum		relid = ObjectIdGetDatum(config->log_relid);
+	Portal		rows;
+
+	get_typlenbyval(get_atttype(config->log_relid,
+								get_attnum(config->log_relid, NameStr(config->score_column))),
+					&score_len, &score_byval);
+	rows = SPI_cursor_open_with_args(NULL,
+									 psprintf("SELECT l.%s, leadqual._fit($1, l), l.%s FROM %s AS l",
+											  quote_identifier(NameStr(config->id_column)),
+											  quote_identifier(NameStr(config->score_column)),
+											  lq_qualified_name(config->log_relid)),
+									 1, &argtype, &relid, NULL, false, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(rows, true, LEADS_A_FETCH);
+		if (SPI_processed == 0)
+			break;
+		MemoryContextSwitchTo(fetch_cxt);
+		for (uint64 row = 0; row < SPI_processed; row++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[row];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		id_isnull;
+			bool		isnull;
+			bool		score_isnull;
+			Datum		id = SPI_getbinval(tuple, desc, 1, &id_isnull);
+			Numeric		fit = DatumGetNumeric(SPI_getbinval(tuple, desc, 2, &isnull));
+			Datum		score = SPI_getbinval(tuple, desc, 3, &score_isnull);
+			char	   *id_text;
+			Numeric		engagement;
+
+			if (id_isnull)
+				continue;		/* a row without an id has no score to keep */
+			/* the id as the log has it: the column's output function */
+			id_text = OutputFunctionCall(&config->id_output, id);
+			engagement = lq_peek_engagement(rules, config->log_relid, id_text, as_of);
+			if (engagement == NULL)
+			{
+				UnkeptLead *lead;
+
+				MemoryContextSwitchTo(cxt);
+				if (nunkept == unkept_room)
+				{
+					unkept_room *= 2;
+					unkept = repalloc_huge(unkept, sizeof(UnkeptLead) * unkept_room);
+				}
+				lead = &unkept[nunkept++];
+				lead->id = pstrdup(id_text);
+				lead->fit = DatumGetNumericCopy(NumericGetDatum(fit));
+				lead->score_isnull = score_isnull;
+				lead->score = score_isnull ? (Datum) 0 : datumCopy(score, score_byval, score_len);
+				lead->engagement = int64_to_numeric(0);
+				MemoryContextSwitchTo(fetch_cxt);
+			}
+			else if (lq_score_is_stale(config, id_text, fit, engagement, score, score_isnull))
+			{
+				stale = accumArrayResult(stale, CStringGetTextDatum(id_text), false, TEXTOID, cxt);
+				any_stale = true;
+			}
+		}
+		MemoryContextSwitchTo(cxt);
+		MemoryContextReset(fetch_cxt);
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(rows);
+	if (nunkept > 0)
+	{
+		qsort(unkept, nunkept, sizeof(UnkeptLead), compare_unkept);
+		engagements_from_events(config, as_of, unkept, nunkept);
+		for (int i = 0; i < nunkept; i++)
+			if (lq_score_is_stale(config, unkept[i].id, unkept[i].fit, unkept[i].engagement,
+								  unkept[i].score, unkept[i].score_isnull))
+			{
+				stale = accumArrayResult(stale, CStringGetTextDatum(unkept[i].id), false, TEXTOID, cxt);
+				any_stale = true;
+			}
+	}
+	MemoryContextDelete(fetch_cxt);
+	return any_stale ? makeArrayResult(stale, cxt) : (Datum) 0;
+}
+
+/*
+ * The table and as_of of rescore() and rescore_due(), checked: not NULL, a
+ * finite time, a table scored by a model that the caller may update.
+ */
+static LqTableConfig *
+rescored_table(FunctionCallInfo fcinfo, const char *caller, TimestampTz *as_of)
+{
+	Oid			relid;
+	LqTableConfig *config;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: arguments must not be NULL", caller),
+				 errhint("Leave as_of out to rescore as of now.")));
+	relid = PG_GETARG_OID(0);
+	*as_of = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(*as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: as_of must be a finite time, not %s", caller,
+						DatumGetCString(DirectFunctionCall1(timestamptz_out, PG_GETARG_DATUM(1)))),
+				 errhint("Leave it out to rescore as of now.")));
+	config = lq_config_for_table(relid, caller);
+	/* checked first: with nothing to change, nothing else would check it */
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s: permission denied for table %s", caller, config->display_name),
+				 errhint("%s() writes the score column, so it needs UPDATE on the table.",
+						 caller + strlen("leadqual."))));
+	return config;
+}
+
+/*
+ * leadqual.rescore(leads regclass, as_of timestamptz DEFAULT now()) RETURNS
+ * bigint: rescores every lead of the table the caller sees as of a time
+ * (decay, windows, changed rules) and returns how many scores changed.
+ * Leads other transactions hold are left alone: their own writes rescore
+ * them.  C since 0.5.0 (PL/pgSQL, reading every event, until then).
+ */
+PG_FUNCTION_INFO_V1(leadqual_rescore);
+Datum
+leadqual_rescore(PG_FUNCTION_ARGS)
+{
+	TimestampTz as_of;
+	LqTableConfig *config = rescored_table(fcinfo, "leadqual.rescore", &as_of);
+	Oid			relid = PG_GETARG_OID(0);
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual rescore",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
+	Datum		stale;
+	int64		changed = 0;
+
+	lq_connect_spi();
+	stale = stale_leads(config, as_of);
+	if (stale != (Datum) 0)
+		changed = lq_score_leads(relid, stale, as_of, true);
+	SPI_finish();
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(scratch);
+	PG_RETURN_INT64(changed);
+}
+
 /* The leads rescore_due() looks at a time: as many as the kept plans take. */
 #define DUE_BATCH FEW_LEADS
 
@@ -425,36 +652,15 @@ PG_FUNCTION_INFO_V1(leadqual_rescore_due);
 Datum
 leadqual_rescore_due(PG_FUNCTION_ARGS)
 {
-	Oid			relid;
 	TimestampTz as_of;
-	LqTableConfig *config;
+	LqTableConfig *config = rescored_table(fcinfo, "leadqual.rescore_due", &as_of);
+	Oid			relid = PG_GETARG_OID(0);
 	MemoryContext scratch;
 	MemoryContext caller_cxt;
 	TimestampTz after_due = DT_NOBEGIN;
 	char	   *after_id = "";
 	int64		changed = 0;
 	ArrayBuildState *left = NULL;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("leadqual.rescore_due: arguments must not be NULL"),
-				 errhint("Leave as_of out to rescore as of now.")));
-	relid = PG_GETARG_OID(0);
-	as_of = PG_GETARG_TIMESTAMPTZ(1);
-	if (TIMESTAMP_NOT_FINITE(as_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("leadqual.rescore_due: as_of must be a finite time, not %s",
-						DatumGetCString(DirectFunctionCall1(timestamptz_out, PG_GETARG_DATUM(1)))),
-				 errhint("Leave it out to rescore as of now.")));
-	config = lq_config_for_table(relid, "leadqual.rescore_due");
-	/* checked first: with nothing due, nothing else would check it */
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("leadqual.rescore_due: permission denied for table %s", config->display_name),
-				 errhint("rescore_due() writes the score column, so it needs UPDATE on the table.")));
 
 	scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual rescore_due",
 									ALLOCSET_DEFAULT_SIZES);

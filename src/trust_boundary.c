@@ -259,6 +259,25 @@ lq_run_as_owner_latest(LqKeptQuery *query, Datum *values, const char *nulls,
 }
 
 /*
+ * Opens the query as a cursor, as the owner of leadqual's tables, for a
+ * result too big to hold at once; fetched with SPI_cursor_fetch().  Its
+ * privileges are checked as it opens, and it reads nothing of the user's:
+ * fetching it as the caller runs no code of the caller's.  It takes a new
+ * snapshot, as lq_run_as_owner() does.
+ */
+Portal
+lq_open_as_owner(LqKeptQuery *query, Datum *values, const char *nulls)
+{
+	LqCaller	caller = become_owner();
+	Portal		portal;
+
+	prepare_kept(query, true);
+	portal = SPI_cursor_open(NULL, query->plan, values, nulls, false);
+	become_caller(caller);
+	return portal;
+}
+
+/*
  * Inserts a row into one of leadqual's own tables as the owner of
  * leadqual's tables, straight into the table (own_table.c): the defaults
  * (a sequence's nextval) are evaluated, and the foreign keys checked, with

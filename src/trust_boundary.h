@@ -36,6 +36,9 @@ typedef struct LqKeptQuery
 extern void lq_run_as_owner(LqKeptQuery *query, Datum *values,
 							const char *nulls, long limit);
 
+/* The same, as a cursor to fetch from. */
+extern Portal lq_open_as_owner(LqKeptQuery *query, Datum *values, const char *nulls);
+
 /* A kept query's plan, prepared as the current user; needs SPI connected. */
 extern SPIPlanPtr lq_kept_plan(LqKeptQuery *query);
 

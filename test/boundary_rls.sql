@@ -19,6 +19,8 @@
 --   - tenant A's track(), touch() (and INSERT INTO leadqual.touch),
 --     explain(), INSERT INTO leadqual.event and reject() of a tenant-B lead
 --     fail with no_data_found (P0002), as if the lead did not exist;
+--   - tenant A's events for 300 leads at once, whose states one pass over
+--     all of the table's events rebuilds, keep no state of tenant B's;
 --   - tenant A's rescore() as of 2001, and its direct calls of
 --     _store_scores() and _apply_touches(), change nothing of tenant B's:
 --     its subtotals, score history, events, log, clocks, touches,
@@ -31,7 +33,7 @@
 -- runs.
 \ir helpers/setup.psql
 
-SELECT plan(50);
+SELECT plan(54);
 
 ------------------------------------------------------------------------------
 -- Roles, the table, its tenants
@@ -233,8 +235,17 @@ CREATE TEMP TABLE b_subtotals AS
     WHERE lead_table = 'bd_rls.leads'::regclass AND lead_id IN ('11', '12', '13');
 SELECT array_agg(id ORDER BY id) AS b_touches FROM leadqual.touch
 WHERE lead_table = 'bd_rls.leads'::regclass AND lead_id IN ('11', '12') \gset
+-- No lead keeps an engagement state: tenant A's many leads below are
+-- rebuilt in one pass over the table's events, as the owner, tenant B's
+-- events among them.
+DELETE FROM leadqual.engagement_state WHERE lead_table = 'bd_rls.leads'::regclass;
 
 SET LOCAL ROLE lq_tap_bd_rls_a;
+SELECT lives_ok($$INSERT INTO bd_rls.leads (id, title) SELECT g, 'Engineer' FROM generate_series(1001, 1300) AS g$$,
+                'tenant A: 300 more leads');
+SELECT lives_ok($$INSERT INTO leadqual.event (lead_table, lead_id, kind)
+                  SELECT 'bd_rls.leads', g::text, 'pricing_page_view' FROM generate_series(1001, 1300) AS g$$,
+                'tenant A: their first events in one statement, their states rebuilt together');
 SELECT throws_ok($$SELECT leadqual.track('bd_rls.leads', '13', 'demo_request')$$, 'P0002', NULL,
                  'tenant A: track() of a tenant-B lead: no such lead (P0002)');
 SELECT throws_ok($$INSERT INTO leadqual.event (lead_table, lead_id, kind) VALUES ('bd_rls.leads', '12', 'demo_request')$$,
@@ -265,6 +276,12 @@ SELECT results_eq($$SELECT lead_id, fit, engagement, engagement_as_of FROM leadq
                   'tenant B''s subtotals (engagement, engagement_as_of) are as they were');
 SELECT is((SELECT stopped_at FROM leadqual.sla_clock WHERE lead_table = 'bd_rls.leads'::regclass AND lead_id = '13'), NULL,
           'tenant B''s open clock is still open');
+SELECT is((SELECT count(*) FROM leadqual.engagement_state
+           WHERE lead_table = 'bd_rls.leads'::regclass AND lead_id IN ('11', '12', '13')),
+          0::bigint, 'rebuilding tenant A''s many leads kept no state of tenant B''s leads');
+SELECT is((SELECT count(*) FROM leadqual.engagement_state
+           WHERE lead_table = 'bd_rls.leads'::regclass AND lead_id::bigint BETWEEN 1001 AND 1300),
+          300::bigint, 'and one of each of tenant A''s 300 leads');
 SELECT is(pg_temp.tenant_b_fingerprint(), :'b_before',
           'nothing of tenant B''s changed: rows, subtotals, score history, events, log, clocks, touches, assignments');
 

@@ -5,7 +5,7 @@
 -- after rule changes, event deletes and updates, and as of any time.
 \ir helpers/setup.psql
 
-SELECT plan(35);
+SELECT plan(41);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE kept_leads (id int PRIMARY KEY, title text, company_size int, industry text,
@@ -209,6 +209,32 @@ SELECT is(pg_temp.kept('5'), NULL, 'an event of a table no model scores drops it
 SELECT leadqual.manage('kept_leads', model => 'kept');
 SELECT leadqual.track('kept_leads', '5', 'click');
 SELECT is(pg_temp.leads_off(), '{}', 'managed with the model again, the lead counts every event');
+
+-- Many leads with no kept state are rebuilt in one pass over the table's
+-- events, a lead at a time in lead order: 500 leads' first events inserted
+-- in one statement, and a table scored again after its states are gone,
+-- with leads that have no events at all.
+INSERT INTO kept_leads (id) SELECT g FROM generate_series(7, 606) AS g;
+INSERT INTO leadqual.event (lead_table, lead_id, kind, occurred_at, properties)
+SELECT 'kept_leads', (7 + g % 500)::text,
+       (ARRAY['read', 'click', 'visit', 'page', 'unsubscribe', 'other'])[1 + g % 6],
+       now() - (g % 400) * interval '1 hour',
+       jsonb_build_object('site', CASE WHEN g % 7 = 0 THEN 'blog' ELSE 'main' END, 'session', (g % 4)::text)
+FROM generate_series(1, 4000) AS g;
+SELECT is(pg_temp.leads_off(), '{}',
+          'events inserted in one statement for 500 leads with no kept state score each from all of its events');
+SELECT is((SELECT count(*) FROM leadqual.engagement_state AS s
+           WHERE s.lead_table = 'kept_leads'::regclass AND s.lead_id::int BETWEEN 7 AND 506),
+          500::bigint, 'and keep a state for each of them');
+SELECT leadqual.track('kept_leads', '9', 'click');
+SELECT is(pg_temp.leads_off(), '{}', 'a state rebuilt with the others folds the next event in');
+DELETE FROM leadqual.engagement_state WHERE lead_table = 'kept_leads'::regclass;
+UPDATE leadqual.engagement_rule SET half_life = '4 days' WHERE model = 'kept' AND name = 'decaying';
+SELECT leadqual.manage('kept_leads', model => 'kept');
+SELECT is((SELECT count(*) FROM leadqual.engagement_state AS s WHERE s.lead_table = 'kept_leads'::regclass),
+          606::bigint, 'manage() keeps a state for every lead, those with no events too');
+SELECT is(pg_temp.leads_off(), '{}', 'and scores each from its events under the rules');
+SELECT is(leadqual.rescore('kept_leads'), 0::bigint, 'a rescore() right after finds nothing to change');
 
 -- TRUNCATE drops every kept state.
 TRUNCATE leadqual.event CASCADE;

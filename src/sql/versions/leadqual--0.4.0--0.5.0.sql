@@ -273,80 +273,13 @@ $$;
 -- A score past the column's type (a smallint column, a model without
 -- max_score) failed the whole rescore() with the cast's error, which named
 -- no lead.  It still fails the statement as a whole, now naming the lead:
--- _store_scores() and the trigger check each score (C), and rescore() casts
--- only the scores that fit.
--- Does a computed score fit the table's score column (C)?  rescore() casts
--- only the scores that do, so that one that doesn't fails in
--- _store_scores(), whose error names the lead.
-CREATE FUNCTION @extschema@._score_fits(leads regclass, score numeric)
-RETURNS boolean
-LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'leadqual_score_fits';
-
+-- _store_scores() and the trigger check each score (C), and rescore() (C)
+-- finds the leads to rescore without casting any score.
 CREATE OR REPLACE FUNCTION @extschema@.rescore(leads regclass, as_of timestamptz DEFAULT now())
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $rescore$
-DECLARE
-    settings   @extschema@.managed;
-    score_type text;
-    stale      text[];
-BEGIN
-    IF leads IS NULL OR as_of IS NULL THEN
-        RAISE EXCEPTION 'leadqual.rescore: arguments must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Leave as_of out to rescore as of now.';
-    END IF;
-    IF NOT isfinite(as_of) THEN
-        RAISE EXCEPTION 'leadqual.rescore: as_of must be a finite time, not %', as_of
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Leave it out to rescore as of now.';
-    END IF;
-    settings := @extschema@._scored_table(leads, 'leadqual.rescore');
-    -- checked first: with nothing to change, nothing else would check it
-    IF NOT has_table_privilege(leads, 'UPDATE') THEN
-        RAISE EXCEPTION 'leadqual.rescore: permission denied for table %', leads
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'rescore() writes the score column, so it needs UPDATE on the table.';
-    END IF;
-
-    -- First find the leads whose subtotals or score would change, without
-    -- locking anything; _score_leads() then locks and recomputes just those.
-    -- (OFFSET 0 keeps each lead's fit computed once.)  A score that doesn't
-    -- fit the column counts as changed, and fails in _store_scores(), which
-    -- names the lead.
-    SELECT format_type(a.atttypid, a.atttypmod) INTO score_type
-    FROM pg_attribute AS a WHERE a.attrelid = leads AND a.attname = settings.score_column;
-    EXECUTE format(
-        'SELECT pg_catalog.array_agg(c.lead_id) FROM ('
-        '  SELECT f.lead_id, f.fit, f.engagement, f.score,'
-        '         pg_catalog.round(LEAST(f.fit OPERATOR(pg_catalog.+) f.engagement, $3), $4) AS total'
-        '  FROM ('
-        '  SELECT l.%1$I::text AS lead_id, @extschema@._fit($1, l) AS fit,'
-        '         COALESCE(e.points, 0) AS engagement, l.%2$I AS score'
-        '  FROM %3$s AS l'
-        '  LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points'
-        '             FROM @extschema@._engagement_points($1, $2) AS p'
-        '             GROUP BY p.lead_id) AS e ON e.lead_id OPERATOR(pg_catalog.=) l.%1$I::text'
-        '  OFFSET 0) AS f) AS c'
-        ' LEFT JOIN @extschema@.lead_score AS s'
-        '   ON s.lead_table OPERATOR(pg_catalog.=) $1 AND s.lead_id OPERATOR(pg_catalog.=) c.lead_id'
-        ' WHERE (c.fit, c.engagement) IS DISTINCT FROM (s.fit, s.engagement)'
-        '    OR c.score IS DISTINCT FROM'
-        '       CASE WHEN @extschema@._score_fits($1, c.total) THEN c.total::%4$s END',
-        settings.id_column, settings.score_column, leads, score_type)
-    INTO stale
-    USING leads, as_of,
-          (SELECT m.max_score FROM @extschema@.model AS m WHERE m.name = settings.model),
-          (SELECT m.scale FROM @extschema@.model AS m WHERE m.name = settings.model);
-    IF stale IS NULL THEN
-        RETURN 0;
-    END IF;
-    RETURN @extschema@._score_leads(leads, stale, as_of, true);
-END
-$rescore$;
+AS 'MODULE_PATHNAME', 'leadqual_rescore';
 
 ------------------------------------------------------------------------------
 -- Kept engagement state: new events are folded in, not all re-read
