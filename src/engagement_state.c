@@ -140,6 +140,15 @@ static LqKeptQuery table_events_query = {
 	2, {REGCLASSOID, TEXTARRAYOID}, NULL, CURSOR_OPT_NO_SCROLL
 };
 
+/* The engagement from all of their events of leads whose kept state can't say. */
+static LqKeptQuery events_engagement_query = {
+	"SELECT p.lead_id, pg_catalog.sum(p.points) "
+	"FROM leadqual._engagement_points($1, $2) AS p "
+	"WHERE p.lead_id OPERATOR(pg_catalog.=) ANY ($3) "
+	"GROUP BY p.lead_id",
+	3, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID}, NULL, CURSOR_OPT_CUSTOM_PLAN
+};
+
 static LqKeptQuery forget_query = {
 	"DELETE FROM leadqual.engagement_state AS s "
 	"WHERE s.lead_table OPERATOR(pg_catalog.=) $1 "
@@ -1153,6 +1162,53 @@ lq_peek_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id
 		engagement = DatumGetNumericCopy(NumericGetDatum(engagement));
 	MemoryContextDelete(scratch);
 	return engagement;
+}
+
+/* A lead id and its place among the ids given, to find it by id. */
+typedef struct PlacedId
+{
+	const char *id;
+	int			index;
+} PlacedId;
+
+static int
+compare_placed(const void *a, const void *b)
+{
+	return strcmp(((const PlacedId *) a)->id, ((const PlacedId *) b)->id);
+}
+
+void
+lq_engagements_from_events(Oid lead_table, TimestampTz as_of, int nids, const Datum *ids,
+						   Numeric *engagements)
+{
+	PlacedId   *placed = palloc(sizeof(PlacedId) * Max(nids, 1));
+	Datum		values[3];
+
+	for (int i = 0; i < nids; i++)
+	{
+		placed[i].id = TextDatumGetCString(ids[i]);
+		placed[i].index = i;
+		engagements[i] = int64_to_numeric(0);	/* no event counts */
+	}
+	qsort(placed, nids, sizeof(PlacedId), compare_placed);
+	values[0] = ObjectIdGetDatum(lead_table);
+	values[1] = TimestampTzGetDatum(as_of);
+	values[2] = PointerGetDatum(construct_array((Datum *) ids, nids, TEXTOID, -1, false, TYPALIGN_INT));
+	lq_run_as_owner(&events_engagement_query, values, NULL, 0);
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		bool		isnull;
+		PlacedId	key;
+		PlacedId   *found;
+
+		key.id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1,
+												   &isnull));
+		found = bsearch(&key, placed, nids, sizeof(PlacedId), compare_placed);
+		Assert(found != NULL);
+		engagements[found->index] = DatumGetNumericCopy(SPI_getbinval(SPI_tuptable->vals[row],
+																	  SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
 }
 
 /* The lead ids (text, never NULL) of the first column of what SPI returned, copied. */

@@ -70,6 +70,13 @@ extern Numeric lq_peek_engagement(LqEngagementRules *rules, Oid lead_table,
 								  const char *lead_id, TimestampTz as_of);
 
 /*
+ * The engagements as of as_of of the leads (ids[], text) from all of their
+ * events, for leads whose kept state can't say: engagements[i] for ids[i].
+ */
+extern void lq_engagements_from_events(Oid lead_table, TimestampTz as_of, int nids,
+									   const Datum *ids, Numeric *engagements);
+
+/*
  * Up to "limit" leads of a table whose kept state is due for rescoring as of
  * as_of, in due order after (*after_due, *after_id), which move on to the
  * last one; their ids (text) in *ids.  Returns how many.

@@ -61,6 +61,13 @@ static LqOwnIndex stored_score = {
 static LqOwnIndex stored_subtotals = {
 	"lead_score", "lead_score_pkey", 2, {"fit", "engagement"}, LQ_OWN_INDEX_UNRESOLVED
 };
+static LqOwnUpdate subtotals_update = {
+	"lead_score", 4, {"fit", "engagement", "engagement_as_of", "scored_at"}, 0, {NULL}, NULL
+};
+static LqOwnInsert subtotals_insert = {
+	"lead_score", 6, {"lead_table", "lead_id", "fit", "engagement", "engagement_as_of", "scored_at"},
+	0, {NULL}, NULL
+};
 static LqOwnUpdate score_update = {
 	"lead_score", 3, {"fit", "score", "scored_at"}, 0, {NULL}, NULL
 };
@@ -446,31 +453,6 @@ leadqual_equality_operator(PG_FUNCTION_ARGS)
 	"    engagement_as_of = excluded.engagement_as_of, scored_at = excluded.scored_at " \
 	"RETURNING s.lead_id, s.fit, s.engagement"
 
-/*
- * With kept engagement (engagement_state.c), the engagements come computed
- * ($5); the events give those of the leads ($6) whose state can't say, as
- * of a time before their newest event.
- */
-#define STORE_KEPT_SQL \
-	"INSERT INTO leadqual.lead_score AS s " \
-	"(lead_table, lead_id, fit, engagement, engagement_as_of, scored_at) " \
-	"SELECT $1, f.lead_id, f.fit, f.engagement, $2, pg_catalog.clock_timestamp() " \
-	"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) " \
-	"     AS f(lead_id, fit, engagement) " \
-	STORE_CONFLICT
-#define STORE_KEPT_OR_EVENTS_SQL \
-	"INSERT INTO leadqual.lead_score AS s " \
-	"(lead_table, lead_id, fit, engagement, engagement_as_of, scored_at) " \
-	"SELECT $1, f.lead_id, f.fit, COALESCE(f.engagement, e.points, 0), $2, pg_catalog.clock_timestamp() " \
-	"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) " \
-	"     AS f(lead_id, fit, engagement) " \
-	"LEFT JOIN (SELECT p.lead_id, pg_catalog.sum(p.points) AS points " \
-	"           FROM leadqual._engagement_points($1, $2) AS p " \
-	"           WHERE p.lead_id OPERATOR(pg_catalog.=) ANY ($6) " \
-	"           GROUP BY p.lead_id) AS e " \
-	"       ON e.lead_id OPERATOR(pg_catalog.=) f.lead_id " \
-	STORE_CONFLICT
-
 /* The owner's side, for few leads and for many. */
 static LqKeptQuery store_few_query = {
 	STORE_SUBTOTALS_SQL, 4, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID, NUMERICARRAYOID},
@@ -480,16 +462,6 @@ static LqKeptQuery store_many_query = {
 	STORE_SUBTOTALS_SQL, 4, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID, NUMERICARRAYOID},
 	NULL, CURSOR_OPT_CUSTOM_PLAN
 };
-static LqKeptQuery store_kept_query = {
-	STORE_KEPT_SQL, 5, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID},
-	NULL, CURSOR_OPT_GENERIC_PLAN
-};
-static LqKeptQuery store_kept_or_events_query = {
-	STORE_KEPT_OR_EVENTS_SQL, 6,
-	{REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, TEXTARRAYOID},
-	NULL, CURSOR_OPT_GENERIC_PLAN
-};
-
 /*
  * The caller's side: the id and fit of each lead, of the given ids ($2) or
  * of every row the caller can see.
@@ -584,47 +556,100 @@ read_fits(LqTableConfig *config, Datum lead_ids_given, bool few,
 	return count;
 }
 
+/* A lead's subtotals, as stored. */
+typedef struct Subtotals
+{
+	Datum		fit;
+	Datum		engagement;
+	TimestampTz as_of;
+} Subtotals;
+
+static bool
+revise_subtotals(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isnull, void *arg)
+{
+	Subtotals  *subtotals = arg;
+
+	values[0] = subtotals->fit;
+	values[1] = subtotals->engagement;
+	values[2] = TimestampTzGetDatum(subtotals->as_of);
+	values[3] = TimestampTzGetDatum(GetCurrentTimestamp());
+	memset(isnull, false, sizeof(bool) * 4);
+	return true;
+}
+
+/*
+ * Stores a lead's subtotals in leadqual.lead_score: its row, found by the
+ * primary key, updated, or a new one inserted, as the AFTER trigger records
+ * a score.  The lead's row lock, which the caller holds, keeps two
+ * transactions from storing the same lead at once.
+ */
+static void
+store_subtotals(Oid lead_table, const char *lead_id, Subtotals *subtotals)
+{
+	LqOwnProbe	probe;
+	ItemPointerData tid;
+	bool		stored;
+
+	lq_own_probe_lead(&probe, &stored_score, lead_table, lead_id, ForwardScanDirection);
+	stored = lq_own_probe_next(&probe);
+	if (stored)
+		tid = probe.row->t_self;
+	lq_own_probe_end(&probe);
+	if (stored)
+		(void) lq_update_as_owner(&subtotals_update, &tid, revise_subtotals, subtotals);
+	else
+	{
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+
+		values[0] = ObjectIdGetDatum(lead_table);
+		values[1] = CStringGetTextDatum(lead_id);
+		values[2] = subtotals->fit;
+		values[3] = subtotals->engagement;
+		values[4] = TimestampTzGetDatum(subtotals->as_of);
+		values[5] = TimestampTzGetDatum(GetCurrentTimestamp());
+		lq_insert_as_owner(&subtotals_insert, values, nulls, NULL);
+	}
+}
+
 /*
  * Stores the subtotals of the leads (values[]: table, as_of, ids, fits)
  * with their engagement from what is kept of their events, folding in the
- * new events the statement trigger on leadqual.event handed over.
+ * new events the statement trigger on leadqual.event handed over; their
+ * engagements into engagements[], in the order of the ids.
  */
 static void
-store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh)
+store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh,
+		   Datum *ids, Datum *fits, int nids, Numeric *engagements)
 {
 	LqEngagementRules *rules = lq_engagement_rules(config->model->name, config->model->scale,
 												   CurrentMemoryContext);
-	Datum	   *ids;
-	int			nids;
-	ArrayBuildState *engagements = initArrayResult(NUMERICOID, CurrentMemoryContext, false);
-	ArrayBuildState *from_events = initArrayResult(TEXTOID, CurrentMemoryContext, false);
-	bool		any_from_events = false;
-	Datum		store_values[6];
-	Numeric    *computed;
+	TimestampTz as_of = DatumGetTimestampTz(values[1]);
+	int		   *unkept = palloc(sizeof(int) * Max(nids, 1));
+	int			nunkept = 0;
 
-	deconstruct_array(DatumGetArrayTypeP(values[2]), TEXTOID, -1, false, TYPALIGN_INT,
-					  &ids, NULL, &nids);
-	computed = palloc(sizeof(Numeric) * Max(nids, 1));
-	lq_kept_engagements(rules, config->log_relid, nids, ids, DatumGetTimestampTz(values[1]),
-						fresh, computed);
+	lq_kept_engagements(rules, config->log_relid, nids, ids, as_of, fresh, engagements);
+	for (int i = 0; i < nids; i++)
+		if (engagements[i] == NULL)
+			unkept[nunkept++] = i;
+	if (nunkept > 0)
+	{
+		/* as of a time before their newest event: only the events can say */
+		Datum	   *unkept_ids = palloc(sizeof(Datum) * nunkept);
+		Numeric    *from_events = palloc(sizeof(Numeric) * nunkept);
+
+		for (int u = 0; u < nunkept; u++)
+			unkept_ids[u] = ids[unkept[u]];
+		lq_engagements_from_events(config->log_relid, as_of, nunkept, unkept_ids, from_events);
+		for (int u = 0; u < nunkept; u++)
+			engagements[unkept[u]] = from_events[u];
+	}
 	for (int i = 0; i < nids; i++)
 	{
-		Numeric		engagement = computed[i];
+		Subtotals	subtotals = {fits[i], NumericGetDatum(engagements[i]), as_of};
 
-		engagements = accumArrayResult(engagements, NumericGetDatum(engagement),
-									   engagement == NULL, NUMERICOID, CurrentMemoryContext);
-		if (engagement == NULL)
-		{
-			from_events = accumArrayResult(from_events, ids[i], false, TEXTOID,
-										   CurrentMemoryContext);
-			any_from_events = true;
-		}
+		store_subtotals(config->log_relid, TextDatumGetCString(ids[i]), &subtotals);
 	}
-	memcpy(store_values, values, sizeof(Datum) * 4);
-	store_values[4] = makeArrayResult(engagements, CurrentMemoryContext);
-	store_values[5] = makeArrayResult(from_events, CurrentMemoryContext);
-	lq_run_as_owner(any_from_events ? &store_kept_or_events_query : &store_kept_query,
-					store_values, NULL, 0);
 }
 
 /*
@@ -645,6 +670,9 @@ lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids, Datum **ids, Datum
 	bool		kept;
 	const LqNewEvents *fresh;
 	int			count;
+	Datum	   *stored_ids = NULL;
+	Numeric    *stored_fits = NULL;
+	Numeric    *stored_engagements = NULL;
 
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 		ereport(ERROR,
@@ -667,34 +695,51 @@ lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids, Datum **ids, Datum
 	kept = lq_engagement_state_installed();
 	/* taken before anything of the caller's runs, which could call us */
 	fresh = kept ? lq_take_new_events(relid) : NULL;
-	if (read_fits(config, lead_ids, few, &values[2], &values[3], scratch) > 0)
+	if (read_fits(config, lead_ids, few, &values[2], &values[3], scratch) == 0)
+		count = 0;
+	else if (kept)
 	{
-		if (kept)
-			store_kept(config, values, fresh);
-		else
+		Datum	   *fits;
+
+		deconstruct_array(DatumGetArrayTypeP(values[2]), TEXTOID, -1, false, TYPALIGN_INT,
+						  &stored_ids, NULL, &count);
+		deconstruct_array(DatumGetArrayTypeP(values[3]), NUMERICOID, -1, false, TYPALIGN_INT,
+						  &fits, NULL, &count);
+		stored_fits = (Numeric *) fits;
+		stored_engagements = palloc(sizeof(Numeric) * Max(count, 1));
+		store_kept(config, values, fresh, stored_ids, fits, count, stored_engagements);
+	}
+	else
+	{
+		/* what was kept of these leads misses their new events */
+		if (fresh != NULL)
+			lq_forget_engagement(config->log_relid, values[2]);
+		lq_run_as_owner(few ? &store_few_query : &store_many_query, values, NULL, 0);
+		count = (int) SPI_processed;
+		stored_ids = palloc(sizeof(Datum) * Max(count, 1));
+		stored_fits = palloc(sizeof(Numeric) * Max(count, 1));
+		stored_engagements = palloc(sizeof(Numeric) * Max(count, 1));
+		for (int i = 0; i < count; i++)
 		{
-			/* what was kept of these leads misses their new events */
-			if (fresh != NULL)
-				lq_forget_engagement(config->log_relid, values[2]);
-			lq_run_as_owner(few ? &store_few_query : &store_many_query, values, NULL, 0);
+			HeapTuple	row = SPI_tuptable->vals[i];
+			bool		isnull;
+
+			stored_ids[i] = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull);
+			stored_fits[i] = DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
+			stored_engagements[i] = DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
 		}
 	}
-	count = (int) SPI_processed;
 	*ids = MemoryContextAlloc(caller_cxt, sizeof(Datum) * Max(count, 1));
 	*scores = MemoryContextAlloc(caller_cxt, sizeof(Datum) * Max(count, 1));
 	for (int i = 0; i < count; i++)
 	{
-		HeapTuple	row = SPI_tuptable->vals[i];
-		bool		isnull;
-		Numeric		fit = DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
-		Numeric		engagement = DatumGetNumeric(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
-		Numeric		total = model_total(config->model, fit, engagement);
-		text	   *id = DatumGetTextPP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+		Numeric		total = model_total(config->model, stored_fits[i], stored_engagements[i]);
+		char	   *id = TextDatumGetCString(stored_ids[i]);
 
 		/* before the score is cast to the column's type, which names no lead */
-		require_score_fits(config, text_to_cstring(id), fit, engagement, total);
+		require_score_fits(config, id, stored_fits[i], stored_engagements[i], total);
 		MemoryContextSwitchTo(caller_cxt);
-		(*ids)[i] = PointerGetDatum(DatumGetTextPCopy(PointerGetDatum(id)));
+		(*ids)[i] = CStringGetTextDatum(id);
 		(*scores)[i] = NumericGetDatum(DatumGetNumericCopy(NumericGetDatum(total)));
 		MemoryContextSwitchTo(scratch);
 	}

@@ -384,15 +384,6 @@ leadqual_score_leads(PG_FUNCTION_ARGS)
 /* Rows read at a time. */
 #define LEADS_A_FETCH 1000
 
-/* The engagement from the events of leads whose kept state can't say. */
-static LqKeptQuery events_engagement_query = {
-	"SELECT p.lead_id, pg_catalog.sum(p.points) "
-	"FROM leadqual._engagement_points($1, $2) AS p "
-	"WHERE p.lead_id OPERATOR(pg_catalog.=) ANY ($3) "
-	"GROUP BY p.lead_id",
-	3, {REGCLASSOID, TIMESTAMPTZOID, TEXTARRAYOID}, NULL, CURSOR_OPT_CUSTOM_PLAN
-};
-
 /* A lead read whose engagement must come from its events. */
 typedef struct UnkeptLead
 {
@@ -400,43 +391,7 @@ typedef struct UnkeptLead
 	Numeric		fit;
 	Datum		score;
 	bool		score_isnull;
-	Numeric		engagement;		/* 0 until the events give one */
 } UnkeptLead;
-
-static int
-compare_unkept(const void *a, const void *b)
-{
-	return strcmp(((const UnkeptLead *) a)->id, ((const UnkeptLead *) b)->id);
-}
-
-/* Fills in the engagements of the unkept leads (sorted by id) from their events. */
-static void
-engagements_from_events(LqTableConfig *config, TimestampTz as_of, UnkeptLead *unkept, int nunkept)
-{
-	Datum	   *ids = palloc(sizeof(Datum) * nunkept);
-	Datum		values[3];
-
-	for (int i = 0; i < nunkept; i++)
-		ids[i] = CStringGetTextDatum(unkept[i].id);
-	values[0] = ObjectIdGetDatum(config->log_relid);
-	values[1] = TimestampTzGetDatum(as_of);
-	values[2] = PointerGetDatum(construct_array(ids, nunkept, TEXTOID, -1, false, TYPALIGN_INT));
-	lq_run_as_owner(&events_engagement_query, values, NULL, 0);
-	for (uint64 row = 0; row < SPI_processed; row++)
-	{
-		bool		isnull;
-		UnkeptLead	key;
-		UnkeptLead *lead;
-
-		key.id = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1,
-												   &isnull));
-		lead = bsearch(&key, unkept, nunkept, sizeof(UnkeptLead), compare_unkept);
-		Assert(lead != NULL);
-		lead->engagement = DatumGetNumericCopy(SPI_getbinval(SPI_tuptable->vals[row],
-															 SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	SPI_freetuptable(SPI_tuptable);
-}
 
 /* The ids (a text[]) of the leads the caller sees whose score is stale; (Datum) 0 if none. */
 static Datum
@@ -504,7 +459,6 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 				lead->fit = DatumGetNumericCopy(NumericGetDatum(fit));
 				lead->score_isnull = score_isnull;
 				lead->score = score_isnull ? (Datum) 0 : datumCopy(score, score_byval, score_len);
-				lead->engagement = int64_to_numeric(0);
 				MemoryContextSwitchTo(fetch_cxt);
 			}
 			else if (lq_score_is_stale(config, id_text, fit, engagement, score, score_isnull))
@@ -521,13 +475,17 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 	SPI_cursor_close(rows);
 	if (nunkept > 0)
 	{
-		qsort(unkept, nunkept, sizeof(UnkeptLead), compare_unkept);
-		engagements_from_events(config, as_of, unkept, nunkept);
+		Datum	   *ids = palloc(sizeof(Datum) * nunkept);
+		Numeric    *engagements = palloc(sizeof(Numeric) * nunkept);
+
 		for (int i = 0; i < nunkept; i++)
-			if (lq_score_is_stale(config, unkept[i].id, unkept[i].fit, unkept[i].engagement,
+			ids[i] = CStringGetTextDatum(unkept[i].id);
+		lq_engagements_from_events(config->log_relid, as_of, nunkept, ids, engagements);
+		for (int i = 0; i < nunkept; i++)
+			if (lq_score_is_stale(config, unkept[i].id, unkept[i].fit, engagements[i],
 								  unkept[i].score, unkept[i].score_isnull))
 			{
-				stale = accumArrayResult(stale, CStringGetTextDatum(unkept[i].id), false, TEXTOID, cxt);
+				stale = accumArrayResult(stale, ids[i], false, TEXTOID, cxt);
 				any_stale = true;
 			}
 	}
