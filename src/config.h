@@ -96,6 +96,8 @@ typedef struct LqTableConfig
 	LqKeptQuery score_queries[LQ_SCORE_QUERIES];
 	char	   *few_fits_sql;
 	char	   *touch_lock_sql;
+	/* the model's engagement rules, loaded in model_cxt on first use */
+	struct LqEngagementRules *engagement_rules;
 } LqTableConfig;
 
 extern void lq_config_init(void);

@@ -50,6 +50,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "config.h"
 #include "decay.h"
 #include "engagement.h"
 #include "engagement_state.h"
@@ -254,8 +255,9 @@ fingerprint_rule(const KeptRuleDef *rule, uint64 seed)
 	return h;
 }
 
-LqEngagementRules *
-lq_engagement_rules(const char *model, int scale, MemoryContext cxt)
+/* The engagement rules of a model, read with SPI connected, into cxt. */
+static LqEngagementRules *
+load_rules(const char *model, int scale, MemoryContext cxt)
 {
 	Datum		name = CStringGetTextDatum(model);
 	LqEngagementRules *result;
@@ -306,6 +308,16 @@ lq_engagement_rules(const char *model, int scale, MemoryContext cxt)
 	SPI_freetuptable(SPI_tuptable);
 	MemoryContextSwitchTo(caller_cxt);
 	return result;
+}
+
+LqEngagementRules *
+lq_table_engagement_rules(LqTableConfig *config)
+{
+	Assert(config->model != NULL);
+	if (config->engagement_rules == NULL)
+		config->engagement_rules = load_rules(config->model->name, config->model->scale,
+											  config->model_cxt);
+	return config->engagement_rules;
 }
 
 /* A state whose times[] has room for what the shape keeps, or some. */

@@ -32,13 +32,17 @@ typedef struct LqNewEvents
 } LqNewEvents;
 
 typedef struct LqEngagementRules LqEngagementRules;
+struct LqTableConfig;
 
 /* Whether the database's schema keeps engagement state (0.5.0 on). */
 extern bool lq_engagement_state_installed(void);
 
-/* The engagement rules of a model, read with SPI connected, into cxt. */
-extern LqEngagementRules *lq_engagement_rules(const char *model, int scale,
-											  MemoryContext cxt);
+/*
+ * The engagement rules of the table's model, read with SPI connected the
+ * first time after its settings were built, and kept with them: a change
+ * to the rules rebuilds the settings (the models_changed triggers).
+ */
+extern LqEngagementRules *lq_table_engagement_rules(struct LqTableConfig *config);
 
 /*
  * A lead's engagement as of as_of from its kept state, after folding in

@@ -55,14 +55,20 @@ static LqKeptQuery rules_query = {
 	1, {TEXTOID}, NULL, 0
 };
 
-/* leadqual.model and leadqual.fit_rule, once a model has been loaded */
+/*
+ * leadqual.model and its rule tables, once a model has been loaded: a
+ * change to any of them rebuilds the settings of the tables scored by a
+ * model, and the engagement rules kept with them (model_score.c).
+ */
 static Oid	model_relid = InvalidOid;
 static Oid	fit_rule_relid = InvalidOid;
+static Oid	engagement_rule_relid = InvalidOid;
 
 bool
 lq_is_model_table(Oid relid)
 {
-	return OidIsValid(relid) && (relid == model_relid || relid == fit_rule_relid);
+	return OidIsValid(relid) &&
+		(relid == model_relid || relid == fit_rule_relid || relid == engagement_rule_relid);
 }
 
 static void
@@ -72,6 +78,7 @@ remember_model_tables(void)
 
 	model_relid = get_relname_relid("model", schema);
 	fit_rule_relid = get_relname_relid("fit_rule", schema);
+	engagement_rule_relid = get_relname_relid("engagement_rule", schema);
 }
 
 /* Column "column" of the SPI result row, copied into cxt; NULL if null. */

@@ -622,8 +622,7 @@ static void
 store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh,
 		   Datum *ids, Datum *fits, int nids, Numeric *engagements)
 {
-	LqEngagementRules *rules = lq_engagement_rules(config->model->name, config->model->scale,
-												   CurrentMemoryContext);
+	LqEngagementRules *rules = lq_table_engagement_rules(config);
 	TimestampTz as_of = DatumGetTimestampTz(values[1]);
 	int		   *unkept = palloc(sizeof(int) * Max(nids, 1));
 	int			nunkept = 0;

@@ -399,7 +399,7 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	MemoryContext fetch_cxt = AllocSetContextCreate(cxt, "leadqual rows fetched", ALLOCSET_DEFAULT_SIZES);
-	LqEngagementRules *rules = lq_engagement_rules(config->model->name, config->model->scale, cxt);
+	LqEngagementRules *rules = lq_table_engagement_rules(config);
 	ArrayBuildState *stale = initArrayResult(TEXTOID, cxt, false);
 	bool		any_stale = false;
 	UnkeptLead *unkept = palloc(sizeof(UnkeptLead) * 64);

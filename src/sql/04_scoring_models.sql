@@ -384,8 +384,9 @@ CREATE TRIGGER check_rule BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.fit_r
 CREATE TRIGGER check_rule BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.engagement_rule
     FOR EACH ROW EXECUTE FUNCTION @extschema@._check_rule();
 
--- Backends cache each model's threshold, gates and fit rules; any change to
--- these tables drops them.  (Engagement rules are read by SQL, not cached.)
+-- Backends cache each model's threshold, gates, fit rules and (since 0.5.0,
+-- for the kept engagement state) engagement rules; any change to these
+-- tables drops them.
 CREATE FUNCTION @extschema@._models_changed()
 RETURNS trigger
 LANGUAGE c VOLATILE PARALLEL UNSAFE
@@ -395,6 +396,8 @@ AS 'MODULE_PATHNAME', 'leadqual_models_changed';
 CREATE TRIGGER models_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.model
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._models_changed();
 CREATE TRIGGER models_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.fit_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._models_changed();
+CREATE TRIGGER models_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.engagement_rule
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._models_changed();
 
 CREATE FUNCTION @extschema@.copy_model(source text, target text)

@@ -285,6 +285,11 @@ AS 'MODULE_PATHNAME', 'leadqual_rescore';
 -- Kept engagement state: new events are folded in, not all re-read
 ------------------------------------------------------------------------------
 
+-- Backends keep each model's engagement rules with the table's settings
+-- now, as they do its fit rules: a change to them drops them too.
+CREATE TRIGGER models_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.engagement_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._models_changed();
+
 -- Derived from leadqual.event and the rules, and not dumped: each lead's
 -- state is built from its events when it is first scored after the update.
 CREATE TABLE @extschema@.engagement_state (
