@@ -652,26 +652,14 @@ store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh,
 }
 
 /*
- * Stores the subtotals of the given leads of a table (lead_ids a text[], or
- * (Datum) 0 for every row the caller can see) as of a time, and returns how
- * many were stored, with each one's id and new score in *ids and *scores,
- * allocated in the current memory context.  The caller must hold UPDATE on
- * the table; the table's triggers then write the new scores into the rows.
+ * The first steps of storing scores: the caller must hold UPDATE on the
+ * table, and the new events handed over are taken (*fresh) before
+ * anything of the caller's runs, which could call _store_scores() itself.
  */
-int
-lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids, Datum **ids, Datum **scores)
+static LqTableConfig *
+begin_store(Oid relid, bool *kept, const LqNewEvents **fresh)
 {
 	LqTableConfig *config;
-	bool		few;
-	MemoryContext scratch;
-	MemoryContext caller_cxt = CurrentMemoryContext;
-	Datum		values[4];
-	bool		kept;
-	const LqNewEvents *fresh;
-	int			count;
-	Datum	   *stored_ids = NULL;
-	Numeric    *stored_fits = NULL;
-	Numeric    *stored_engagements = NULL;
 
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 		ereport(ERROR,
@@ -681,22 +669,27 @@ lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids, Datum **ids, Datum
 				 errhint("Scoring writes the score column, so it needs UPDATE on the table.")));
 	config = lq_config_for_table(relid, "leadqual");
 	Assert(config->model != NULL);	/* lq_config_for_table() checked */
-	few = lead_ids != (Datum) 0 &&
-		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(lead_ids)),
-					   ARR_DIMS(DatumGetArrayTypeP(lead_ids))) <= LQ_FEW_LEADS;
+	*kept = lq_engagement_state_installed();
+	*fresh = *kept ? lq_take_new_events(relid) : NULL;
+	return config;
+}
 
-	scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual subtotals",
-									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(scratch);
-	lq_connect_spi();
-	values[0] = ObjectIdGetDatum(config->log_relid);
-	values[1] = TimestampTzGetDatum(as_of);
-	kept = lq_engagement_state_installed();
-	/* taken before anything of the caller's runs, which could call us */
-	fresh = kept ? lq_take_new_events(relid) : NULL;
-	if (read_fits(config, lead_ids, few, &values[2], &values[3], scratch) == 0)
-		count = 0;
-	else if (kept)
+/*
+ * Stores the subtotals of the leads read (values[]: table, as_of, their ids
+ * text[] and fits numeric[]), and returns how many, with each one's id and
+ * new score in *ids and *scores, allocated in caller_cxt.
+ */
+static int
+finish_store(LqTableConfig *config, bool kept, const LqNewEvents *fresh, bool few,
+			 Datum *values, MemoryContext caller_cxt, Datum **ids, Datum **scores)
+{
+	MemoryContext scratch = CurrentMemoryContext;
+	int			count;
+	Datum	   *stored_ids;
+	Numeric    *stored_fits;
+	Numeric    *stored_engagements;
+
+	if (kept)
 	{
 		Datum	   *fits;
 
@@ -742,6 +735,68 @@ lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids, Datum **ids, Datum
 		(*scores)[i] = NumericGetDatum(DatumGetNumericCopy(NumericGetDatum(total)));
 		MemoryContextSwitchTo(scratch);
 	}
+	return count;
+}
+
+/*
+ * Stores the subtotals of the given leads of a table (lead_ids a text[], or
+ * (Datum) 0 for every row the caller can see) as of a time, reading their
+ * fits as the caller, and returns how many were stored, with each one's id
+ * and new score in *ids and *scores, allocated in the current memory
+ * context.  The caller must hold UPDATE on the table; the table's triggers
+ * then write the new scores into the rows.
+ */
+int
+lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids, Datum **ids, Datum **scores)
+{
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	bool		kept;
+	const LqNewEvents *fresh;
+	LqTableConfig *config = begin_store(relid, &kept, &fresh);
+	bool		few = lead_ids != (Datum) 0 &&
+		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(lead_ids)),
+					   ARR_DIMS(DatumGetArrayTypeP(lead_ids))) <= LQ_FEW_LEADS;
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual subtotals",
+												  ALLOCSET_DEFAULT_SIZES);
+	Datum		values[4];
+	int			count = 0;
+
+	MemoryContextSwitchTo(scratch);
+	lq_connect_spi();
+	values[0] = ObjectIdGetDatum(config->log_relid);
+	values[1] = TimestampTzGetDatum(as_of);
+	if (read_fits(config, lead_ids, few, &values[2], &values[3], scratch) > 0)
+		count = finish_store(config, kept, fresh, few, values, caller_cxt, ids, scores);
+	SPI_finish();
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextDelete(scratch);
+	return count;
+}
+
+/*
+ * The same for leads the caller has locked and read: their ids (text, as
+ * the id column's output function gives them) and fits.
+ */
+int
+lq_store_locked_scores(Oid relid, TimestampTz as_of, Datum *lead_ids, Datum *fits, int nleads,
+					   Datum **ids, Datum **scores)
+{
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	bool		kept;
+	const LqNewEvents *fresh;
+	LqTableConfig *config = begin_store(relid, &kept, &fresh);
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual subtotals",
+												  ALLOCSET_DEFAULT_SIZES);
+	Datum		values[4];
+	int			count;
+
+	MemoryContextSwitchTo(scratch);
+	lq_connect_spi();
+	values[0] = ObjectIdGetDatum(config->log_relid);
+	values[1] = TimestampTzGetDatum(as_of);
+	values[2] = PointerGetDatum(construct_array(lead_ids, nleads, TEXTOID, -1, false, TYPALIGN_INT));
+	values[3] = PointerGetDatum(construct_array(fits, nleads, NUMERICOID, -1, false, TYPALIGN_INT));
+	count = finish_store(config, kept, fresh, nleads <= LQ_FEW_LEADS, values, caller_cxt, ids, scores);
 	SPI_finish();
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(scratch);

@@ -26,5 +26,7 @@ extern bool lq_score_is_stale(LqTableConfig *config, const char *lead_id, Numeri
 extern char *lq_qualified_equality(Oid type, const char *caller);
 extern int	lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids,
 							Datum **ids, Datum **scores);
+extern int	lq_store_locked_scores(Oid relid, TimestampTz as_of, Datum *lead_ids,
+								   Datum *fits, int nleads, Datum **ids, Datum **scores);
 
 #endif							/* LQ_MODEL_SCORE_H */

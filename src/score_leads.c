@@ -15,6 +15,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -78,16 +80,18 @@ scored_columns(LqTableConfig *config)
 /*
  * The leads of the given ids ($1, text[]), or every lead, locked in id
  * order, so that two writers lock the same leads in the same order; with
- * skip_locked, leaving those another transaction holds.  Their ids, as
- * text.
+ * skip_locked, leaving those another transaction holds.  Their ids, and
+ * their fits computed from the rows locked: a row another transaction
+ * changed meanwhile is read again, at its newest version, once locked.
  */
 static char *
-lock_sql(const ScoredColumns *columns, bool given_ids, bool skip_locked)
+lock_sql(const ScoredColumns *columns, Oid relid, bool given_ids, bool skip_locked)
 {
 	StringInfoData sql;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT l.%s::pg_catalog.text FROM %s AS l", columns->id, columns->table);
+	appendStringInfo(&sql, "SELECT l.%s, leadqual._fit(%u::pg_catalog.regclass, l) FROM %s AS l",
+					 columns->id, relid, columns->table);
 	if (given_ids)
 		appendStringInfo(&sql, " JOIN pg_catalog.unnest($1::%s[]) AS u(id) ON l.%s %s u.id",
 						 columns->id_type, columns->id, columns->equals);
@@ -139,7 +143,7 @@ score_query_sql(LqTableConfig *config, ScoreQuery which)
 				break;
 			case LOCK_GIVEN:
 			case LOCK_GIVEN_SKIP_LOCKED:
-				text = lock_sql(&columns, true, which == LOCK_GIVEN_SKIP_LOCKED);
+				text = lock_sql(&columns, config->log_relid, true, which == LOCK_GIVEN_SKIP_LOCKED);
 				break;
 			case UPDATE_SCORES:
 				text = update_sql(&columns);
@@ -175,6 +179,80 @@ run(LqKeptQuery *kept, const char *sql, int nargs, Oid *argtypes, Datum *values,
 		if (rc < 0)
 			elog(ERROR, "leadqual: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
 	}
+}
+
+/*
+ * Does the text hold an integer in the range, as int2in(), int4in() and
+ * int8in() read it: blanks, a sign, decimal digits, blanks?  False for
+ * anything else, which the cast then decides.
+ */
+static bool
+integer_in_range(const char *text, int64 min, int64 max)
+{
+	const char *p = text;
+	bool		negative = false;
+	uint64		value = 0;
+	uint64		limit;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p == '+' || *p == '-')
+		negative = *p++ == '-';
+	if (!isdigit((unsigned char) *p))
+		return false;
+	limit = negative ? (uint64) (-(min + 1)) + 1 : (uint64) max;
+	for (; isdigit((unsigned char) *p); p++)
+	{
+		if (value > (limit - (uint64) (*p - '0')) / 10)
+			return false;
+		value = value * 10 + (uint64) (*p - '0');
+	}
+	while (isspace((unsigned char) *p))
+		p++;
+	return *p == '\0';
+}
+
+/*
+ * Can every id be cast to the id column's type, as far as a look at the
+ * text tells?  Text ids always can, integers that read as integers in range
+ * can; for the rest the cast itself decides.  Spares track() the
+ * subtransaction of the cast for the common id types.
+ */
+static bool
+ids_surely_castable(LqTableConfig *config, Datum lead_ids)
+{
+	int64		min;
+	int64		max;
+	Datum	   *ids;
+	bool	   *nulls;
+	int			nids;
+
+	switch (config->id_type)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+			return true;
+		case INT2OID:
+			min = PG_INT16_MIN;
+			max = PG_INT16_MAX;
+			break;
+		case INT4OID:
+			min = PG_INT32_MIN;
+			max = PG_INT32_MAX;
+			break;
+		case INT8OID:
+			min = PG_INT64_MIN;
+			max = PG_INT64_MAX;
+			break;
+		default:
+			return false;
+	}
+	deconstruct_array(DatumGetArrayTypeP(lead_ids), TEXTOID, -1, false, TYPALIGN_INT,
+					  &ids, &nulls, &nids);
+	for (int i = 0; i < nids; i++)
+		if (!nulls[i] && !integer_in_range(TextDatumGetCString(ids[i]), min, max))
+			return false;
+	return true;
 }
 
 /*
@@ -276,6 +354,7 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 	int			ngiven = lead_ids == (Datum) 0 ? 0 :
 		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(lead_ids)), ARR_DIMS(DatumGetArrayTypeP(lead_ids)));
 	Datum	   *locked;
+	Datum	   *fits;
 	int			nlocked = 0;
 	Datum	   *ids;
 	Datum	   *scores;
@@ -288,7 +367,8 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 	{
 		ScoreQuery	lock = skip_locked ? LOCK_GIVEN_SKIP_LOCKED : LOCK_GIVEN;
 
-		require_castable_ids(config, lead_ids);
+		if (!ids_surely_castable(config, lead_ids))
+			require_castable_ids(config, lead_ids);
 		values[0] = lead_ids;
 		run(few ? score_query(config, lock, 1, lock_argtypes) : NULL,
 			score_query_sql(config, lock), 1, (Oid *) lock_argtypes, values, NULL);
@@ -298,16 +378,21 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 		/* every lead: manage() */
 		ScoredColumns columns = scored_columns(config);
 
-		run(NULL, lock_sql(&columns, false, skip_locked), 0, NULL, NULL, NULL);
+		run(NULL, lock_sql(&columns, config->log_relid, false, skip_locked), 0, NULL, NULL, NULL);
 	}
 	locked = palloc(sizeof(Datum) * Max(SPI_processed, 1));
+	fits = palloc(sizeof(Datum) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
 		Datum		id = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
 
-		if (!isnull)			/* a row without an id has no score to keep */
-			locked[nlocked++] = PointerGetDatum(DatumGetTextPCopy(id));
+		if (isnull)				/* a row without an id has no score to keep */
+			continue;
+		/* the id as the log has it: the column's output function */
+		locked[nlocked] = CStringGetTextDatum(OutputFunctionCall(&config->id_output, id));
+		fits[nlocked++] = datumCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2,
+												  &isnull), false, -1);
 	}
 	SPI_freetuptable(SPI_tuptable);
 
@@ -335,10 +420,7 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 	 * reading leadqual.lead_score here, as the caller, would pass every row
 	 * through its row-level security policy.
 	 */
-	nscored = lq_store_scores(relid, as_of,
-							  PointerGetDatum(construct_array(locked, nlocked, TEXTOID, -1,
-															  false, TYPALIGN_INT)),
-							  &ids, &scores);
+	nscored = lq_store_locked_scores(relid, as_of, locked, fits, nlocked, &ids, &scores);
 	/* the table's trigger checks each score written here against the model */
 	values[0] = PointerGetDatum(construct_array(ids, nscored, TEXTOID, -1, false, TYPALIGN_INT));
 	values[1] = PointerGetDatum(construct_array(scores, nscored, NUMERICOID, -1, false, TYPALIGN_INT));

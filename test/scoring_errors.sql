@@ -5,7 +5,7 @@
 -- leaves models, rules, events, scores and leads as they were.
 \ir helpers/setup.psql
 
-SELECT plan(229);
+SELECT plan(234);
 
 -- The canary: any injected "DROP TABLE x" that ran would remove it.
 CREATE TABLE x (canary text);
@@ -353,6 +353,17 @@ SELECT throws_ok($$SELECT leadqual.track('er_leads', 'leads; DROP TABLE x', 'dem
                  'track() of an injection-shaped id on an integer-id table: not found, P0002');
 SELECT throws_ok($$SELECT leadqual.track('er_leads', '1 OR 1=1', 'demo_request')$$, 'P0002', NULL,
                  'track() of "1 OR 1=1" on an integer-id table: not found, P0002');
+-- integer ids the column's type can't hold: not found either, the id named
+SELECT throws_like($$SELECT leadqual.track('er_leads', '2147483648', 'demo_request')$$,
+                   '%lead "2147483648" of table %er_leads does not exist%',
+                   'track() of an id past integer''s range: not found, naming the id');
+SELECT throws_like($$SELECT leadqual.track('er_leads', '-2147483649', 'demo_request')$$,
+                   '%lead "-2147483649" of table %er_leads does not exist%',
+                   'track() of an id below integer''s range: not found, naming the id');
+SELECT throws_ok($$SELECT leadqual.track('er_leads', '--1', 'demo_request')$$, 'P0002', NULL,
+                 'track() of "--1" on an integer-id table: not found, P0002');
+SELECT throws_ok($$SELECT leadqual.track('er_leads', '-2147483648', 'demo_request')$$, 'P0002', NULL,
+                 'track() of integer''s least value, no such lead: P0002');
 SELECT throws_ok($$SELECT leadqual.track('er_leads', '1', '')$$, '22023', NULL, 'track() empty kind: 22023');
 SELECT throws_ok($$SELECT leadqual.track('er_leads', '1', 'demo_request', 'infinity')$$, '22023', NULL, 'track() occurred_at infinity: 22023');
 SELECT throws_ok($$SELECT leadqual.track('er_leads', '1', 'demo_request', '-infinity')$$, '22023', NULL, 'track() occurred_at -infinity: 22023');
@@ -531,6 +542,10 @@ SELECT leadqual.track('er_float', '1', 'huge_deal');
 SELECT throws_ok($$SELECT leadqual.track('er_float', '1', 'huge_deal')$$, '22003',
                  'leadqual: the score 400000000000000000000000000000000000000 of lead "1" of table public.er_float does not fit its column "score" (real)',
                  'a real column past its largest value: 22003, naming the lead');
+
+-- an integer id written as the cast reads it, blanks and sign: the lead
+SELECT lives_ok($$SELECT leadqual.track('er_leads', ' +1 ', 'demo_request')$$,
+                'track() of " +1 " on an integer-id table finds lead 1, as the cast reads it');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -285,6 +285,11 @@ AS 'MODULE_PATHNAME', 'leadqual_rescore';
 -- Kept engagement state: new events are folded in, not all re-read
 ------------------------------------------------------------------------------
 
+-- Every scoring of a lead updates its lead_score row: room on each page
+-- keeps those updates HOT.  (Pages already full fill to 80% as they are
+-- rewritten, by VACUUM FULL or CLUSTER.)
+ALTER TABLE @extschema@.lead_score SET (fillfactor = 80);
+
 -- Backends keep each model's engagement rules with the table's settings
 -- now, as they do its fit rules: a change to them drops them too.
 CREATE TRIGGER models_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.engagement_rule
@@ -298,7 +303,7 @@ CREATE TABLE @extschema@.engagement_state (
     state      bytea NOT NULL,
     due_at     timestamptz,
     PRIMARY KEY (lead_table, lead_id)
-);
+) WITH (fillfactor = 80, toast_tuple_target = 8160);
 -- rescore_due(): the leads due, in due order
 CREATE INDEX engagement_state_due_idx ON @extschema@.engagement_state (lead_table, due_at, lead_id)
     WHERE due_at IS NOT NULL;
