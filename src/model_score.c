@@ -27,6 +27,7 @@
 #include "nodes/parsenodes.h"
 #include "utils/acl.h"
 #include "utils/array.h"
+#include "common/hashfn.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
@@ -74,18 +75,41 @@ static LqOwnUpdate score_update = {
 static LqOwnInsert score_insert = {
 	"lead_score", 5, {"lead_table", "lead_id", "fit", "score", "scored_at"}, 0, {NULL}, NULL
 };
+/* ... with the subtotals that waited for the score (see WaitingLead) */
+static LqOwnUpdate scored_update = {
+	"lead_score", 5, {"fit", "score", "scored_at", "engagement", "engagement_as_of"}, 0, {NULL}, NULL
+};
+static LqOwnInsert scored_insert = {
+	"lead_score", 7,
+	{"lead_table", "lead_id", "fit", "score", "scored_at", "engagement", "engagement_as_of"},
+	0, {NULL}, NULL
+};
 static LqOwnInsert history_insert = {
 	"score_change", 7,
 	{"lead_table", "lead_id", "previous_score", "score", "fit", "engagement", "changed_by"},
 	0, {NULL}, NULL
 };
 
-/* The new fit and score of a stored lead, for lq_update_as_owner(). */
+/* A lead's subtotals waiting for _score_leads()'s UPDATE (see waiting, below). */
+typedef struct WaitingLead
+{
+	const char *id;				/* the key */
+	Datum		fit;
+	Datum		engagement;
+	TimestampTz as_of;
+	bool		stored;
+} WaitingLead;
+
+/*
+ * The new fit and score of a stored lead, for lq_update_as_owner(); with
+ * the subtotals that waited for them (scored_update), if any.
+ */
 typedef struct RecordedScore
 {
 	Datum		fit;
 	Datum		score;
 	bool		score_isnull;
+	WaitingLead *waiting;
 } RecordedScore;
 
 static bool
@@ -99,22 +123,95 @@ revise_score(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isn
 	isnull[1] = recorded->score_isnull;
 	values[2] = TimestampTzGetDatum(GetCurrentTimestamp());
 	isnull[2] = false;
+	if (recorded->waiting != NULL)
+	{
+		values[3] = recorded->waiting->engagement;
+		isnull[3] = false;
+		values[4] = TimestampTzGetDatum(recorded->waiting->as_of);
+		isnull[4] = false;
+	}
 	return true;
 }
 
-/* The first lead_score row of a lead, with no engagement yet. */
+/*
+ * Subtotals stored by _score_leads() wait for its UPDATE: the triggers
+ * take a waiting lead's engagement from here, and the AFTER trigger writes
+ * its subtotals with its score, one update of its lead_score row instead
+ * of two.  Those the UPDATE did not write (a score that did not change) are
+ * stored after it (lq_store_waiting_subtotals()).
+ */
+
+struct LqWaitingSubtotals
+{
+	Oid			lead_table;
+	HTAB	   *leads;			/* NULL until a lead waits */
+	MemoryContext cxt;
+};
+
+/* The innermost _score_leads()'s, or NULL. */
+static LqWaitingSubtotals *waiting = NULL;
+
+static uint32
+waiting_id_hash(const void *key, Size keysize pg_attribute_unused())
+{
+	const char *id = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) id, (int) strlen(id));
+}
+
+static int
+waiting_id_compare(const void *a, const void *b, Size keysize pg_attribute_unused())
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The waiting subtotals of a lead of the table, or NULL. */
+static WaitingLead *
+waiting_lead(Oid lead_table, const char *lead_id)
+{
+	if (waiting == NULL || waiting->leads == NULL || waiting->lead_table != lead_table)
+		return NULL;
+	return hash_search(waiting->leads, &lead_id, HASH_FIND, NULL);
+}
+
+LqWaitingSubtotals *
+lq_wait_subtotals(Oid lead_table)
+{
+	LqWaitingSubtotals *outer = waiting;
+	LqWaitingSubtotals *mine = palloc0(sizeof(LqWaitingSubtotals));
+
+	mine->lead_table = lead_table;
+	mine->cxt = CurrentMemoryContext;
+	waiting = mine;
+	return outer;
+}
+
+void
+lq_stop_waiting(LqWaitingSubtotals *outer)
+{
+	waiting = outer;
+}
+
+/* The first lead_score row of a lead: no engagement yet, or the one that waited. */
 static void
 insert_score(Oid lead_table, const char *lead_id, const RecordedScore *recorded)
 {
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, recorded->score_isnull, false};
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, recorded->score_isnull, false, false, false};
 
 	values[0] = ObjectIdGetDatum(lead_table);
 	values[1] = CStringGetTextDatum(lead_id);
 	values[2] = recorded->fit;
 	values[3] = recorded->score;
 	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
-	lq_insert_as_owner(&score_insert, values, nulls, NULL);
+	if (recorded->waiting == NULL)
+		lq_insert_as_owner(&score_insert, values, nulls, NULL);
+	else
+	{
+		values[5] = recorded->waiting->engagement;
+		values[6] = TimestampTzGetDatum(recorded->waiting->as_of);
+		lq_insert_as_owner(&scored_insert, values, nulls, NULL);
+	}
 }
 
 /* A score_change row: the score went from previous to the recorded one. */
@@ -156,6 +253,10 @@ stored_engagement(Oid lead_table, const char *lead_id)
 {
 	LqOwnProbe	probe;
 	Numeric		engagement = NULL;
+	WaitingLead *lead = waiting_lead(lead_table, lead_id);
+
+	if (lead != NULL)
+		return DatumGetNumeric(lead->engagement);
 
 	lq_own_probe_lead(&probe, &stored_score, lead_table, lead_id, ForwardScanDirection);
 	if (lq_own_probe_next(&probe))
@@ -216,6 +317,7 @@ lq_record_model_score(const LqFiring *firing)
 	bool		previous_isnull = true;
 	Datum		engagement = NumericGetDatum(int64_to_numeric(0));
 	bool		isnull;
+	WaitingLead *waiting_subtotals;
 
 	if (!firing->is_insert &&
 		!scores_differ(config->score_kind, &firing->old_state, &firing->new_state) &&
@@ -227,6 +329,7 @@ lq_record_model_score(const LqFiring *firing)
 	recorded.score_isnull = firing->new_state.score_isnull;
 	recorded.score = recorded.score_isnull ? (Datum) 0
 		: lq_score_to_numeric(config->score_kind, firing->new_state.score);
+	recorded.waiting = NULL;
 
 	lq_own_probe_lead(&probe, &stored_score, config->log_relid, lead_id, ForwardScanDirection);
 	stored = lq_own_probe_next(&probe);
@@ -241,8 +344,17 @@ lq_record_model_score(const LqFiring *firing)
 	}
 	lq_own_probe_end(&probe);
 
+	waiting_subtotals = waiting_lead(config->log_relid, lead_id);
+	if (waiting_subtotals != NULL)
+	{
+		/* the subtotals _score_leads() computed, with the score they give */
+		recorded.waiting = waiting_subtotals;
+		engagement = waiting_subtotals->engagement;
+		waiting_subtotals->stored = true;
+	}
 	if (stored)
-		(void) lq_update_as_owner(&score_update, &tid, revise_score, &recorded);
+		(void) lq_update_as_owner(waiting_subtotals != NULL ? &scored_update : &score_update, &tid,
+								  revise_score, &recorded);
 	else
 		insert_score(config->log_relid, lead_id, &recorded);
 
@@ -612,6 +724,35 @@ store_subtotals(Oid lead_table, const char *lead_id, Subtotals *subtotals)
 	}
 }
 
+/* Puts a lead's subtotals among those waiting for _score_leads()'s UPDATE. */
+static void
+wait_for_score(const char *lead_id, const Subtotals *subtotals)
+{
+	MemoryContext caller_cxt = MemoryContextSwitchTo(waiting->cxt);
+	WaitingLead *lead;
+	char	   *id = pstrdup(lead_id);
+	bool		found;
+
+	if (waiting->leads == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(char *);
+		ctl.entrysize = sizeof(WaitingLead);
+		ctl.hash = waiting_id_hash;
+		ctl.match = waiting_id_compare;
+		ctl.hcxt = waiting->cxt;
+		waiting->leads = hash_create("leadqual waiting subtotals", 64, &ctl,
+									 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	}
+	lead = hash_search(waiting->leads, &id, HASH_ENTER, &found);
+	lead->fit = datumCopy(subtotals->fit, false, -1);
+	lead->engagement = datumCopy(subtotals->engagement, false, -1);
+	lead->as_of = subtotals->as_of;
+	lead->stored = false;
+	MemoryContextSwitchTo(caller_cxt);
+}
+
 /*
  * Stores the subtotals of the leads (values[]: table, as_of, ids, fits)
  * with their engagement from what is kept of their events, folding in the
@@ -647,8 +788,31 @@ store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh,
 	{
 		Subtotals	subtotals = {fits[i], NumericGetDatum(engagements[i]), as_of};
 
-		store_subtotals(config->log_relid, TextDatumGetCString(ids[i]), &subtotals);
+		if (waiting != NULL && waiting->lead_table == config->log_relid)
+			wait_for_score(TextDatumGetCString(ids[i]), &subtotals);
+		else
+			store_subtotals(config->log_relid, TextDatumGetCString(ids[i]), &subtotals);
 	}
+}
+
+void
+lq_store_waiting_subtotals(void)
+{
+	HASH_SEQ_STATUS seq;
+	WaitingLead *lead;
+
+	Assert(waiting != NULL);
+	if (waiting->leads == NULL)
+		return;
+	hash_seq_init(&seq, waiting->leads);
+	while ((lead = hash_seq_search(&seq)) != NULL)
+		if (!lead->stored)
+		{
+			Subtotals	subtotals = {lead->fit, lead->engagement, lead->as_of};
+
+			store_subtotals(waiting->lead_table, lead->id, &subtotals);
+			lead->stored = true;
+		}
 }
 
 /*

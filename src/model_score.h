@@ -26,6 +26,17 @@ extern bool lq_score_is_stale(LqTableConfig *config, const char *lead_id, Numeri
 extern char *lq_qualified_equality(Oid type, const char *caller);
 extern int	lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids,
 							Datum **ids, Datum **scores);
+/*
+ * _score_leads()'s subtotals wait for its UPDATE, whose triggers store them
+ * with the score: lq_wait_subtotals() before storing them (it returns the
+ * outer call's, for lq_stop_waiting() to restore), then
+ * lq_store_waiting_subtotals() after the UPDATE for those it did not write.
+ */
+typedef struct LqWaitingSubtotals LqWaitingSubtotals;
+extern LqWaitingSubtotals *lq_wait_subtotals(Oid lead_table);
+extern void lq_store_waiting_subtotals(void);
+extern void lq_stop_waiting(LqWaitingSubtotals *outer);
+
 extern int	lq_store_locked_scores(Oid relid, TimestampTz as_of, Datum *lead_ids,
 								   Datum *fits, int nleads, Datum **ids, Datum **scores);
 

@@ -356,6 +356,7 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 	Datum	   *locked;
 	Datum	   *fits;
 	int			nlocked = 0;
+	LqWaitingSubtotals *outer;
 	Datum	   *ids;
 	Datum	   *scores;
 	int			nscored;
@@ -420,13 +421,24 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 	 * reading leadqual.lead_score here, as the caller, would pass every row
 	 * through its row-level security policy.
 	 */
-	nscored = lq_store_locked_scores(relid, as_of, locked, fits, nlocked, &ids, &scores);
-	/* the table's trigger checks each score written here against the model */
-	values[0] = PointerGetDatum(construct_array(ids, nscored, TEXTOID, -1, false, TYPALIGN_INT));
-	values[1] = PointerGetDatum(construct_array(scores, nscored, NUMERICOID, -1, false, TYPALIGN_INT));
-	run(nscored <= FEW_LEADS ? score_query(config, UPDATE_SCORES, 2, update_argtypes) : NULL,
-		score_query_sql(config, UPDATE_SCORES), 2, (Oid *) update_argtypes, values, NULL);
-	changed = (int64) SPI_processed;
+	outer = lq_wait_subtotals(config->log_relid);
+	PG_TRY();
+	{
+		nscored = lq_store_locked_scores(relid, as_of, locked, fits, nlocked, &ids, &scores);
+		/* the table's trigger checks each score written here against the model */
+		values[0] = PointerGetDatum(construct_array(ids, nscored, TEXTOID, -1, false, TYPALIGN_INT));
+		values[1] = PointerGetDatum(construct_array(scores, nscored, NUMERICOID, -1, false, TYPALIGN_INT));
+		run(nscored <= FEW_LEADS ? score_query(config, UPDATE_SCORES, 2, update_argtypes) : NULL,
+			score_query_sql(config, UPDATE_SCORES), 2, (Oid *) update_argtypes, values, NULL);
+		changed = (int64) SPI_processed;
+		/* the leads whose score stayed: their subtotals, the UPDATE left them */
+		lq_store_waiting_subtotals();
+	}
+	PG_FINALLY();
+	{
+		lq_stop_waiting(outer);
+	}
+	PG_END_TRY();
 	SPI_finish();
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(scratch);
