@@ -939,16 +939,16 @@ typedef struct MissingLead
 	bool		rebuilt;
 } MissingLead;
 
-static uint32
-id_hash(const void *key, Size keysize pg_attribute_unused())
+uint32
+lq_id_hash(const void *key, Size keysize pg_attribute_unused())
 {
 	const char *id = *(const char *const *) key;
 
 	return hash_bytes((const unsigned char *) id, (int) strlen(id));
 }
 
-static int
-id_compare(const void *a, const void *b, Size keysize pg_attribute_unused())
+int
+lq_id_compare(const void *a, const void *b, Size keysize pg_attribute_unused())
 {
 	return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
@@ -1119,8 +1119,8 @@ lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int nids, const Da
 
 		ctl.keysize = sizeof(char *);
 		ctl.entrysize = sizeof(MissingLead);
-		ctl.hash = id_hash;
-		ctl.match = id_compare;
+		ctl.hash = lq_id_hash;
+		ctl.match = lq_id_compare;
 		ctl.hcxt = scratch;
 		rebuilt = hash_create("leadqual leads to rebuild", nmissing, &ctl,
 							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);

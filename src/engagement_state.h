@@ -34,6 +34,10 @@ typedef struct LqNewEvents
 typedef struct LqEngagementRules LqEngagementRules;
 struct LqTableConfig;
 
+/* dynahash's hash and match for keys that are lead ids (char *). */
+extern uint32 lq_id_hash(const void *key, Size keysize);
+extern int	lq_id_compare(const void *a, const void *b, Size keysize);
+
 /* Whether the database's schema keeps engagement state (0.5.0 on). */
 extern bool lq_engagement_state_installed(void);
 

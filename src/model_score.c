@@ -27,7 +27,6 @@
 #include "nodes/parsenodes.h"
 #include "utils/acl.h"
 #include "utils/array.h"
-#include "common/hashfn.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
@@ -150,20 +149,6 @@ struct LqWaitingSubtotals
 
 /* The innermost _score_leads()'s, or NULL. */
 static LqWaitingSubtotals *waiting = NULL;
-
-static uint32
-waiting_id_hash(const void *key, Size keysize pg_attribute_unused())
-{
-	const char *id = *(const char *const *) key;
-
-	return hash_bytes((const unsigned char *) id, (int) strlen(id));
-}
-
-static int
-waiting_id_compare(const void *a, const void *b, Size keysize pg_attribute_unused())
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
 
 /* The waiting subtotals of a lead of the table, or NULL. */
 static WaitingLead *
@@ -739,8 +724,8 @@ wait_for_score(const char *lead_id, const Subtotals *subtotals)
 
 		ctl.keysize = sizeof(char *);
 		ctl.entrysize = sizeof(WaitingLead);
-		ctl.hash = waiting_id_hash;
-		ctl.match = waiting_id_compare;
+		ctl.hash = lq_id_hash;
+		ctl.match = lq_id_compare;
 		ctl.hcxt = waiting->cxt;
 		waiting->leads = hash_create("leadqual waiting subtotals", 64, &ctl,
 									 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
