@@ -27,6 +27,7 @@
 #include "utils/rls.h"
 
 #include "config.h"
+#include "engagement_state.h"
 #include "trust_boundary.h"
 
 /* What the current role may see of one lead table. */
@@ -46,20 +47,6 @@ typedef struct LqVisibilityCache
 	MemoryContext cxt;
 } LqVisibilityCache;
 
-static uint32
-id_hash(const void *key, Size keysize pg_attribute_unused())
-{
-	const char *id = *(const char *const *) key;
-
-	return string_hash(id, strlen(id) + 1);
-}
-
-static int
-id_compare(const void *a, const void *b, Size keysize pg_attribute_unused())
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
 /*
  * The ids of the table's leads the current role can see, read as the role:
  * the table's own policies (the user's code) run as the role, as they would
@@ -78,8 +65,8 @@ read_visible_ids(Oid relid, MemoryContext cxt)
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(char *);
 	ctl.entrysize = sizeof(char *);
-	ctl.hash = id_hash;
-	ctl.match = id_compare;
+	ctl.hash = lq_id_hash;
+	ctl.match = lq_id_compare;
 	ctl.hcxt = cxt;
 	ids = hash_create("leadqual visible lead ids", 256, &ctl,
 					  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
