@@ -6,7 +6,9 @@
  * A lead's score is fit + engagement, capped by the model's max_score.  The
  * BEFORE trigger computes fit from the row itself; engagement comes from
  * leadqual.lead_score, where leadqual._store_scores() puts it, set-based,
- * before track() or rescore() write the new score into the row.  So the
+ * before track() or rescore() write the new score into the row (within
+ * _score_leads(), the subtotals wait in memory for its UPDATE, and the
+ * AFTER trigger stores them with the score: see WaitingLead).  So the
  * trigger is the one place that decides what a score is: it fills in the
  * score of every inserted row and of every row whose fit columns change,
  * and refuses a score written by hand that the model doesn't give.
