@@ -130,14 +130,17 @@ static LqKeptQuery lead_events_query = {
 
 /*
  * Every event of a table that a rule may count, a lead's together: to
- * rebuild the states of many leads in one pass over the events.
+ * rebuild the states of many leads in one pass over the events.  Sorted
+ * in the "C" collation, which only has to bring a lead's events together:
+ * a byte-wise sort of the events read in the table's order, rather than
+ * the index's order, which would fetch them from the table at random.
  */
 static LqKeptQuery table_events_query = {
 	"SELECT e.lead_id, e.kind, e.occurred_at, e.properties "
 	"FROM leadqual.event AS e "
 	"WHERE e.lead_table OPERATOR(pg_catalog.=) $1 "
 	"  AND e.kind OPERATOR(pg_catalog.=) ANY ($2) "
-	"ORDER BY e.lead_id",
+	"ORDER BY e.lead_id COLLATE pg_catalog.\"C\"",
 	2, {REGCLASSOID, TEXTARRAYOID}, NULL, CURSOR_OPT_NO_SCROLL
 };
 
