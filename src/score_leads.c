@@ -493,7 +493,6 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	MemoryContext fetch_cxt = AllocSetContextCreate(cxt, "leadqual rows fetched", ALLOCSET_DEFAULT_SIZES);
-	LqEngagementRules *rules = lq_table_engagement_rules(config);
 	ArrayBuildState *stale = initArrayResult(TEXTOID, cxt, false);
 	bool		any_stale = false;
 	UnkeptLead *unkept = palloc(sizeof(UnkeptLead) * 64);
@@ -537,7 +536,13 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 				continue;		/* a row without an id has no score to keep */
 			/* the id as the log has it: the column's output function */
 			id_text = OutputFunctionCall(&config->id_output, id);
-			engagement = lq_peek_engagement(rules, config->log_relid, id_text, as_of);
+			/*
+			 * The rules are looked up for each lead: reading a row computes
+			 * its fit, which may rebuild the table's settings, and with
+			 * them the rules, after a change another session committed.
+			 */
+			engagement = lq_peek_engagement(lq_table_engagement_rules(config), config->log_relid,
+											id_text, as_of);
 			if (engagement == NULL)
 			{
 				UnkeptLead *lead;
