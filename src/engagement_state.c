@@ -1027,14 +1027,19 @@ rebuild_together(const LqEngagementRules *rules, Oid lead_table, HTAB *missing,
 
 	for (;;)
 	{
+		SPITupleTable *fetched;
+		uint64		nfetched;
+
 		SPI_cursor_fetch(events, true, EVENTS_A_FETCH);
-		if (SPI_processed == 0)
+		fetched = SPI_tuptable;
+		nfetched = SPI_processed;
+		if (nfetched == 0)
 			break;
 		MemoryContextSwitchTo(fetch_cxt);
-		for (uint64 row = 0; row < SPI_processed; row++)
+		for (uint64 row = 0; row < nfetched; row++)
 		{
-			HeapTuple	tuple = SPI_tuptable->vals[row];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
+			HeapTuple	tuple = fetched->vals[row];
+			TupleDesc	desc = fetched->tupdesc;
 			bool		isnull;
 			char	   *lead_id = TextDatumGetCString(SPI_getbinval(tuple, desc, 1, &isnull));
 
@@ -1063,7 +1068,7 @@ rebuild_together(const LqEngagementRules *rules, Oid lead_table, HTAB *missing,
 		}
 		MemoryContextSwitchTo(caller_cxt);
 		MemoryContextReset(fetch_cxt);
-		SPI_freetuptable(SPI_tuptable);
+		SPI_freetuptable(fetched);
 	}
 	SPI_cursor_close(events);
 	MemoryContextSwitchTo(lead_cxt);

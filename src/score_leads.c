@@ -513,16 +513,24 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 											  quote_identifier(NameStr(config->score_column)),
 											  lq_qualified_name(config->log_relid)),
 									 1, &argtype, &relid, NULL, false, 0);
+	/* loaded before the rows are read, as a change of rules would be after */
+	(void) lq_table_engagement_rules(config);
 	for (;;)
 	{
+		SPITupleTable *fetched;
+		uint64		nfetched;
+
 		SPI_cursor_fetch(rows, true, LEADS_A_FETCH);
-		if (SPI_processed == 0)
+		/* kept aside: loading the rules again (below) runs a query of its own */
+		fetched = SPI_tuptable;
+		nfetched = SPI_processed;
+		if (nfetched == 0)
 			break;
 		MemoryContextSwitchTo(fetch_cxt);
-		for (uint64 row = 0; row < SPI_processed; row++)
+		for (uint64 row = 0; row < nfetched; row++)
 		{
-			HeapTuple	tuple = SPI_tuptable->vals[row];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
+			HeapTuple	tuple = fetched->vals[row];
+			TupleDesc	desc = fetched->tupdesc;
 			bool		id_isnull;
 			bool		isnull;
 			bool		score_isnull;
@@ -568,7 +576,7 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 		}
 		MemoryContextSwitchTo(cxt);
 		MemoryContextReset(fetch_cxt);
-		SPI_freetuptable(SPI_tuptable);
+		SPI_freetuptable(fetched);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(rows);
