@@ -980,17 +980,11 @@ static Numeric
 keep_rebuilt(const LqEngagementRules *rules, Oid lead_table, const char *lead_id,
 			 const KeptLead *lead, TimestampTz as_of, MemoryContext cxt)
 {
-	LqOwnProbe	probe;
 	ItemPointerData tid;
-	bool		stored;
+	bool		stored = lq_own_find_lead(&kept_state, lead_table, lead_id, &tid);
 	Numeric		engagement;
 	MemoryContext caller_cxt;
 
-	lq_own_probe_lead(&probe, &kept_state, lead_table, lead_id, ForwardScanDirection);
-	stored = lq_own_probe_next(&probe);
-	if (stored)
-		tid = probe.row->t_self;
-	lq_own_probe_end(&probe);
 	write_state(lead_table, lead_id, stored ? &tid : NULL, lead_encode(rules, lead),
 				lead_due(rules, lead, as_of));
 	engagement = engagement_as_of(rules, lead, as_of);
@@ -1161,9 +1155,6 @@ Numeric
 lq_peek_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
 				   TimestampTz as_of)
 {
-	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual peek engagement",
-												  ALLOCSET_SMALL_SIZES);
-	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
 	LqOwnProbe	probe;
 	Numeric		engagement = NULL;
 
@@ -1177,10 +1168,6 @@ lq_peek_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id
 			engagement = engagement_as_of(rules, lead, as_of);
 	}
 	lq_own_probe_end(&probe);
-	MemoryContextSwitchTo(caller_cxt);
-	if (engagement != NULL)
-		engagement = DatumGetNumericCopy(NumericGetDatum(engagement));
-	MemoryContextDelete(scratch);
 	return engagement;
 }
 

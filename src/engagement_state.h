@@ -72,7 +72,8 @@ extern void lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int ni
 /*
  * A lead's engagement as of as_of from its kept state, reading only: NULL
  * when it has no state kept under the rules, or as_of is before its newest
- * event.
+ * event.  It decodes the state in the current memory context, which a
+ * caller reading many leads resets between them.
  */
 extern Numeric lq_peek_engagement(LqEngagementRules *rules, Oid lead_table,
 								  const char *lead_id, TimestampTz as_of);

@@ -91,13 +91,19 @@ static LqOwnInsert history_insert = {
 	0, {NULL}, NULL
 };
 
+/* A lead's subtotals, as stored. */
+typedef struct Subtotals
+{
+	Datum		fit;
+	Datum		engagement;
+	TimestampTz as_of;
+} Subtotals;
+
 /* A lead's subtotals waiting for _score_leads()'s UPDATE (see waiting, below). */
 typedef struct WaitingLead
 {
 	const char *id;				/* the key */
-	Datum		fit;
-	Datum		engagement;
-	TimestampTz as_of;
+	Subtotals	subtotals;
 	bool		stored;
 } WaitingLead;
 
@@ -126,9 +132,9 @@ revise_score(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isn
 	isnull[2] = false;
 	if (recorded->waiting != NULL)
 	{
-		values[3] = recorded->waiting->engagement;
+		values[3] = recorded->waiting->subtotals.engagement;
 		isnull[3] = false;
-		values[4] = TimestampTzGetDatum(recorded->waiting->as_of);
+		values[4] = TimestampTzGetDatum(recorded->waiting->subtotals.as_of);
 		isnull[4] = false;
 	}
 	return true;
@@ -195,8 +201,8 @@ insert_score(Oid lead_table, const char *lead_id, const RecordedScore *recorded)
 		lq_insert_as_owner(&score_insert, values, nulls, NULL);
 	else
 	{
-		values[5] = recorded->waiting->engagement;
-		values[6] = TimestampTzGetDatum(recorded->waiting->as_of);
+		values[5] = recorded->waiting->subtotals.engagement;
+		values[6] = TimestampTzGetDatum(recorded->waiting->subtotals.as_of);
 		lq_insert_as_owner(&scored_insert, values, nulls, NULL);
 	}
 }
@@ -243,7 +249,7 @@ stored_engagement(Oid lead_table, const char *lead_id)
 	WaitingLead *lead = waiting_lead(lead_table, lead_id);
 
 	if (lead != NULL)
-		return DatumGetNumeric(lead->engagement);
+		return DatumGetNumeric(lead->subtotals.engagement);
 
 	lq_own_probe_lead(&probe, &stored_score, lead_table, lead_id, ForwardScanDirection);
 	if (lq_own_probe_next(&probe))
@@ -336,7 +342,7 @@ lq_record_model_score(const LqFiring *firing)
 	{
 		/* the subtotals _score_leads() computed, with the score they give */
 		recorded.waiting = waiting_subtotals;
-		engagement = waiting_subtotals->engagement;
+		engagement = waiting_subtotals->subtotals.engagement;
 		waiting_subtotals->stored = true;
 	}
 	if (stored)
@@ -655,14 +661,6 @@ read_fits(LqTableConfig *config, Datum lead_ids_given, bool few,
 	return count;
 }
 
-/* A lead's subtotals, as stored. */
-typedef struct Subtotals
-{
-	Datum		fit;
-	Datum		engagement;
-	TimestampTz as_of;
-} Subtotals;
-
 static bool
 revise_subtotals(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isnull, void *arg)
 {
@@ -685,16 +683,9 @@ revise_subtotals(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool 
 static void
 store_subtotals(Oid lead_table, const char *lead_id, Subtotals *subtotals)
 {
-	LqOwnProbe	probe;
 	ItemPointerData tid;
-	bool		stored;
 
-	lq_own_probe_lead(&probe, &stored_score, lead_table, lead_id, ForwardScanDirection);
-	stored = lq_own_probe_next(&probe);
-	if (stored)
-		tid = probe.row->t_self;
-	lq_own_probe_end(&probe);
-	if (stored)
+	if (lq_own_find_lead(&stored_score, lead_table, lead_id, &tid))
 		(void) lq_update_as_owner(&subtotals_update, &tid, revise_subtotals, subtotals);
 	else
 	{
@@ -733,9 +724,9 @@ wait_for_score(const char *lead_id, const Subtotals *subtotals)
 									 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	}
 	lead = hash_search(waiting->leads, &id, HASH_ENTER, &found);
-	lead->fit = datumCopy(subtotals->fit, false, -1);
-	lead->engagement = datumCopy(subtotals->engagement, false, -1);
-	lead->as_of = subtotals->as_of;
+	lead->subtotals.fit = datumCopy(subtotals->fit, false, -1);
+	lead->subtotals.engagement = datumCopy(subtotals->engagement, false, -1);
+	lead->subtotals.as_of = subtotals->as_of;
 	lead->stored = false;
 	MemoryContextSwitchTo(caller_cxt);
 }
@@ -795,9 +786,7 @@ lq_store_waiting_subtotals(void)
 	while ((lead = hash_seq_search(&seq)) != NULL)
 		if (!lead->stored)
 		{
-			Subtotals	subtotals = {lead->fit, lead->engagement, lead->as_of};
-
-			store_subtotals(waiting->lead_table, lead->id, &subtotals);
+			store_subtotals(waiting->lead_table, lead->id, &lead->subtotals);
 			lead->stored = true;
 		}
 }

@@ -188,6 +188,24 @@ lq_own_probe_lead(LqOwnProbe *probe, LqOwnIndex *index, Oid lead_table,
 	lq_own_probe_begin(probe, index, 2, keys, direction);
 }
 
+/*
+ * The row of a lead (lead_table, lead_id) that the index finds: its tid into
+ * *tid, for lq_update_as_owner(); false when the lead has none.
+ */
+bool
+lq_own_find_lead(LqOwnIndex *index, Oid lead_table, const char *lead_id, ItemPointer tid)
+{
+	LqOwnProbe	probe;
+	bool		found;
+
+	lq_own_probe_lead(&probe, index, lead_table, lead_id, ForwardScanDirection);
+	found = lq_own_probe_next(&probe);
+	if (found)
+		*tid = probe.row->t_self;
+	lq_own_probe_end(&probe);
+	return found;
+}
+
 /* The next row, in the probe's direction; false after the last. */
 bool
 lq_own_probe_next(LqOwnProbe *probe)

@@ -65,6 +65,8 @@ extern void lq_own_probe_begin(LqOwnProbe *probe, LqOwnIndex *index,
 extern void lq_own_probe_lead(LqOwnProbe *probe, LqOwnIndex *index,
 							  Oid lead_table, const char *lead_id,
 							  ScanDirection direction);
+extern bool lq_own_find_lead(LqOwnIndex *index, Oid lead_table, const char *lead_id,
+							 ItemPointer tid);
 extern bool lq_own_probe_next(LqOwnProbe *probe);
 extern Datum lq_own_probe_value(LqOwnProbe *probe, int column, bool *isnull);
 extern void lq_own_probe_end(LqOwnProbe *probe);
