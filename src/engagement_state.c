@@ -166,26 +166,39 @@ static LqKeptQuery forget_all_query = {
 
 /* Which of some leads are due as of a time. */
 static LqKeptQuery still_due_query = {
-	"SELECT s.lead_id FROM leadqual.engagement_state AS s "
+	"SELECT s.lead_id FROM leadqual.lead_score AS s "
 	"WHERE s.lead_table OPERATOR(pg_catalog.=) $1 "
 	"  AND s.lead_id OPERATOR(pg_catalog.=) ANY ($2) "
 	"  AND s.due_at OPERATOR(pg_catalog.<=) $3",
 	3, {REGCLASSOID, TEXTARRAYOID, TIMESTAMPTZOID}, NULL, CURSOR_OPT_GENERIC_PLAN
 };
 
-static LqOwnIndex kept_state = {
-	"engagement_state", "engagement_state_pkey", 2, {"state", "due_at"}, LQ_OWN_INDEX_UNRESOLVED
-};
-static LqOwnInsert kept_insert = {
-	"engagement_state", 4, {"lead_table", "lead_id", "state", "due_at"}, 0, {NULL}, NULL
-};
-static LqOwnUpdate kept_update = {
-	"engagement_state", 2, {"state", "due_at"}, 0, {NULL}, NULL
+/* Deleted leads: never due again. */
+static LqKeptQuery never_due_query = {
+	"UPDATE leadqual.lead_score AS s SET due_at = NULL "
+	"WHERE s.lead_table OPERATOR(pg_catalog.=) $1 "
+	"  AND s.lead_id OPERATOR(pg_catalog.=) ANY ($2)",
+	2, {REGCLASSOID, TEXTARRAYOID}, NULL, 0
 };
 
-/* The leads of a table due for rescoring as of a time, in due order, after a given one. */
+static LqOwnIndex kept_state = {
+	"engagement_state", "engagement_state_pkey", 1, {"state"}, LQ_OWN_INDEX_UNRESOLVED
+};
+static LqOwnInsert kept_insert = {
+	"engagement_state", 3, {"lead_table", "lead_id", "state"}, 0, {NULL}, NULL
+};
+static LqOwnUpdate kept_update = {
+	"engagement_state", 1, {"state"}, 0, {NULL}, NULL
+};
+
+/*
+ * The leads of a table due for rescoring as of a time, in due order, after
+ * a given one.  The due time is kept with the lead's subtotals, which every
+ * scoring writes anyway, rather than with its state, which then changes
+ * only with the lead's events.
+ */
 static LqKeptQuery due_query = {
-	"SELECT s.lead_id, s.due_at FROM leadqual.engagement_state AS s "
+	"SELECT s.lead_id, s.due_at FROM leadqual.lead_score AS s "
 	"WHERE s.lead_table OPERATOR(pg_catalog.=) $1 "
 	"  AND s.due_at OPERATOR(pg_catalog.<=) $2 "
 	"  AND (s.due_at, s.lead_id) OPERATOR(pg_catalog.>) ($3, $4) "
@@ -535,6 +548,8 @@ lead_engagement(const LqEngagementRules *rules, const KeptLead *lead, int64 as_o
  * earliest of its rules' next changes, or its newest event, when that is
  * after as_of (it counts from then).  LQ_NEVER when nothing changes.
  */
+StaticAssertDecl(LQ_NEVER == DT_NOEND, "a due time of never is stored as NULL, DT_NOEND in C");
+
 static int64
 lead_due(const LqEngagementRules *rules, const KeptLead *lead, int64 as_of)
 {
@@ -764,42 +779,28 @@ lead_rebuild(const LqEngagementRules *rules, Oid lead_table, const char *lead_id
 	return lead;
 }
 
-/* A lead's kept state and due time, as they are written. */
-typedef struct KeptRow
-{
-	bytea	   *state;
-	int64		due;			/* LQ_NEVER: NULL */
-} KeptRow;
-
 static bool
 revise_state(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isnull, void *arg)
 {
-	KeptRow    *kept = arg;
-
-	values[0] = PointerGetDatum(kept->state);
+	values[0] = PointerGetDatum(arg);
 	isnull[0] = false;
-	values[1] = TimestampTzGetDatum(kept->due);
-	isnull[1] = kept->due == LQ_NEVER;
 	return true;
 }
 
-/* Stores a lead's state and due time: over the stored row, or as a new one. */
+/* Stores a lead's state: over the stored row, or as a new one. */
 static void
-write_state(Oid lead_table, const char *lead_id, ItemPointer stored, bytea *state, int64 due)
+write_state(Oid lead_table, const char *lead_id, ItemPointer stored, bytea *state)
 {
-	KeptRow		row = {state, due};
-
 	if (stored != NULL)
-		(void) lq_update_as_owner(&kept_update, stored, revise_state, &row);
+		(void) lq_update_as_owner(&kept_update, stored, revise_state, state);
 	else
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, due == LQ_NEVER};
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
 
 		values[0] = ObjectIdGetDatum(lead_table);
 		values[1] = CStringGetTextDatum(lead_id);
 		values[2] = PointerGetDatum(state);
-		values[3] = TimestampTzGetDatum(due);
 		lq_insert_as_owner(&kept_insert, values, nulls, NULL);
 	}
 }
@@ -842,13 +843,18 @@ fresh_events_of(const LqNewEvents *fresh, const char *lead_id, int *count)
 }
 
 /*
- * lq_kept_engagement(); or, with rebuild false, for a lead with no state kept
- * under the rules, nothing: *unkept is set and NULL returned, for the lead to
- * be rebuilt with others.
+ * A lead's engagement as of as_of from its kept state, after folding in its
+ * new events (of "fresh", which may be NULL), and the state stored back;
+ * *due is set to when the lead is next due for rescoring.  The state is
+ * rebuilt from the lead's events when it has none, or one kept under other
+ * rules; with rebuild false, such a lead is left: *unkept is set and NULL
+ * returned, for it to be rebuilt with others.  NULL too when as_of is
+ * before the newest event kept: then only the events can say.
  */
 static Numeric
 kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
-				TimestampTz as_of, const LqNewEvents *fresh, bool rebuild, bool *unkept)
+				TimestampTz as_of, const LqNewEvents *fresh, bool rebuild, bool *unkept,
+				TimestampTz *due)
 {
 	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual kept engagement",
 												  ALLOCSET_DEFAULT_SIZES);
@@ -858,8 +864,6 @@ kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
 	bytea	   *encoded = NULL; /* the stored state, while nothing changed it */
 	ItemPointerData tid;
 	bool		stored;
-	int64		stored_due = LQ_NEVER;
-	int64		due;
 	Numeric		engagement = NULL;
 
 	lq_own_probe_lead(&probe, &kept_state, lead_table, lead_id, ForwardScanDirection);
@@ -867,10 +871,8 @@ kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
 	if (stored)
 	{
 		bool		isnull;
-		Datum		due = lq_own_probe_value(&probe, 2, &isnull);
 
 		tid = probe.row->t_self;
-		stored_due = isnull ? LQ_NEVER : DatumGetTimestampTz(due);
 		encoded = DatumGetByteaPCopy(lq_own_probe_value(&probe, 1, &isnull));
 		lead = lead_decode(rules, encoded);
 		if (lead == NULL)
@@ -898,25 +900,15 @@ kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
 	}
 	if (lead == NULL)
 		lead = lead_rebuild(rules, lead_table, lead_id);
-	due = lead_due(rules, lead, as_of);
-	if (encoded == NULL || due != stored_due)
-		write_state(lead_table, lead_id, stored ? &tid : NULL,
-					encoded != NULL ? encoded : lead_encode(rules, lead), due);
+	*due = lead_due(rules, lead, as_of);
+	if (encoded == NULL)
+		write_state(lead_table, lead_id, stored ? &tid : NULL, lead_encode(rules, lead));
 	engagement = engagement_as_of(rules, lead, as_of);
 	MemoryContextSwitchTo(caller_cxt);
 	if (engagement != NULL)
 		engagement = DatumGetNumericCopy(NumericGetDatum(engagement));
 	MemoryContextDelete(scratch);
 	return engagement;
-}
-
-Numeric
-lq_kept_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
-				   TimestampTz as_of, const LqNewEvents *fresh)
-{
-	bool		unkept;
-
-	return kept_engagement(rules, lead_table, lead_id, as_of, fresh, true, &unkept);
 }
 
 /*
@@ -978,15 +970,15 @@ events_estimate(void)
  */
 static Numeric
 keep_rebuilt(const LqEngagementRules *rules, Oid lead_table, const char *lead_id,
-			 const KeptLead *lead, TimestampTz as_of, MemoryContext cxt)
+			 const KeptLead *lead, TimestampTz as_of, MemoryContext cxt, TimestampTz *due)
 {
 	ItemPointerData tid;
 	bool		stored = lq_own_find_lead(&kept_state, lead_table, lead_id, &tid);
 	Numeric		engagement;
 	MemoryContext caller_cxt;
 
-	write_state(lead_table, lead_id, stored ? &tid : NULL, lead_encode(rules, lead),
-				lead_due(rules, lead, as_of));
+	write_state(lead_table, lead_id, stored ? &tid : NULL, lead_encode(rules, lead));
+	*due = lead_due(rules, lead, as_of);
 	engagement = engagement_as_of(rules, lead, as_of);
 	if (engagement == NULL)
 		return NULL;
@@ -999,11 +991,11 @@ keep_rebuilt(const LqEngagementRules *rules, Oid lead_table, const char *lead_id
 /*
  * Rebuilds the states of the missing leads in one pass over the table's
  * events, sorted by lead, so that one lead's state is built at a time, and
- * puts their engagements (in cxt) in engagements[].
+ * puts their engagements (in cxt) in engagements[], and due times in dues[].
  */
 static void
 rebuild_together(const LqEngagementRules *rules, Oid lead_table, HTAB *missing,
-				 TimestampTz as_of, Numeric *engagements, MemoryContext cxt)
+				 TimestampTz as_of, Numeric *engagements, TimestampTz *dues, MemoryContext cxt)
 {
 	/* what lives as long as one lead's events, and as one fetch */
 	MemoryContext lead_cxt = AllocSetContextCreate(CurrentMemoryContext, "leadqual rebuilt lead",
@@ -1043,7 +1035,8 @@ rebuild_together(const LqEngagementRules *rules, Oid lead_table, HTAB *missing,
 				if (current != NULL)
 				{
 					engagements[current->index] = keep_rebuilt(rules, lead_table, current->id,
-															   lead, as_of, cxt);
+															   lead, as_of, cxt,
+															   &dues[current->index]);
 					current->rebuilt = true;
 				}
 				MemoryContextReset(lead_cxt);
@@ -1068,7 +1061,8 @@ rebuild_together(const LqEngagementRules *rules, Oid lead_table, HTAB *missing,
 	MemoryContextSwitchTo(lead_cxt);
 	if (current != NULL)
 	{
-		engagements[current->index] = keep_rebuilt(rules, lead_table, current->id, lead, as_of, cxt);
+		engagements[current->index] = keep_rebuilt(rules, lead_table, current->id, lead, as_of, cxt,
+												   &dues[current->index]);
 		current->rebuilt = true;
 	}
 	/* the leads with no events at all */
@@ -1079,7 +1073,7 @@ rebuild_together(const LqEngagementRules *rules, Oid lead_table, HTAB *missing,
 			continue;
 		MemoryContextReset(lead_cxt);
 		engagements[entry->index] = keep_rebuilt(rules, lead_table, entry->id, lead_new(rules),
-												 as_of, cxt);
+												 as_of, cxt, &dues[entry->index]);
 		entry->rebuilt = true;
 	}
 	MemoryContextSwitchTo(caller_cxt);
@@ -1089,7 +1083,8 @@ rebuild_together(const LqEngagementRules *rules, Oid lead_table, HTAB *missing,
 
 void
 lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int nids, const Datum *ids,
-					TimestampTz as_of, const LqNewEvents *fresh, Numeric *engagements)
+					TimestampTz as_of, const LqNewEvents *fresh, Numeric *engagements,
+					TimestampTz *dues)
 {
 	bool		together = nids >= FEWEST_REBUILT_TOGETHER;
 	char	  **id_text = palloc(sizeof(char *) * Max(nids, 1));
@@ -1103,7 +1098,7 @@ lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int nids, const Da
 
 		id_text[i] = TextDatumGetCString(ids[i]);
 		engagements[i] = kept_engagement(rules, lead_table, id_text[i], as_of, fresh,
-										 !together, &unkept);
+										 !together, &unkept, &dues[i]);
 		if (unkept)
 			missing[nmissing++] = i;
 	}
@@ -1139,7 +1134,7 @@ lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int nids, const Da
 			else
 				missing[nagain++] = missing[m];	/* an id given twice: read again below */
 		}
-		rebuild_together(rules, lead_table, rebuilt, as_of, engagements, CurrentMemoryContext);
+		rebuild_together(rules, lead_table, rebuilt, as_of, engagements, dues, CurrentMemoryContext);
 		hash_destroy(rebuilt);
 		MemoryContextDelete(scratch);
 		/* the rebuilt state holds the new events already */
@@ -1147,8 +1142,13 @@ lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int nids, const Da
 		nmissing = nagain;
 	}
 	for (int m = 0; m < nmissing; m++)
-		engagements[missing[m]] = lq_kept_engagement(rules, lead_table, id_text[missing[m]], as_of,
-													 fresh);
+	{
+		bool		unkept;
+
+		engagements[missing[m]] = kept_engagement(rules, lead_table, id_text[missing[m]], as_of,
+												  fresh, true, &unkept, &dues[missing[m]]);
+		Assert(!unkept);
+	}
 }
 
 Numeric
@@ -1271,6 +1271,15 @@ lq_still_due(Oid lead_table, Datum lead_ids, TimestampTz as_of, Datum **ids)
 	count = returned_ids(ids);
 	SPI_freetuptable(SPI_tuptable);
 	return count;
+}
+
+void
+lq_forget_deleted_leads(Oid lead_table, Datum lead_ids)
+{
+	Datum		values[2] = {ObjectIdGetDatum(lead_table), lead_ids};
+
+	lq_forget_engagement(lead_table, lead_ids);
+	lq_run_as_owner(&never_due_query, values, NULL, 0);
 }
 
 void

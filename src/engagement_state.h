@@ -49,25 +49,20 @@ extern bool lq_engagement_state_installed(void);
 extern LqEngagementRules *lq_table_engagement_rules(struct LqTableConfig *config);
 
 /*
- * A lead's engagement as of as_of from its kept state, after folding in
- * its new events (of "fresh", which may be NULL), and the state stored
- * back with the time it is next due for rescoring; the state is rebuilt
- * from the lead's events when it has none, or one kept under other rules.
- * NULL when as_of is before the newest event kept: then only the events
- * can say.
- */
-extern Numeric lq_kept_engagement(LqEngagementRules *rules, Oid lead_table,
-								  const char *lead_id, TimestampTz as_of,
-								  const LqNewEvents *fresh);
-
-/*
- * The same for many leads (ids[], text; each given once): engagements[i]
- * for ids[i].  When many have no state kept under the rules, one pass over
- * the table's events rebuilds them all.
+ * The engagements as of as_of of leads (ids[], text; each given once) from
+ * their kept states, after folding in their new events (of "fresh", which
+ * may be NULL), and the states stored back: engagements[i] for ids[i], and
+ * in dues[i] when it is next due for rescoring (DT_NOEND for never), for
+ * the caller to store with its subtotals.  A state is rebuilt from the
+ * lead's events when it has none, or one kept under other rules; when many
+ * have none, one pass over the table's events rebuilds them all.
+ * engagements[i] is NULL when as_of is before the lead's newest event kept:
+ * then only the events can say.
  */
 extern void lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int nids,
 								const Datum *ids, TimestampTz as_of,
-								const LqNewEvents *fresh, Numeric *engagements);
+								const LqNewEvents *fresh, Numeric *engagements,
+								TimestampTz *dues);
 
 /*
  * A lead's engagement as of as_of from its kept state, reading only: NULL
@@ -86,7 +81,7 @@ extern void lq_engagements_from_events(Oid lead_table, TimestampTz as_of, int ni
 									   const Datum *ids, Numeric *engagements);
 
 /*
- * Up to "limit" leads of a table whose kept state is due for rescoring as of
+ * Up to "limit" leads of a table whose subtotals are due for rescoring as of
  * as_of, in due order after (*after_due, *after_id), which move on to the
  * last one; their ids (text) in *ids.  Returns how many.
  */
@@ -102,6 +97,11 @@ extern int	lq_still_due(Oid lead_table, Datum lead_ids, TimestampTz as_of, Datum
  */
 extern void lq_forget_engagement(Oid lead_table, Datum lead_ids);
 
+/*
+ * Of leads (text[]) whose rows are gone: drops their kept state, and makes
+ * them never due, or they would stay due for ever.
+ */
+extern void lq_forget_deleted_leads(Oid lead_table, Datum lead_ids);
 /*
  * The new events the statement trigger on leadqual.event is scoring, for
  * leadqual._store_scores() to fold in: handed over once, so that nothing

@@ -64,10 +64,11 @@ static LqOwnIndex stored_subtotals = {
 	"lead_score", "lead_score_pkey", 2, {"fit", "engagement"}, LQ_OWN_INDEX_UNRESOLVED
 };
 static LqOwnUpdate subtotals_update = {
-	"lead_score", 4, {"fit", "engagement", "engagement_as_of", "scored_at"}, 0, {NULL}, NULL
+	"lead_score", 5, {"fit", "engagement", "engagement_as_of", "scored_at", "due_at"}, 0, {NULL}, NULL
 };
 static LqOwnInsert subtotals_insert = {
-	"lead_score", 6, {"lead_table", "lead_id", "fit", "engagement", "engagement_as_of", "scored_at"},
+	"lead_score", 7,
+	{"lead_table", "lead_id", "fit", "engagement", "engagement_as_of", "scored_at", "due_at"},
 	0, {NULL}, NULL
 };
 static LqOwnUpdate score_update = {
@@ -78,11 +79,12 @@ static LqOwnInsert score_insert = {
 };
 /* ... with the subtotals that waited for the score (see WaitingLead) */
 static LqOwnUpdate scored_update = {
-	"lead_score", 5, {"fit", "score", "scored_at", "engagement", "engagement_as_of"}, 0, {NULL}, NULL
+	"lead_score", 6, {"fit", "score", "scored_at", "engagement", "engagement_as_of", "due_at"},
+	0, {NULL}, NULL
 };
 static LqOwnInsert scored_insert = {
-	"lead_score", 7,
-	{"lead_table", "lead_id", "fit", "score", "scored_at", "engagement", "engagement_as_of"},
+	"lead_score", 8,
+	{"lead_table", "lead_id", "fit", "score", "scored_at", "engagement", "engagement_as_of", "due_at"},
 	0, {NULL}, NULL
 };
 static LqOwnInsert history_insert = {
@@ -91,12 +93,13 @@ static LqOwnInsert history_insert = {
 	0, {NULL}, NULL
 };
 
-/* A lead's subtotals, as stored. */
+/* A lead's subtotals, as stored, with when they are next due to change. */
 typedef struct Subtotals
 {
 	Datum		fit;
 	Datum		engagement;
 	TimestampTz as_of;
+	TimestampTz due;			/* DT_NOEND: never (NULL) */
 } Subtotals;
 
 /* A lead's subtotals waiting for _score_leads()'s UPDATE (see waiting, below). */
@@ -136,6 +139,8 @@ revise_score(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool *isn
 		isnull[3] = false;
 		values[4] = TimestampTzGetDatum(recorded->waiting->subtotals.as_of);
 		isnull[4] = false;
+		values[5] = TimestampTzGetDatum(recorded->waiting->subtotals.due);
+		isnull[5] = recorded->waiting->subtotals.due == DT_NOEND;
 	}
 	return true;
 }
@@ -189,8 +194,8 @@ lq_stop_waiting(LqWaitingSubtotals *outer)
 static void
 insert_score(Oid lead_table, const char *lead_id, const RecordedScore *recorded)
 {
-	Datum		values[7];
-	bool		nulls[7] = {false, false, false, recorded->score_isnull, false, false, false};
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, recorded->score_isnull, false, false, false, false};
 
 	values[0] = ObjectIdGetDatum(lead_table);
 	values[1] = CStringGetTextDatum(lead_id);
@@ -203,6 +208,8 @@ insert_score(Oid lead_table, const char *lead_id, const RecordedScore *recorded)
 	{
 		values[5] = recorded->waiting->subtotals.engagement;
 		values[6] = TimestampTzGetDatum(recorded->waiting->subtotals.as_of);
+		values[7] = TimestampTzGetDatum(recorded->waiting->subtotals.due);
+		nulls[7] = recorded->waiting->subtotals.due == DT_NOEND;
 		lq_insert_as_owner(&scored_insert, values, nulls, NULL);
 	}
 }
@@ -238,15 +245,15 @@ numeric_distinct(Datum a, bool a_isnull, Datum b, bool b_isnull)
 }
 
 /*
- * The lead's stored engagement; 0 for a lead never scored.  Read straight
- * through the primary key, as lq_record_model_score() reads the row.
+ * The lead's engagement: the one waiting for it (lead, if not NULL), or the
+ * one stored, 0 for a lead never scored, read straight through the primary
+ * key, as lq_record_model_score() reads the row.
  */
 static Numeric
-stored_engagement(Oid lead_table, const char *lead_id)
+stored_engagement(Oid lead_table, const char *lead_id, const WaitingLead *lead)
 {
 	LqOwnProbe	probe;
 	Numeric		engagement = NULL;
-	WaitingLead *lead = waiting_lead(lead_table, lead_id);
 
 	if (lead != NULL)
 		return DatumGetNumeric(lead->subtotals.engagement);
@@ -262,6 +269,23 @@ stored_engagement(Oid lead_table, const char *lead_id)
 	}
 	lq_own_probe_end(&probe);
 	return engagement ? engagement : int64_to_numeric(0);
+}
+
+/*
+ * The fit of the row being written.  A lead waiting for _score_leads()'s
+ * UPDATE had its fit read from the row that UPDATE locked, so while the
+ * statement leaves the fit columns alone that fit still holds: computing it
+ * again, once in each trigger, would cost more than the rest of the row.
+ */
+static Numeric
+written_row_fit(const LqFiring *firing, const WaitingLead *lead)
+{
+	const LqModel *model = firing->config->model;
+
+	if (lead != NULL && !firing->is_insert &&
+		!lq_fit_columns_changed(model, firing->tupdesc, firing->old_row, firing->new_row))
+		return DatumGetNumeric(lead->subtotals.fit);
+	return lq_fit_points(model, firing->tupdesc, firing->new_row);
 }
 
 static bool
@@ -318,7 +342,8 @@ lq_record_model_score(const LqFiring *firing)
 		return;
 
 	lead_id = lq_row_lead_id(config, firing->tupdesc, firing->new_row);
-	recorded.fit = NumericGetDatum(lq_fit_points(config->model, firing->tupdesc, firing->new_row));
+	waiting_subtotals = waiting_lead(config->log_relid, lead_id);
+	recorded.fit = NumericGetDatum(written_row_fit(firing, waiting_subtotals));
 	recorded.score_isnull = firing->new_state.score_isnull;
 	recorded.score = recorded.score_isnull ? (Datum) 0
 		: lq_score_to_numeric(config->score_kind, firing->new_state.score);
@@ -337,7 +362,6 @@ lq_record_model_score(const LqFiring *firing)
 	}
 	lq_own_probe_end(&probe);
 
-	waiting_subtotals = waiting_lead(config->log_relid, lead_id);
 	if (waiting_subtotals != NULL)
 	{
 		/* the subtotals _score_leads() computed, with the score they give */
@@ -408,8 +432,9 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 	LqTableConfig *config = firing->config;
 	LqModel    *model = config->model;
 	char	   *lead_id = lq_row_lead_id(config, firing->tupdesc, firing->new_row);
-	Numeric		fit = lq_fit_points(config->model, firing->tupdesc, firing->new_row);
-	Numeric		engagement = stored_engagement(config->log_relid, lead_id);
+	WaitingLead *lead = waiting_lead(config->log_relid, lead_id);
+	Numeric		fit = written_row_fit(firing, lead);
+	Numeric		engagement = stored_engagement(config->log_relid, lead_id, lead);
 	Numeric		total;
 	Datum		score;
 
@@ -670,7 +695,9 @@ revise_subtotals(TupleTableSlot *row pg_attribute_unused(), Datum *values, bool 
 	values[1] = subtotals->engagement;
 	values[2] = TimestampTzGetDatum(subtotals->as_of);
 	values[3] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[4] = TimestampTzGetDatum(subtotals->due);
 	memset(isnull, false, sizeof(bool) * 4);
+	isnull[4] = subtotals->due == DT_NOEND;
 	return true;
 }
 
@@ -689,8 +716,8 @@ store_subtotals(Oid lead_table, const char *lead_id, Subtotals *subtotals)
 		(void) lq_update_as_owner(&subtotals_update, &tid, revise_subtotals, subtotals);
 	else
 	{
-		Datum		values[6];
-		bool		nulls[6] = {false, false, false, false, false, false};
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, subtotals->due == DT_NOEND};
 
 		values[0] = ObjectIdGetDatum(lead_table);
 		values[1] = CStringGetTextDatum(lead_id);
@@ -698,6 +725,7 @@ store_subtotals(Oid lead_table, const char *lead_id, Subtotals *subtotals)
 		values[3] = subtotals->engagement;
 		values[4] = TimestampTzGetDatum(subtotals->as_of);
 		values[5] = TimestampTzGetDatum(GetCurrentTimestamp());
+		values[6] = TimestampTzGetDatum(subtotals->due);
 		lq_insert_as_owner(&subtotals_insert, values, nulls, NULL);
 	}
 }
@@ -727,6 +755,7 @@ wait_for_score(const char *lead_id, const Subtotals *subtotals)
 	lead->subtotals.fit = datumCopy(subtotals->fit, false, -1);
 	lead->subtotals.engagement = datumCopy(subtotals->engagement, false, -1);
 	lead->subtotals.as_of = subtotals->as_of;
+	lead->subtotals.due = subtotals->due;
 	lead->stored = false;
 	MemoryContextSwitchTo(caller_cxt);
 }
@@ -734,8 +763,9 @@ wait_for_score(const char *lead_id, const Subtotals *subtotals)
 /*
  * Stores the subtotals of the leads (values[]: table, as_of, ids, fits)
  * with their engagement from what is kept of their events, folding in the
- * new events the statement trigger on leadqual.event handed over; their
- * engagements into engagements[], in the order of the ids.
+ * new events the statement trigger on leadqual.event handed over, and when
+ * each is next due for rescoring; their engagements into engagements[], in
+ * the order of the ids.
  */
 static void
 store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh,
@@ -743,10 +773,11 @@ store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh,
 {
 	LqEngagementRules *rules = lq_table_engagement_rules(config);
 	TimestampTz as_of = DatumGetTimestampTz(values[1]);
+	TimestampTz *dues = palloc(sizeof(TimestampTz) * Max(nids, 1));
 	int		   *unkept = palloc(sizeof(int) * Max(nids, 1));
 	int			nunkept = 0;
 
-	lq_kept_engagements(rules, config->log_relid, nids, ids, as_of, fresh, engagements);
+	lq_kept_engagements(rules, config->log_relid, nids, ids, as_of, fresh, engagements, dues);
 	for (int i = 0; i < nids; i++)
 		if (engagements[i] == NULL)
 			unkept[nunkept++] = i;
@@ -764,7 +795,7 @@ store_kept(LqTableConfig *config, Datum *values, const LqNewEvents *fresh,
 	}
 	for (int i = 0; i < nids; i++)
 	{
-		Subtotals	subtotals = {fits[i], NumericGetDatum(engagements[i]), as_of};
+		Subtotals	subtotals = {fits[i], NumericGetDatum(engagements[i]), as_of, dues[i]};
 
 		if (waiting != NULL && waiting->lead_table == config->log_relid)
 			wait_for_score(TextDatumGetCString(ids[i]), &subtotals);

@@ -669,8 +669,8 @@ leadqual_rescore(PG_FUNCTION_ARGS)
 
 /*
  * Of the ids (text[]) of leads rescore_due() found due but did not rescore,
- * those whose row the table no longer has: their kept state is dropped, or
- * they would stay due for ever.  (Those another transaction held stay due,
+ * those whose row the table no longer has: they are made never due, or they
+ * would stay due for ever, and their kept state is dropped.  (Those another transaction held stay due,
  * for the next run.)
  */
 static void
@@ -702,7 +702,7 @@ forget_deleted_leads(LqTableConfig *config, Datum lead_ids)
 													&isnull), false, TEXTOID, CurrentMemoryContext);
 	}
 	if (SPI_processed > 0)
-		lq_forget_engagement(config->log_relid, makeArrayResult(gone, CurrentMemoryContext));
+		lq_forget_deleted_leads(config->log_relid, makeArrayResult(gone, CurrentMemoryContext));
 }
 
 /*

@@ -24,7 +24,7 @@ INSERT INTO due_leads (id) SELECT g FROM generate_series(1, 7) AS g;
 
 CREATE FUNCTION pg_temp.due(lead text) RETURNS timestamptz
 LANGUAGE sql AS $$
-    SELECT s.due_at FROM leadqual.engagement_state AS s
+    SELECT s.due_at FROM leadqual.lead_score AS s
     WHERE s.lead_table = 'due_leads'::regclass AND s.lead_id = lead
 $$;
 -- Leads whose score is not what their row and events give as of a time.
@@ -87,10 +87,10 @@ SELECT is(leadqual.rescore_due('due_leads', now() + interval '6 days' - interval
 -- A deleted lead's kept state does not stay due for ever.
 DELETE FROM due_leads WHERE id = 7;
 SELECT leadqual.rescore_due('due_leads', now() + interval '8 days');
-SELECT is(pg_temp.due('7'), NULL, 'a lead deleted while due: its kept state is dropped');
+SELECT is(pg_temp.due('7'), NULL, 'a lead deleted while due is never due again');
 SELECT is((SELECT count(*) FROM leadqual.engagement_state
            WHERE lead_table = 'due_leads'::regclass AND lead_id = '7'), 0::bigint,
-          'row and all');
+          'and its kept state is dropped');
 
 -- Errors
 SELECT throws_ok($$SELECT leadqual.rescore_due(NULL)$$, '22004',

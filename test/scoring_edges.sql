@@ -5,7 +5,7 @@
 -- needs the right to change the scores.
 \ir helpers/setup.psql
 
-SELECT plan(21);
+SELECT plan(22);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE ed_leads (id int PRIMARY KEY, email text, title text, company_size int, industry text,
@@ -50,6 +50,14 @@ UPDATE ed_leads SET title = 'cancelled' WHERE id = 2;
 SELECT is((SELECT format('%s|%s', fit, score) FROM leadqual.lead_score WHERE lead_table = 'ed_leads'::regclass AND lead_id = '2'),
           '15|15', 'an UPDATE another BEFORE trigger cancels leaves them alone');
 DROP TRIGGER zz_cancel ON ed_leads;
+-- scoring's UPDATE reuses the fit it read from the locked row only while
+-- the row's fit columns stay as they were
+CREATE FUNCTION pg_temp.retitle() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.title := 'CEO'; RETURN NEW; END$$;
+CREATE TRIGGER a_retitle BEFORE UPDATE ON ed_leads FOR EACH ROW WHEN (NEW.score IS DISTINCT FROM OLD.score)
+    EXECUTE FUNCTION pg_temp.retitle();
+SELECT throws_ok($$SELECT leadqual.track('ed_leads', '2', 'demo_request')$$, '428C9', NULL,
+                 'a trigger that retitles the lead as track() writes its score: the fit of the row as written is checked');
+DROP TRIGGER a_retitle ON ed_leads;
 
 -- a real score column rescores idempotently
 CREATE TABLE ed_real (id int PRIMARY KEY, title text, company_size int, industry text,

@@ -93,7 +93,7 @@ q "CREATE TABLE decaying (LIKE leads INCLUDING ALL);
    INSERT INTO decaying (id) VALUES (1);
    SELECT leadqual.track('decaying', '1', 'webinar_attended');" >/dev/null
 decaying_before=$(q "SELECT score FROM decaying WHERE id = 1")
-due_at=$(q "SELECT due_at FROM leadqual.engagement_state WHERE lead_table = 'decaying'::regclass")
+due_at=$(q "SELECT due_at FROM leadqual.lead_score WHERE lead_table = 'decaying'::regclass")
 
 # the call of docs/scoring.md, every minute rather than nightly
 q "SELECT cron.schedule('leadqual-rescore', '* * * * *', \$\$SELECT leadqual.rescore('public.leads')\$\$)" >/dev/null

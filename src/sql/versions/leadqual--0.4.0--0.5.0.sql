@@ -286,9 +286,16 @@ AS 'MODULE_PATHNAME', 'leadqual_rescore';
 ------------------------------------------------------------------------------
 
 -- Every scoring of a lead updates its lead_score row: room on each page
--- keeps those updates HOT.  (Pages already full fill to 80% as they are
--- rewritten, by VACUUM FULL or CLUSTER.)
+-- keeps the new version on the same page.  (Pages already full fill to 80%
+-- as they are rewritten, by VACUUM FULL or CLUSTER.)
 ALTER TABLE @extschema@.lead_score SET (fillfactor = 80);
+-- rescore_due(): the leads due, in due order; NULL (never) until a lead is
+-- next scored, which gives it its due time.
+ALTER TABLE @extschema@.lead_score ADD COLUMN due_at timestamptz;
+CREATE INDEX lead_score_due_idx ON @extschema@.lead_score (lead_table, due_at, lead_id)
+    WHERE due_at IS NOT NULL;
+COMMENT ON TABLE @extschema@.lead_score IS
+    'Fit and engagement subtotals of each scored lead, the score last written to its row, and when its engagement is next due to change';
 
 -- Backends keep each model's engagement rules with the table's settings
 -- now, as they do its fit rules: a change to them drops them too.
@@ -301,14 +308,10 @@ CREATE TABLE @extschema@.engagement_state (
     lead_table regclass NOT NULL,
     lead_id    text NOT NULL,
     state      bytea NOT NULL,
-    due_at     timestamptz,
     PRIMARY KEY (lead_table, lead_id)
 ) WITH (fillfactor = 80, toast_tuple_target = 8160);
--- rescore_due(): the leads due, in due order
-CREATE INDEX engagement_state_due_idx ON @extschema@.engagement_state (lead_table, due_at, lead_id)
-    WHERE due_at IS NOT NULL;
 COMMENT ON TABLE @extschema@.engagement_state IS
-    'What each engagement rule keeps of a lead''s events, so that new events are folded in rather than all re-read, and when its score is next due to change (internal)';
+    'What each engagement rule keeps of a lead''s events, so that new events are folded in rather than all re-read (internal)';
 REVOKE ALL ON @extschema@.engagement_state FROM PUBLIC;
 
 -- The statement trigger on events, in C, hands the new events over.
