@@ -164,15 +164,6 @@ static LqKeptQuery forget_all_query = {
 	"DELETE FROM leadqual.engagement_state", 0, {InvalidOid}, NULL, 0
 };
 
-/* Which of some leads are due as of a time. */
-static LqKeptQuery still_due_query = {
-	"SELECT s.lead_id FROM leadqual.lead_score AS s "
-	"WHERE s.lead_table OPERATOR(pg_catalog.=) $1 "
-	"  AND s.lead_id OPERATOR(pg_catalog.=) ANY ($2) "
-	"  AND s.due_at OPERATOR(pg_catalog.<=) $3",
-	3, {REGCLASSOID, TEXTARRAYOID, TIMESTAMPTZOID}, NULL, CURSOR_OPT_GENERIC_PLAN
-};
-
 /* Deleted leads: never due again. */
 static LqKeptQuery never_due_query = {
 	"UPDATE leadqual.lead_score AS s SET due_at = NULL "
@@ -1257,18 +1248,6 @@ lq_due_leads(Oid lead_table, TimestampTz as_of, TimestampTz *after_due, char **a
 		*after_due = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[count - 1],
 													   SPI_tuptable->tupdesc, 2, &isnull));
 	}
-	SPI_freetuptable(SPI_tuptable);
-	return count;
-}
-
-int
-lq_still_due(Oid lead_table, Datum lead_ids, TimestampTz as_of, Datum **ids)
-{
-	Datum		values[3] = {ObjectIdGetDatum(lead_table), lead_ids, TimestampTzGetDatum(as_of)};
-	int			count;
-
-	lq_run_as_owner(&still_due_query, values, NULL, 0);
-	count = returned_ids(ids);
 	SPI_freetuptable(SPI_tuptable);
 	return count;
 }

@@ -88,9 +88,6 @@ extern void lq_engagements_from_events(Oid lead_table, TimestampTz as_of, int ni
 extern int	lq_due_leads(Oid lead_table, TimestampTz as_of, TimestampTz *after_due,
 						 char **after_id, int limit, Datum **ids);
 
-/* Which of the leads (text[]) are due as of as_of, into *ids; how many. */
-extern int	lq_still_due(Oid lead_table, Datum lead_ids, TimestampTz as_of, Datum **ids);
-
 /*
  * Drops the kept state of the leads (text[]) of a table, whose events
  * changed; of every lead when lead_table is InvalidOid.

@@ -217,7 +217,7 @@ score_table_events(LqNewEvents *batch)
 	{
 		/* as of now(), waiting for the leads other transactions hold */
 		(void) lq_score_leads(batch->lead_table, lead_ids, GetCurrentTransactionStartTimestamp(),
-							  false);
+							  false, NULL);
 	}
 	PG_FINALLY();
 	{

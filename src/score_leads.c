@@ -312,20 +312,22 @@ compare_strings(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* The first of the given ids (text[]) not among the locked ones, or NULL. */
-static char *
-first_missing(Datum lead_ids, Datum *locked, int nlocked)
+/* The given ids (text[]) not among the locked ones, in *missing; how many. */
+static int
+missing_ids(Datum lead_ids, Datum *locked, int nlocked, char ***missing)
 {
 	char	  **sorted = palloc(sizeof(char *) * Max(nlocked, 1));
 	Datum	   *given;
 	bool	   *nulls;
 	int			ngiven;
+	int			nmissing = 0;
 
 	for (int j = 0; j < nlocked; j++)
 		sorted[j] = TextDatumGetCString(locked[j]);
 	qsort(sorted, nlocked, sizeof(char *), compare_strings);
 	deconstruct_array(DatumGetArrayTypeP(lead_ids), TEXTOID, -1, false, TYPALIGN_INT,
 					  &given, &nulls, &ngiven);
+	*missing = palloc(sizeof(char *) * Max(ngiven, 1));
 	for (int i = 0; i < ngiven; i++)
 	{
 		char	   *id;
@@ -334,13 +336,14 @@ first_missing(Datum lead_ids, Datum *locked, int nlocked)
 			continue;
 		id = TextDatumGetCString(given[i]);
 		if (bsearch(&id, sorted, nlocked, sizeof(char *), compare_strings) == NULL)
-			return id;
+			(*missing)[nmissing++] = id;
 	}
-	return NULL;
+	return nmissing;
 }
 
 int64
-lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
+lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked,
+			   ArrayBuildState **unlocked)
 {
 	static const Oid lock_argtypes[1] = {TEXTARRAYOID};
 	static const Oid update_argtypes[2] = {TEXTARRAYOID, NUMERICARRAYOID};
@@ -397,16 +400,20 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked)
 	}
 	SPI_freetuptable(SPI_tuptable);
 
-	if (!skip_locked && lead_ids != (Datum) 0 && nlocked < ngiven)
+	if (lead_ids != (Datum) 0 && nlocked < ngiven && (!skip_locked || unlocked != NULL))
 	{
-		char	   *missing = first_missing(lead_ids, locked, nlocked);
+		char	  **missing;
+		int			nmissing = missing_ids(lead_ids, locked, nlocked, &missing);
 
-		if (missing != NULL)
+		if (nmissing > 0 && !skip_locked)
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("leadqual: lead \"%s\" of table %s does not exist",
-							missing, config->display_name),
+							missing[0], config->display_name),
 					 errhint("Insert the lead before tracking its events.")));
+		for (int i = 0; unlocked != NULL && i < nmissing; i++)
+			*unlocked = accumArrayResult(*unlocked, CStringGetTextDatum(missing[i]), false,
+										 TEXTOID, caller_cxt);
 	}
 	if (nlocked == 0)
 	{
@@ -464,7 +471,7 @@ leadqual_score_leads(PG_FUNCTION_ARGS)
 				 errhint("Call leadqual.rescore() instead.")));
 	PG_RETURN_INT64(lq_score_leads(PG_GETARG_OID(0),
 								   PG_ARGISNULL(1) ? (Datum) 0 : PointerGetDatum(PG_GETARG_ARRAYTYPE_P(1)),
-								   PG_GETARG_TIMESTAMPTZ(2), PG_GETARG_BOOL(3)));
+								   PG_GETARG_TIMESTAMPTZ(2), PG_GETARG_BOOL(3), NULL));
 }
 
 /*
@@ -657,7 +664,7 @@ leadqual_rescore(PG_FUNCTION_ARGS)
 	lq_connect_spi();
 	stale = stale_leads(config, as_of);
 	if (stale != (Datum) 0)
-		changed = lq_score_leads(relid, stale, as_of, true);
+		changed = lq_score_leads(relid, stale, as_of, true, NULL);
 	SPI_finish();
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(scratch);
@@ -736,21 +743,12 @@ leadqual_rescore_due(PG_FUNCTION_ARGS)
 		Datum	   *ids;
 		int			n = lq_due_leads(config->log_relid, as_of, &after_due, &after_id, DUE_BATCH, &ids);
 		Datum		batch;
-		Datum	   *still_due;
-		int			nstill;
 
 		if (n == 0)
 			break;
 		batch = PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
-		changed += lq_score_leads(relid, batch, as_of, true);
-		/* those not rescored are still due: held by others, or deleted */
-		nstill = lq_still_due(config->log_relid, batch, as_of, &still_due);
-		for (int i = 0; i < nstill; i++)
-		{
-			if (left == NULL)
-				left = initArrayResult(TEXTOID, scratch, false);
-			left = accumArrayResult(left, still_due[i], false, TEXTOID, scratch);
-		}
+		/* those not locked stay due: held by others, or deleted */
+		changed += lq_score_leads(relid, batch, as_of, true, &left);
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (left != NULL)
