@@ -1152,24 +1152,23 @@ lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int nids, const Da
 	}
 }
 
-Numeric
-lq_peek_engagement(LqEngagementRules *rules, Oid lead_table, const char *lead_id,
-				   TimestampTz as_of)
+void
+lq_state_walk_begin(LqOwnWalk *walk, Oid lead_table)
 {
-	LqOwnProbe	probe;
-	Numeric		engagement = NULL;
+	lq_own_walk_begin(walk, &kept_state, lead_table);
+}
 
-	lq_own_probe_lead(&probe, &kept_state, lead_table, lead_id, ForwardScanDirection);
-	if (lq_own_probe_next(&probe))
-	{
-		bool		isnull;
-		KeptLead   *lead = lead_decode(rules, DatumGetByteaPP(lq_own_probe_value(&probe, 1, &isnull)));
+Numeric
+lq_walked_engagement(LqEngagementRules *rules, LqOwnWalk *walk, Datum lead_id,
+					 TimestampTz as_of)
+{
+	bool		isnull;
+	KeptLead   *lead;
 
-		if (lead != NULL)
-			engagement = engagement_as_of(rules, lead, as_of);
-	}
-	lq_own_probe_end(&probe);
-	return engagement;
+	if (!lq_own_walk_to(walk, lead_id))
+		return NULL;
+	lead = lead_decode(rules, DatumGetByteaPP(lq_own_probe_value(&walk->probe, 1, &isnull)));
+	return lead != NULL ? engagement_as_of(rules, lead, as_of) : NULL;
 }
 
 /* A lead id and its place among the ids given, to find it by id. */

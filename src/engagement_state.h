@@ -33,6 +33,7 @@ typedef struct LqNewEvents
 
 typedef struct LqEngagementRules LqEngagementRules;
 struct LqTableConfig;
+struct LqOwnWalk;
 
 /* dynahash's hash and match for keys that are lead ids (char *). */
 extern uint32 lq_id_hash(const void *key, Size keysize);
@@ -65,13 +66,16 @@ extern void lq_kept_engagements(LqEngagementRules *rules, Oid lead_table, int ni
 								TimestampTz *dues);
 
 /*
- * A lead's engagement as of as_of from its kept state, reading only: NULL
- * when it has no state kept under the rules, or as_of is before its newest
- * event.  It decodes the state in the current memory context, which a
- * caller reading many leads resets between them.
+ * Many leads' engagements as of as_of from their kept states, reading only,
+ * in one walk along the states of the table's leads (see own_index.h): the
+ * caller gives the leads (text) in the walk's order.  NULL when a lead has
+ * no state kept under the rules, or as_of is before its newest event.  It
+ * decodes the state in the current memory context, which a caller reading
+ * many leads resets between them.
  */
-extern Numeric lq_peek_engagement(LqEngagementRules *rules, Oid lead_table,
-								  const char *lead_id, TimestampTz as_of);
+extern void lq_state_walk_begin(struct LqOwnWalk *walk, Oid lead_table);
+extern Numeric lq_walked_engagement(LqEngagementRules *rules, struct LqOwnWalk *walk,
+									Datum lead_id, TimestampTz as_of);
 
 /*
  * The engagements as of as_of of the leads (ids[], text) from all of their

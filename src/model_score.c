@@ -477,28 +477,33 @@ lq_apply_model(LqFiring *firing, LqModelScore *result)
 		meets_gate(engagement, model->min_engagement);
 }
 
-/*
- * Would scoring the lead change what is stored: its subtotals in
- * leadqual.lead_score (none stored counts as a change), or the score in its
- * row (a score that doesn't fit the column does, so that scoring it fails
- * naming the lead)?
- */
-bool
-lq_score_is_stale(LqTableConfig *config, const char *lead_id, Numeric fit, Numeric engagement,
-				  Datum score, bool score_isnull)
+void
+lq_subtotals_walk_begin(LqOwnWalk *walk, Oid lead_table)
 {
-	LqOwnProbe	probe;
-	bool		stale = true;
+	lq_own_walk_begin(walk, &stored_subtotals, lead_table);
+}
 
-	lq_own_probe_lead(&probe, &stored_subtotals, config->log_relid, lead_id, ForwardScanDirection);
-	if (lq_own_probe_next(&probe))
-	{
-		bool		isnull;
+bool
+lq_walked_subtotals(LqOwnWalk *walk, Datum lead_id, LqStoredSubtotals *stored)
+{
+	bool		isnull;
 
-		stale = lq_numeric_cmp(fit, DatumGetNumeric(lq_own_probe_value(&probe, 1, &isnull))) != 0 ||
-			lq_numeric_cmp(engagement, DatumGetNumeric(lq_own_probe_value(&probe, 2, &isnull))) != 0;
-	}
-	lq_own_probe_end(&probe);
+	stored->stored = lq_own_walk_to(walk, lead_id);
+	if (!stored->stored)
+		return false;
+	stored->fit = DatumGetNumericCopy(lq_own_probe_value(&walk->probe, 1, &isnull));
+	stored->engagement = DatumGetNumericCopy(lq_own_probe_value(&walk->probe, 2, &isnull));
+	return true;
+}
+
+bool
+lq_score_is_stale(LqTableConfig *config, const LqStoredSubtotals *stored, Numeric fit,
+				  Numeric engagement, Datum score, bool score_isnull)
+{
+	bool		stale = !stored->stored ||
+		lq_numeric_cmp(fit, stored->fit) != 0 ||
+		lq_numeric_cmp(engagement, stored->engagement) != 0;
+
 	if (!stale)
 	{
 		Numeric		total = model_total(config->model, fit, engagement);

@@ -21,7 +21,31 @@ extern void lq_apply_model(LqFiring *firing, LqModelScore *result);
 extern bool lq_model_score_written(const LqFiring *firing);
 extern void lq_record_model_score(const LqFiring *firing);
 
-extern bool lq_score_is_stale(LqTableConfig *config, const char *lead_id, Numeric fit,
+struct LqOwnWalk;
+
+/* A lead's subtotals as leadqual.lead_score holds them, if it does. */
+typedef struct LqStoredSubtotals
+{
+	bool		stored;
+	Numeric		fit;
+	Numeric		engagement;
+} LqStoredSubtotals;
+
+/*
+ * Many leads' stored subtotals, in one walk along the table's leads' rows
+ * of leadqual.lead_score (see own_index.h): the caller gives the leads
+ * (text) in the walk's order.  Copied into the current memory context.
+ */
+extern void lq_subtotals_walk_begin(struct LqOwnWalk *walk, Oid lead_table);
+extern bool lq_walked_subtotals(struct LqOwnWalk *walk, Datum lead_id,
+								LqStoredSubtotals *stored);
+
+/*
+ * Would scoring the lead change what is stored: its subtotals (none stored
+ * counts as a change), or the score in its row (a score that doesn't fit
+ * the column does, so that scoring it fails naming the lead)?
+ */
+extern bool lq_score_is_stale(LqTableConfig *config, const LqStoredSubtotals *stored, Numeric fit,
 							  Numeric engagement, Datum score, bool score_isnull);
 extern char *lq_qualified_equality(Oid type, const char *caller);
 extern int	lq_store_scores(Oid relid, TimestampTz as_of, Datum lead_ids,

@@ -16,6 +16,7 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/nbtree.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -231,4 +232,59 @@ lq_own_probe_end(LqOwnProbe *probe)
 	UnregisterSnapshot(probe->snapshot);
 	index_close(probe->indexrel, NoLock);
 	table_close(probe->table, NoLock);
+}
+
+/* Begins a walk through the rows of a table's leads (see own_index.h). */
+void
+lq_own_walk_begin(LqOwnWalk *walk, LqOwnIndex *index, Oid lead_table)
+{
+	ScanKeyData key;
+
+	lq_own_probe_key(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(lead_table));
+	lq_own_probe_begin(&walk->probe, index, 1, &key, ForwardScanDirection);
+	Assert(IndexRelationGetNumberOfKeyAttributes(walk->probe.indexrel) >= 2);
+	walk->id_attnum = walk->probe.indexrel->rd_index->indkey.values[1];
+	walk->collation = walk->probe.indexrel->rd_indcollation[1];
+	fmgr_info_copy(&walk->compare, index_getprocinfo(walk->probe.indexrel, 2, BTORDER_PROC),
+				   CurrentMemoryContext);
+	walk->more = lq_own_probe_next(&walk->probe);
+}
+
+/* The collation of the walk's order of lead ids. */
+Oid
+lq_own_walk_collation(const LqOwnWalk *walk)
+{
+	return walk->collation;
+}
+
+/*
+ * Moves the walk on to the row of the lead (text), passing those before it,
+ * and tells whether it has one: then probe.row is it.  Leads must come in
+ * the index's order, each once.
+ */
+bool
+lq_own_walk_to(LqOwnWalk *walk, Datum lead_id)
+{
+	while (walk->more)
+	{
+		bool		isnull;
+		Datum		walked = heap_getattr(walk->probe.row, walk->id_attnum,
+										  RelationGetDescr(walk->probe.table), &isnull);
+		int32		order;
+
+		Assert(!isnull);		/* lead_id is NOT NULL */
+		order = DatumGetInt32(FunctionCall2Coll(&walk->compare, walk->collation, walked, lead_id));
+		if (order == 0)
+			return true;
+		if (order > 0)
+			return false;
+		walk->more = lq_own_probe_next(&walk->probe);
+	}
+	return false;
+}
+
+void
+lq_own_walk_end(LqOwnWalk *walk)
+{
+	lq_own_probe_end(&walk->probe);
 }

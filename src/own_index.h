@@ -13,6 +13,7 @@
 #include "access/sdir.h"
 #include "access/htup.h"
 #include "access/skey.h"
+#include "fmgr.h"
 #include "storage/lock.h"
 #include "utils/relcache.h"
 #include "utils/snapshot.h"
@@ -70,6 +71,26 @@ extern bool lq_own_find_lead(LqOwnIndex *index, Oid lead_table, const char *lead
 extern bool lq_own_probe_next(LqOwnProbe *probe);
 extern Datum lq_own_probe_value(LqOwnProbe *probe, int column, bool *isnull);
 extern void lq_own_probe_end(LqOwnProbe *probe);
+
+/*
+ * A walk through one table's leads' rows, in lead_id order, through an
+ * index on (lead_table, lead_id): for a caller that reads many leads in
+ * that same order (the collation lq_own_walk_collation() gives), one pass
+ * along the index instead of a probe a lead.
+ */
+typedef struct LqOwnWalk
+{
+	LqOwnProbe	probe;
+	bool		more;			/* probe.row is a row not yet passed */
+	AttrNumber	id_attnum;		/* lead_id, in the table */
+	FmgrInfo	compare;		/* the index's order of lead_id */
+	Oid			collation;
+} LqOwnWalk;
+
+extern void lq_own_walk_begin(LqOwnWalk *walk, LqOwnIndex *index, Oid lead_table);
+extern Oid	lq_own_walk_collation(const LqOwnWalk *walk);
+extern bool lq_own_walk_to(LqOwnWalk *walk, Datum lead_id);
+extern void lq_own_walk_end(LqOwnWalk *walk);
 
 /* Key i of a probe: "value" equal to (or as "strategy" says) index column i. */
 extern void lq_own_probe_key(ScanKey key, int column, StrategyNumber strategy,

@@ -30,11 +30,13 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/rls.h"
+#include "utils/ruleutils.h"
 #include "utils/timestamp.h"
 
 #include "config.h"
 #include "engagement_state.h"
 #include "model_score.h"
+#include "own_index.h"
 #include "score_leads.h"
 #include "trust_boundary.h"
 
@@ -492,7 +494,30 @@ typedef struct UnkeptLead
 	Numeric		fit;
 	Datum		score;
 	bool		score_isnull;
+	LqStoredSubtotals stored;
 } UnkeptLead;
+
+/*
+ * The caller's side of stale_leads(): every row the caller sees, with its
+ * fit and score, in the order of the text of its id (the id column's
+ * output function, as the log has it) in the collation of leadqual's
+ * indexes on lead ids, so that the owner's side walks along those indexes
+ * rather than probing them a lead at a time.
+ */
+static char *
+rows_in_id_order_sql(LqTableConfig *config, Oid collation)
+{
+	Oid			output = config->id_output.fn_oid;
+	const char *id = quote_identifier(NameStr(config->id_column));
+
+	return psprintf("SELECT l.%s, leadqual._fit($1, l), l.%s FROM %s AS l "
+					"ORDER BY (%s(l.%s))::pg_catalog.text COLLATE %s",
+					id, quote_identifier(NameStr(config->score_column)),
+					lq_qualified_name(config->log_relid),
+					quote_qualified_identifier(get_namespace_name(get_func_namespace(output)),
+											   get_func_name(output)),
+					id, generate_collation_name(collation));
+}
 
 /* The ids (a text[]) of the leads the caller sees whose score is stale; (Datum) 0 if none. */
 static Datum
@@ -509,16 +534,18 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 	bool		score_byval;
 	Oid			argtype = REGCLASSOID;
 	Datum		relid = ObjectIdGetDatum(config->log_relid);
+	LqOwnWalk	states;
+	LqOwnWalk	subtotals;
 	Portal		rows;
 
 	get_typlenbyval(get_atttype(config->log_relid,
 								get_attnum(config->log_relid, NameStr(config->score_column))),
 					&score_len, &score_byval);
-	rows = SPI_cursor_open_with_args(NULL,
-									 psprintf("SELECT l.%s, leadqual._fit($1, l), l.%s FROM %s AS l",
-											  quote_identifier(NameStr(config->id_column)),
-											  quote_identifier(NameStr(config->score_column)),
-											  lq_qualified_name(config->log_relid)),
+	lq_state_walk_begin(&states, config->log_relid);
+	lq_subtotals_walk_begin(&subtotals, config->log_relid);
+	/* both index lead ids alike (the column's collation): one order serves both */
+	Assert(lq_own_walk_collation(&states) == lq_own_walk_collation(&subtotals));
+	rows = SPI_cursor_open_with_args(NULL, rows_in_id_order_sql(config, lq_own_walk_collation(&states)),
 									 1, &argtype, &relid, NULL, false, 0);
 	/* loaded before the rows are read, as a change of rules would be after */
 	(void) lq_table_engagement_rules(config);
@@ -545,19 +572,23 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 			Numeric		fit = DatumGetNumeric(SPI_getbinval(tuple, desc, 2, &isnull));
 			Datum		score = SPI_getbinval(tuple, desc, 3, &score_isnull);
 			char	   *id_text;
+			Datum		lead_id;
 			Numeric		engagement;
+			LqStoredSubtotals stored;
 
 			if (id_isnull)
 				continue;		/* a row without an id has no score to keep */
 			/* the id as the log has it: the column's output function */
 			id_text = OutputFunctionCall(&config->id_output, id);
+			lead_id = CStringGetTextDatum(id_text);
 			/*
 			 * The rules are looked up for each lead: reading a row computes
 			 * its fit, which may rebuild the table's settings, and with
 			 * them the rules, after a change another session committed.
 			 */
-			engagement = lq_peek_engagement(lq_table_engagement_rules(config), config->log_relid,
-											id_text, as_of);
+			engagement = lq_walked_engagement(lq_table_engagement_rules(config), &states,
+											  lead_id, as_of);
+			(void) lq_walked_subtotals(&subtotals, lead_id, &stored);
 			if (engagement == NULL)
 			{
 				UnkeptLead *lead;
@@ -573,11 +604,17 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 				lead->fit = DatumGetNumericCopy(NumericGetDatum(fit));
 				lead->score_isnull = score_isnull;
 				lead->score = score_isnull ? (Datum) 0 : datumCopy(score, score_byval, score_len);
+				lead->stored.stored = stored.stored;
+				if (stored.stored)
+				{
+					lead->stored.fit = DatumGetNumericCopy(NumericGetDatum(stored.fit));
+					lead->stored.engagement = DatumGetNumericCopy(NumericGetDatum(stored.engagement));
+				}
 				MemoryContextSwitchTo(fetch_cxt);
 			}
-			else if (lq_score_is_stale(config, id_text, fit, engagement, score, score_isnull))
+			else if (lq_score_is_stale(config, &stored, fit, engagement, score, score_isnull))
 			{
-				stale = accumArrayResult(stale, CStringGetTextDatum(id_text), false, TEXTOID, cxt);
+				stale = accumArrayResult(stale, lead_id, false, TEXTOID, cxt);
 				any_stale = true;
 			}
 		}
@@ -587,6 +624,8 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(rows);
+	lq_own_walk_end(&subtotals);
+	lq_own_walk_end(&states);
 	if (nunkept > 0)
 	{
 		Datum	   *ids = palloc(sizeof(Datum) * nunkept);
@@ -596,7 +635,7 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 			ids[i] = CStringGetTextDatum(unkept[i].id);
 		lq_engagements_from_events(config->log_relid, as_of, nunkept, ids, engagements);
 		for (int i = 0; i < nunkept; i++)
-			if (lq_score_is_stale(config, unkept[i].id, unkept[i].fit, engagements[i],
+			if (lq_score_is_stale(config, &unkept[i].stored, unkept[i].fit, engagements[i],
 								  unkept[i].score, unkept[i].score_isnull))
 			{
 				stale = accumArrayResult(stale, ids[i], false, TEXTOID, cxt);

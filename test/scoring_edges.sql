@@ -5,7 +5,7 @@
 -- needs the right to change the scores.
 \ir helpers/setup.psql
 
-SELECT plan(22);
+SELECT plan(25);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE ed_leads (id int PRIMARY KEY, email text, title text, company_size int, industry text,
@@ -73,6 +73,27 @@ SELECT 'ed_real', (1 + g % 5)::text, 'webinar_attended', timestamptz '2026-01-01
 FROM generate_series(1, 20) AS g;
 SELECT ok(leadqual.rescore('ed_real', '2026-01-09') > 0, 'a first rescore changes the real scores');
 SELECT is(leadqual.rescore('ed_real', '2026-01-09'), 0::bigint, 'a second one, as of the same time, changes none');
+
+-- rescore() reads the rows in the order of the text of their ids in the
+-- collation of leadqual's indexes, not the id column's own: a second
+-- rescore as of the same time finds every lead's subtotals and rewrites none
+CREATE TABLE ed_ids (id text COLLATE "und-x-icu" PRIMARY KEY, title text, company_size int, industry text,
+                     score integer NOT NULL DEFAULT 0,
+                     lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT leadqual.copy_model('default', 'ed_decaying');
+UPDATE leadqual.engagement_rule SET half_life = '3 days' WHERE model = 'ed_decaying';
+SELECT leadqual.manage('ed_ids', model => 'ed_decaying');
+INSERT INTO ed_ids (id) VALUES ('a'), ('B'), ('c'), ('D'), ('é'), ('E'), ('_x'), ('10'), ('9'), (' y');
+INSERT INTO leadqual.event (lead_table, lead_id, kind, occurred_at)
+SELECT 'ed_ids', l.id, 'webinar_attended', timestamptz '2026-01-01' + n * interval '1 day'
+FROM ed_ids AS l, generate_series(1, 3) AS n;
+SELECT is(leadqual.rescore('ed_ids', '2026-01-20'), 10::bigint, 'a rescore 16 days on decays every lead');
+CREATE TEMP TABLE ed_scored_at AS
+SELECT lead_id, scored_at FROM leadqual.lead_score WHERE lead_table = 'ed_ids'::regclass;
+SELECT is(leadqual.rescore('ed_ids', '2026-01-20'), 0::bigint, 'the same rescore again changes no score');
+SELECT is((SELECT count(*) FROM leadqual.lead_score AS s JOIN ed_scored_at AS b USING (lead_id)
+           WHERE s.lead_table = 'ed_ids'::regclass AND s.scored_at IS DISTINCT FROM b.scored_at),
+          0::bigint, 'nor rewrites any lead''s subtotals, whatever its id''s place in either collation');
 
 -- explain() counts only events that have the group_by property
 CREATE TABLE ed_sessions (id int PRIMARY KEY, title text, company_size int, industry text,
