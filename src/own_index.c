@@ -247,6 +247,7 @@ lq_own_walk_begin(LqOwnWalk *walk, LqOwnIndex *index, Oid lead_table)
 	walk->collation = walk->probe.indexrel->rd_indcollation[1];
 	fmgr_info_copy(&walk->compare, index_getprocinfo(walk->probe.indexrel, 2, BTORDER_PROC),
 				   CurrentMemoryContext);
+	walk->cxt = CurrentMemoryContext;
 	walk->more = lq_own_probe_next(&walk->probe);
 }
 
@@ -255,6 +256,22 @@ Oid
 lq_own_walk_collation(const LqOwnWalk *walk)
 {
 	return walk->collation;
+}
+
+/*
+ * The walk's next row.  Fetched in the scan's memory context, not the
+ * caller's: the index scan allocates as it goes (btree its killed items,
+ * once it meets a dead row), and frees that at its end, long after a
+ * caller's per-lead memory is gone.
+ */
+static bool
+next_walked(LqOwnWalk *walk)
+{
+	MemoryContext caller_cxt = MemoryContextSwitchTo(walk->cxt);
+	bool		more = lq_own_probe_next(&walk->probe);
+
+	MemoryContextSwitchTo(caller_cxt);
+	return more;
 }
 
 /*
@@ -278,7 +295,7 @@ lq_own_walk_to(LqOwnWalk *walk, Datum lead_id)
 			return true;
 		if (order > 0)
 			return false;
-		walk->more = lq_own_probe_next(&walk->probe);
+		walk->more = next_walked(walk);
 	}
 	return false;
 }

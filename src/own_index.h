@@ -85,6 +85,7 @@ typedef struct LqOwnWalk
 	AttrNumber	id_attnum;		/* lead_id, in the table */
 	FmgrInfo	compare;		/* the index's order of lead_id */
 	Oid			collation;
+	MemoryContext cxt;			/* the scan's: it allocates as it goes */
 } LqOwnWalk;
 
 extern void lq_own_walk_begin(LqOwnWalk *walk, LqOwnIndex *index, Oid lead_table);
