@@ -53,6 +53,20 @@ SELECT 'bench.scored_deep', (1 + g % :deep_leads)::text,
 FROM generate_series(1::bigint, :deep_leads::bigint * 1000) AS g;
 SELECT leadqual.manage('bench.scored_deep', model => 'bench');
 
+-- The floor diagnostics of case d: the rows leadqual writes, written
+-- set-based by plain statements with no trigger and no per-row code, into
+-- copies of leadqual's tables with their indexes and storage settings.
+CREATE TABLE bench.scored_floor (LIKE bench.scored INCLUDING ALL);
+CREATE TABLE bench.floor_engagement_state (LIKE leadqual.engagement_state INCLUDING ALL);
+CREATE TABLE bench.floor_lead_score (LIKE leadqual.lead_score INCLUDING ALL);
+CREATE TABLE bench.floor_score_change (LIKE leadqual.score_change INCLUDING ALL);
+SELECT pg_catalog.format('ALTER TABLE %s SET (%s)', t, pg_catalog.array_to_string(c.reloptions, ', '))
+FROM (VALUES ('bench.floor_engagement_state', 'leadqual.engagement_state'::regclass),
+             ('bench.floor_lead_score', 'leadqual.lead_score'::regclass),
+             ('bench.floor_score_change', 'leadqual.score_change'::regclass)) AS v(t, source)
+JOIN pg_catalog.pg_class AS c ON c.oid = v.source
+WHERE c.reloptions IS NOT NULL \gexec
+
 CREATE TABLE bench.plain_events (LIKE leadqual.event INCLUDING DEFAULTS);
 ALTER TABLE bench.plain_events ALTER COLUMN id SET DEFAULT nextval('leadqual.event_id_seq');
 CREATE INDEX ON bench.plain_events (lead_table, lead_id, kind, occurred_at);
