@@ -24,6 +24,7 @@ OBJS = \
 	src/fit_functions.o \
 	src/handoff.o \
 	src/lead_visibility.o \
+	src/lead_identity.o \
 	src/leadqual.o \
 	src/managed_row.o \
 	src/model_score.o \

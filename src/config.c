@@ -489,6 +489,7 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 	/* built again for the new settings; load_settings() frees the old */
 	entry->few_fits_sql = NULL;
 	entry->touch_lock_sql = NULL;
+	entry->lead_exists_sql = NULL;
 	entry->engagement_rules = NULL;
 	memset(entry->score_sql, 0, sizeof(entry->score_sql));
 	entry->relid = RelationGetRelid(rel);

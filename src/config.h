@@ -87,6 +87,7 @@ typedef struct LqTableConfig
 	 */
 	LqKeptQuery few_fits_query;
 	LqKeptQuery touch_lock_query;
+	LqKeptQuery lead_exists_query;	/* lead_identity.c */
 	/*
 	 * _score_leads()'s queries for given leads (score_leads.c): their texts,
 	 * built in model_cxt on first use after a rebuild, and their plans for
@@ -96,6 +97,7 @@ typedef struct LqTableConfig
 	LqKeptQuery score_queries[LQ_SCORE_QUERIES];
 	char	   *few_fits_sql;
 	char	   *touch_lock_sql;
+	char	   *lead_exists_sql;
 	/* the model's engagement rules, loaded in model_cxt on first use */
 	struct LqEngagementRules *engagement_rules;
 } LqTableConfig;

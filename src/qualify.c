@@ -21,6 +21,7 @@
 #include "config.h"
 #include "fit.h"
 #include "handoff.h"
+#include "lead_identity.h"
 #include "leadqual.h"
 #include "managed_row.h"
 #include "model_score.h"
@@ -133,6 +134,9 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 
 	memset(&transition, 0, sizeof(transition));
 	transition.lead_id = lq_row_lead_id(config, firing.tupdesc, firing.new_row);
+	/* a retired history is no new lead's */
+	if (firing.is_insert)
+		lq_require_unreserved_lead_id(config, transition.lead_id);
 	transition.from_stage = old_state->stage;
 	transition.to_stage = new_state->stage;
 	transition.via = LQ_VIA_MANUAL;

@@ -161,8 +161,8 @@ INSERT INTO mg_leads (id, score, fscore) VALUES (4, 0, 42.5), (5, 99, 42.4);
 SELECT results_eq($$SELECT id, lifecycle_stage::text FROM mg_leads WHERE id IN (4, 5) ORDER BY id$$,
                   $$VALUES (4::bigint, 'pql'), (5, 'lead')$$,
                   'the new score column, threshold and promote_to hold at once');
-SELECT is(pg_temp.leadqual_triggers('mg_leads'), 3::bigint,
-          're-managing leaves the table with its three leadqual triggers, no more');
+SELECT is(pg_temp.leadqual_triggers('mg_leads'), 5::bigint,
+          're-managing leaves the table with its five leadqual triggers, no more');
 
 SELECT throws_ok($$SELECT leadqual.manage('mg_leads', threshold => 'NaN')$$, '22023', NULL,
                  'a failed re-manage');
@@ -177,7 +177,7 @@ SELECT is((SELECT enabled FROM leadqual.managed WHERE leads = 'mg_leads'::regcla
 ALTER TABLE mg_leads ENABLE TRIGGER leadqual_qualify;
 ALTER TABLE mg_leads DISABLE TRIGGER leadqual_log_update;
 SELECT is((SELECT enabled FROM leadqual.managed WHERE leads = 'mg_leads'::regclass), false,
-          'enabled means all three triggers fire: a disabled logging trigger shows as enabled = false too');
+          'enabled means all five triggers fire: a disabled logging trigger shows as enabled = false too');
 ALTER TABLE mg_leads ENABLE TRIGGER leadqual_log_update;
 SELECT is((SELECT enabled FROM leadqual.managed WHERE leads = 'mg_leads'::regclass), true,
           'with every trigger enabled again, enabled = true');

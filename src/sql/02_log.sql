@@ -22,17 +22,18 @@ INSERT INTO @extschema@.rejection_reason (code, description, builtin) VALUES
     ('competitor', 'Works for a competitor', true);
 
 CREATE TYPE @extschema@.transition_via AS ENUM (
-    'promotion', 'manual', 'rejection', 'repair'
+    'promotion', 'manual', 'rejection', 'repair', 'deletion'
 );
 COMMENT ON TYPE @extschema@.transition_via IS
-    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), or by a repair with the stage rules off';
+    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), by a repair with the stage rules off, or by the lead''s deletion';
 
 CREATE TABLE @extschema@.transition (
     id          bigserial PRIMARY KEY,
     lead_table  regclass NOT NULL,
     lead_id     text NOT NULL,
     from_stage  @extschema@.lifecycle_stage,
-    to_stage    @extschema@.lifecycle_stage NOT NULL,
+    -- NULL only for a deletion: the lead left every stage
+    to_stage    @extschema@.lifecycle_stage,
     score       numeric,
     -- clock_timestamp(): logged while the lead's row is locked, so one
     -- lead's changes get increasing times in the order they happened
@@ -45,7 +46,11 @@ CREATE TABLE @extschema@.transition (
     -- rejected it.  Last, because 0.3.0 added it with ALTER TABLE ... ADD
     -- COLUMN: a fresh install has the columns in the order an updated
     -- database has them.
-    owner       text
+    owner       text,
+    -- via as text: the 0.4.0--0.5.0 update adds 'deletion' to the type in
+    -- the same transaction, where the label itself can't be used yet
+    CONSTRAINT transition_to_stage_deletion
+        CHECK ((to_stage IS NULL) OPERATOR(pg_catalog.=) (via::pg_catalog.text OPERATOR(pg_catalog.=) 'deletion'))
 );
 CREATE INDEX transition_lead_idx
     ON @extschema@.transition (lead_table, lead_id, id);
@@ -57,25 +62,31 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rejection_reason', 'WHERE NOT builtin');
 
--- security_invoker: see 10_privileges.sql.
+-- security_invoker: see 10_privileges.sql.  A deletion (to no stage) ends
+-- the stay before it and is no stay itself.
 CREATE VIEW @extschema@.stage_history WITH (security_invoker = true) AS
-SELECT t.lead_table,
-       t.lead_id,
-       t.to_stage AS stage,
-       t.changed_at AS entered_at,
-       pg_catalog.lead(t.changed_at) OVER lead_log AS left_at,
-       pg_catalog.lead(t.to_stage) OVER lead_log AS next_stage,
-       pg_catalog.row_number() OVER (PARTITION BY t.lead_table, t.lead_id, t.to_stage
-                                     ORDER BY t.id) AS visit,
-       pg_catalog.lead(t.changed_at) OVER lead_log IS NULL AS is_current,
-       -- statement_timestamp(), not now(): a stay that began earlier in
-       -- this transaction must not come out negative
-       COALESCE(pg_catalog.lead(t.changed_at) OVER lead_log, pg_catalog.statement_timestamp())
-           OPERATOR(pg_catalog.-) t.changed_at AS time_in_stage,
-       t.id AS transition_id
-FROM @extschema@.transition AS t
--- id, not changed_at, is the order of one lead's changes: each is logged
--- while its row is locked, so ids follow the order the changes committed in
-WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id ORDER BY t.id);
+SELECT h.lead_table, h.lead_id, h.stage, h.entered_at, h.left_at, h.next_stage, h.visit,
+       h.is_current, h.time_in_stage, h.transition_id
+FROM (
+    SELECT t.lead_table,
+           t.lead_id,
+           t.to_stage AS stage,
+           t.changed_at AS entered_at,
+           pg_catalog.lead(t.changed_at) OVER lead_log AS left_at,
+           pg_catalog.lead(t.to_stage) OVER lead_log AS next_stage,
+           pg_catalog.row_number() OVER (PARTITION BY t.lead_table, t.lead_id, t.to_stage
+                                         ORDER BY t.id) AS visit,
+           pg_catalog.lead(t.changed_at) OVER lead_log IS NULL AS is_current,
+           -- statement_timestamp(), not now(): a stay that began earlier in
+           -- this transaction must not come out negative
+           COALESCE(pg_catalog.lead(t.changed_at) OVER lead_log, pg_catalog.statement_timestamp())
+               OPERATOR(pg_catalog.-) t.changed_at AS time_in_stage,
+           t.id AS transition_id
+    FROM @extschema@.transition AS t
+    -- id, not changed_at, is the order of one lead's changes: each is logged
+    -- while its row is locked, so ids follow the order the changes committed in
+    WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id ORDER BY t.id)
+) AS h
+WHERE h.stage IS NOT NULL;
 COMMENT ON VIEW @extschema@.stage_history IS
     'Each stay of each lead in a stage: when it entered, when it left, and how long it stayed (so far, for the current stage)';

@@ -23,6 +23,15 @@ AS 'MODULE_PATHNAME', 'leadqual_log_transition';
 COMMENT ON FUNCTION @extschema@.log_transition() IS
     'AFTER INSERT and AFTER UPDATE row trigger attached by leadqual.manage(): logs each stage change to leadqual.transition';
 
+-- Like log_transition(), without SET search_path: it runs once per deleted
+-- row and its queries qualify every name.
+CREATE FUNCTION @extschema@.log_deletion()
+RETURNS trigger
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'leadqual_log_deletion';
+COMMENT ON FUNCTION @extschema@.log_deletion() IS
+    'AFTER DELETE row and AFTER TRUNCATE trigger attached by leadqual.manage(): logs each lead''s deletion, stops its SLA clocks and retires its history under an id of its own';
+
 CREATE FUNCTION @extschema@.reject(
     leads    regclass,
     lead_id  text,

@@ -29,7 +29,7 @@ AS 'MODULE_PATHNAME', 'leadqual_trigger_settings';
 
 -- One row per ordinary or partitioned table with a leadqual_qualify
 -- trigger of its own (a partition's are clones of its parent's).
--- enabled: all three triggers enabled and no problem.  problem: why the
+-- enabled: all five triggers enabled and no problem.  problem: why the
 -- triggers can't run (malformed arguments, a missing column or model,
 -- inheritance children), NULL when they can.
 CREATE VIEW @extschema@.managed AS
@@ -47,8 +47,9 @@ SELECT t.tgrelid::pg_catalog.regclass AS leads,
             WHERE e.tgrelid OPERATOR(pg_catalog.=) t.tgrelid
               AND e.tgenabled OPERATOR(pg_catalog.<>) 'D'
               AND e.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.qualify()'::pg_catalog.regprocedure,
-                                                           '@extschema@.log_transition()'::pg_catalog.regprocedure]))
-           OPERATOR(pg_catalog.=) 3 AS enabled,
+                                                           '@extschema@.log_transition()'::pg_catalog.regprocedure,
+                                                           '@extschema@.log_deletion()'::pg_catalog.regprocedure]))
+           OPERATOR(pg_catalog.=) 5 AS enabled,
        s.model,
        s.owner_column COLLATE pg_catalog."default" AS owner_column,
        p.problem
@@ -83,7 +84,8 @@ BEGIN
         SELECT t.tgname FROM pg_trigger AS t
         WHERE t.tgrelid = leads AND t.tgparentid = 0
           AND t.tgfoid IN ('@extschema@.qualify()'::regprocedure,
-                           '@extschema@.log_transition()'::regprocedure)
+                           '@extschema@.log_transition()'::regprocedure,
+                           '@extschema@.log_deletion()'::regprocedure)
     LOOP
         EXECUTE format('DROP TRIGGER %I ON %s', trigger_name, leads);
     END LOOP;
@@ -91,7 +93,7 @@ END
 $drop$;
 
 -- Attaches leadqual to a leads table, or changes its settings: checks the
--- columns and settings, then (re)creates the three triggers, whose
+-- columns and settings, then (re)creates the five triggers, whose
 -- arguments hold the settings.  Under a model it scores the rows already
 -- there.  The log and the scores are kept.
 CREATE FUNCTION @extschema@.manage(
@@ -274,9 +276,11 @@ BEGIN
         SELECT t.tgname, t.tgfoid::regprocedure AS function
         FROM pg_trigger AS t
         WHERE t.tgrelid = leads
-          AND t.tgname IN ('leadqual_qualify', 'leadqual_log_insert', 'leadqual_log_update')
+          AND t.tgname IN ('leadqual_qualify', 'leadqual_log_insert', 'leadqual_log_update',
+                           'leadqual_log_delete', 'leadqual_log_truncate')
           AND t.tgfoid NOT IN ('@extschema@.qualify()'::regprocedure,
-                               '@extschema@.log_transition()'::regprocedure)
+                               '@extschema@.log_transition()'::regprocedure,
+                               '@extschema@.log_deletion()'::regprocedure)
     LOOP
         RAISE EXCEPTION 'leadqual.manage: table % already has a trigger "%" that runs %',
                 leads, existing.tgname, existing.function
@@ -318,6 +322,12 @@ BEGIN
                                          THEN format(' OR OLD.%I IS DISTINCT FROM NEW.%I', owner_column, owner_column)
                                          ELSE '' END) END,
                    settings);
+    -- A deleted lead's history is retired under an id of its own
+    -- (src/lead_identity.c); TRUNCATE deletes them all.
+    EXECUTE format('CREATE TRIGGER leadqual_log_delete AFTER DELETE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.log_deletion()', leads);
+    EXECUTE format('CREATE TRIGGER leadqual_log_truncate AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.log_deletion()', leads);
     -- A model computes every score from now on, starting with the rows
     -- already there.
     IF model IS NOT NULL THEN

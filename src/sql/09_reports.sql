@@ -2,7 +2,8 @@
 -- stage velocity and rejections.  Every report reads as the role that
 -- queries it (security_invoker; see 10_privileges.sql).
 
-CREATE TYPE @extschema@.sla_state AS ENUM ('open', 'open_breached', 'met', 'breached');
+-- cancelled: the lead was deleted before the clock was due, untouched
+CREATE TYPE @extschema@.sla_state AS ENUM ('open', 'open_breached', 'met', 'breached', 'cancelled');
 
 -- statement_timestamp() is "now": open clocks are measured up to it.
 CREATE VIEW @extschema@.sla_status WITH (security_invoker = true) AS
@@ -22,9 +23,12 @@ SELECT c.id AS clock_id,
                 @extschema@.business_time_between(c.calendar, c.started_at,
                                                   greatest(c.started_at, pg_catalog.statement_timestamp())))
            AS business_time,
+       -- stopped_by as text: the 0.4.0--0.5.0 update adds 'lead_deleted' in
+       -- the transaction that replaces this view, where it can't be used yet
        CASE WHEN c.stopped_at IS NOT NULL
-            THEN CASE WHEN c.due_at IS NULL OR c.stopped_at OPERATOR(pg_catalog.<=) c.due_at
-                      THEN 'met' ELSE 'breached' END
+            THEN CASE WHEN c.due_at IS NOT NULL AND c.stopped_at OPERATOR(pg_catalog.>) c.due_at THEN 'breached'
+                      WHEN c.stopped_by::pg_catalog.text OPERATOR(pg_catalog.=) 'lead_deleted' THEN 'cancelled'
+                      ELSE 'met' END
             WHEN c.due_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp() THEN 'open_breached'
             ELSE 'open' END::@extschema@.sla_state AS state
 FROM @extschema@.sla_clock AS c;
@@ -62,7 +66,8 @@ SELECT s.policy,
        pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}')) AS breached,
        pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'open') AS open,
        pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met')
-                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.<>) 'open'), 0), 1)
+                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
+                            WHERE s.state OPERATOR(pg_catalog.=) ANY ('{met,breached,open_breached}')), 0), 1)
            AS pct_met,
        pg_catalog.avg(s.business_time) FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS avg_response,
        pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
@@ -72,11 +77,14 @@ SELECT s.policy,
        pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (
                             WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch'
                               AND s.stopped_at OPERATOR(pg_catalog.-) s.started_at OPERATOR(pg_catalog.<=) interval '5 minutes')
-                        OPERATOR(pg_catalog./) pg_catalog.count(*), 1) AS pct_touched_within_5_minutes
+                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
+                            WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled'), 0), 1)
+           AS pct_touched_within_5_minutes,
+       pg_catalog.count(*) FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.=) 'cancelled') AS cancelled
 FROM @extschema@.sla_status AS s
 GROUP BY s.policy, s.owner, pg_catalog.date_trunc('week', s.started_at)::date;
 COMMENT ON VIEW @extschema@.sla_compliance IS
-    'Per policy, owner and ISO week: clocks met, breached and open, % met, business response times, % touched within 5 minutes';
+    'Per policy, owner and ISO week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes';
 
 -- Cohort: the month of a lead's first logged stage, in the session's time
 -- zone.  in_order counts a lead at every funnel stage up to the furthest it
@@ -89,6 +97,7 @@ WITH per_lead AS (
            pg_catalog.max(@extschema@.funnel_rank(t.to_stage)) AS furthest,
            pg_catalog.bit_or(1 OPERATOR(pg_catalog.<<) COALESCE(@extschema@.funnel_rank(t.to_stage), 0)) AS entered
     FROM @extschema@.transition AS t
+    WHERE t.to_stage IS NOT NULL
     GROUP BY t.lead_table, t.lead_id
 ), shapes AS (
     SELECT p.lead_table, pg_catalog.date_trunc('month', p.first_at)::date AS cohort,

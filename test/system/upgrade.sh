@@ -151,6 +151,11 @@ q "$prev" "ALTER EXTENSION leadqual UPDATE TO '$newest'" >/dev/null
 ok $? "ALTER EXTENSION UPDATE from $previous to $newest"
 [ "$(q "$prev" "SELECT count(*) FILTER (WHERE owner IS NULL) || '/' || count(*) FROM leadqual.transition")" = "4/4" ]
 ok $? "the log written under $previous has no owners"
+[ "$(q "$prev" "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'leads'::regclass AND tgname LIKE 'leadqual_log_%'")" = "leadqual_log_delete,leadqual_log_insert,leadqual_log_truncate,leadqual_log_update" ]
+ok $? "the update attaches the deletion triggers to the table managed under $previous"
+q "$prev" "DELETE FROM leads WHERE id = 2" >/dev/null
+[ "$(q "$prev" "SELECT string_agg(format('%s|%s|%s', from_stage, to_stage IS NULL, lead_id LIKE 'deleted:%:2'), ',') FROM leadqual.transition WHERE via = 'deletion'")" = "lead|t|t" ]
+ok $? "and a lead deleted once updated is retired"
 psql -X -q -v ON_ERROR_STOP=1 -d "$prev" >/dev/null <<SQL
 SELECT leadqual.manage('leads', model => 'default', owner_column => 'owner');
 INSERT INTO leadqual.owner (name) VALUES ('alice');

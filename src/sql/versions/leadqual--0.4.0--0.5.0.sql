@@ -367,3 +367,457 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_rescore_due';
 COMMENT ON FUNCTION @extschema@.rescore_due(regclass, timestamptz) IS
     'Rescore only the leads whose score may have changed since they were scored (decay, windows); returns how many scores changed';
+
+------------------------------------------------------------------------------
+-- A lead's identity: deletions are logged, and retire the lead's history
+------------------------------------------------------------------------------
+
+-- Deleting a lead logs a transition to no stage, via 'deletion', stops its
+-- open SLA clocks ('lead_deleted'; a clock deleted before it was due is
+-- 'cancelled' in the reports), and moves its history to the retired id
+-- "deleted:<log id>:<id>", so that a new lead given the id starts afresh
+-- (src/lead_identity.c).  The new labels are compared as text below: a
+-- label added in this transaction can't be used in it.
+ALTER TYPE @extschema@.transition_via ADD VALUE 'deletion';
+COMMENT ON TYPE @extschema@.transition_via IS
+    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), by a repair with the stage rules off, or by the lead''s deletion';
+ALTER TYPE @extschema@.sla_stopped_by ADD VALUE 'lead_deleted';
+ALTER TYPE @extschema@.sla_state ADD VALUE 'cancelled';
+ALTER TABLE @extschema@.transition ALTER COLUMN to_stage DROP NOT NULL;
+ALTER TABLE @extschema@.transition ADD
+    CONSTRAINT transition_to_stage_deletion
+        CHECK ((to_stage IS NULL) OPERATOR(pg_catalog.=) (via::pg_catalog.text OPERATOR(pg_catalog.=) 'deletion'));
+
+CREATE FUNCTION @extschema@.log_deletion()
+RETURNS trigger
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'leadqual_log_deletion';
+COMMENT ON FUNCTION @extschema@.log_deletion() IS
+    'AFTER DELETE row and AFTER TRUNCATE trigger attached by leadqual.manage(): logs each lead''s deletion, stops its SLA clocks and retires its history under an id of its own';
+
+CREATE OR REPLACE FUNCTION @extschema@._drop_triggers(leads regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $drop$
+DECLARE
+    trigger_name name;
+BEGIN
+    FOR trigger_name IN
+        SELECT t.tgname FROM pg_trigger AS t
+        WHERE t.tgrelid = leads AND t.tgparentid = 0
+          AND t.tgfoid IN ('@extschema@.qualify()'::regprocedure,
+                           '@extschema@.log_transition()'::regprocedure,
+                           '@extschema@.log_deletion()'::regprocedure)
+    LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', trigger_name, leads);
+    END LOOP;
+END
+$drop$;
+
+CREATE OR REPLACE FUNCTION @extschema@.manage(
+    leads        regclass,
+    id_column    name DEFAULT 'id',
+    score_column name DEFAULT 'score',
+    stage_column name DEFAULT 'lifecycle_stage',
+    threshold    numeric DEFAULT NULL,
+    promote_to   @extschema@.lifecycle_stage DEFAULT NULL,
+    model        text DEFAULT NULL,
+    owner_column name DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $manage$
+DECLARE
+    score_types CONSTANT regtype[] := ARRAY['smallint', 'integer', 'bigint', 'numeric',
+                                            'real', 'double precision']::regtype[];
+    role_names  CONSTANT text[] := ARRAY['id', 'score', 'stage'];
+    columns     name[] := ARRAY[id_column, score_column, stage_column];
+    base_types  regtype[] := '{}';
+    column_type oid;
+    generated   "char";
+    managed_parent regclass;
+    existing    record;
+    settings    text;
+    owner_generated "char";
+BEGIN
+    IF leads IS NULL OR id_column IS NULL OR score_column IS NULL OR stage_column IS NULL THEN
+        RAISE EXCEPTION 'leadqual.manage: leads and the column names must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Leave an argument out to use its default.';
+    END IF;
+    IF model IS NOT NULL AND (threshold IS NOT NULL OR promote_to IS NOT NULL) THEN
+        RAISE EXCEPTION 'leadqual.manage: a table managed with model "%" takes its threshold and promote_to from the model', model
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('Leave threshold and promote_to out, and change them with UPDATE leadqual.model ... WHERE name = %L.', model);
+    END IF;
+    IF model IS NOT NULL AND NOT EXISTS (SELECT FROM @extschema@.model AS m WHERE m.name = manage.model) THEN
+        RAISE EXCEPTION 'leadqual.manage: model "%" does not exist', model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'leadqual.model lists the models; leadqual.copy_model() starts a new one from another.';
+    END IF;
+    IF model IS NULL THEN
+        threshold := COALESCE(threshold, 50);
+        promote_to := COALESCE(promote_to, 'mql');
+    END IF;
+
+    IF NOT EXISTS (SELECT FROM pg_class AS c WHERE c.oid = leads) THEN
+        RAISE EXCEPTION 'leadqual.manage: relation with OID % does not exist', leads::oid
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Name the table, for example leadqual.manage(''crm.leads'').';
+    END IF;
+    IF (SELECT c.relkind FROM pg_class AS c WHERE c.oid = leads) NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION 'leadqual.manage: % is not a table', leads
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'leadqual manages ordinary and partitioned tables, not views, foreign tables or other relations.';
+    END IF;
+
+    managed_parent := (SELECT m.leads FROM @extschema@.managed AS m
+                       WHERE m.leads IN (SELECT a.relid FROM pg_partition_ancestors(manage.leads) AS a)
+                         AND m.leads <> manage.leads);
+    IF managed_parent IS NOT NULL THEN
+        RAISE EXCEPTION 'leadqual.manage: table % is a partition of %, which leadqual already manages',
+                leads, managed_parent
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('Change the settings with leadqual.manage(%L, ...).', managed_parent);
+    END IF;
+
+    FOR i IN 1..3 LOOP
+        SELECT a.atttypid, a.attgenerated INTO column_type, generated
+        FROM pg_attribute AS a
+        WHERE a.attrelid = leads AND a.attname = columns[i]
+          AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'leadqual.manage: table % has no column "%" for the lead %',
+                    leads, columns[i], role_names[i]
+                USING ERRCODE = 'undefined_column',
+                      HINT = format('Pass %s_column => the name of the column that holds the lead %s.',
+                                    role_names[i], role_names[i]);
+        END IF;
+        -- BEFORE triggers run before generated columns are computed
+        IF generated <> '' THEN
+            RAISE EXCEPTION 'leadqual.manage: % column "%" of table % is a generated column',
+                    role_names[i], columns[i], leads
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'leadqual''s trigger runs before generated columns are computed; '
+                             'compute the value in a BEFORE trigger that sorts before "leadqual_qualify" instead.';
+        END IF;
+        -- domains count as their base type
+        WHILE (SELECT t.typtype = 'd' FROM pg_type AS t WHERE t.oid = column_type) LOOP
+            SELECT t.typbasetype INTO column_type FROM pg_type AS t WHERE t.oid = column_type;
+        END LOOP;
+        base_types := base_types || column_type::regtype;
+    END LOOP;
+
+    IF owner_column IS NOT NULL THEN
+        SELECT a.attgenerated INTO owner_generated
+        FROM pg_attribute AS a
+        WHERE a.attrelid = leads AND a.attname = owner_column
+          AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'leadqual.manage: table % has no column "%" for the lead owner', leads, owner_column
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'Pass owner_column => the name of the column that holds the lead''s owner, or leave it out.';
+        END IF;
+        IF owner_generated <> '' THEN
+            RAISE EXCEPTION 'leadqual.manage: owner column "%" of table % is a generated column', owner_column, leads
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'leadqual writes the owner it assigns into the column; use an ordinary column.';
+        END IF;
+        IF owner_column IN (id_column, score_column, stage_column) THEN
+            RAISE EXCEPTION 'leadqual.manage: table % cannot use column "%" as the owner column too', leads, owner_column
+                USING ERRCODE = 'duplicate_column',
+                      HINT = 'The owner needs a column of its own.';
+        END IF;
+    END IF;
+
+    IF id_column IN (score_column, stage_column) OR score_column = stage_column THEN
+        RAISE EXCEPTION 'leadqual.manage: table % cannot use one column for two roles (id "%", score "%", stage "%")',
+                leads, id_column, score_column, stage_column
+            USING ERRCODE = 'duplicate_column',
+                  HINT = 'The lead id, score and stage must be three different columns.';
+    END IF;
+
+    IF base_types[2] <> ALL (score_types) THEN
+        RAISE EXCEPTION 'leadqual.manage: score column "%" of table % is of type %, expected smallint, integer, bigint, numeric, real or double precision',
+                score_column, leads, base_types[2]
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = format('Convert it, for example: ALTER TABLE %s ALTER COLUMN %I TYPE integer USING %I::integer',
+                                leads, score_column, score_column);
+    END IF;
+
+    IF base_types[3] <> '@extschema@.lifecycle_stage'::regtype THEN
+        RAISE EXCEPTION 'leadqual.manage: stage column "%" of table % is of type %, expected leadqual.lifecycle_stage',
+                stage_column, leads, base_types[3]
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = format('Convert it, for example: ALTER TABLE %s ALTER COLUMN %I TYPE leadqual.lifecycle_stage USING %I::leadqual.lifecycle_stage',
+                                leads, stage_column, stage_column);
+    END IF;
+
+    IF threshold = 'NaN'::numeric OR threshold::text IN ('Infinity', '-Infinity') THEN
+        RAISE EXCEPTION 'leadqual.manage: threshold must be a finite number, not %', threshold
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the score at which a lead is promoted, for example threshold => 50.';
+    END IF;
+
+    IF NOT @extschema@.is_funnel_stage(promote_to) OR @extschema@.funnel_rank(promote_to) <= @extschema@.funnel_rank('lead') THEN
+        RAISE EXCEPTION 'leadqual.manage: cannot promote leads to %', promote_to
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'promote_to must be a funnel stage after lead, such as mql or pql.';
+    END IF;
+
+    IF model IS NOT NULL THEN
+        SELECT r.name, r.column_name INTO existing
+        FROM @extschema@.fit_rule AS r
+        WHERE r.model = manage.model
+          AND NOT EXISTS (SELECT FROM pg_attribute AS a
+                          WHERE a.attrelid = leads AND a.attname = r.column_name
+                            AND a.attnum > 0 AND NOT a.attisdropped)
+        ORDER BY r.name LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'leadqual.manage: fit rule "%" of model "%" reads column "%", which table % lacks',
+                    existing.name, model, existing.column_name, leads
+                USING ERRCODE = 'undefined_column',
+                      HINT = format('Add the column to %s, or copy the model with leadqual.copy_model(%L, ...) and change or drop the rule.',
+                                    leads, model);
+        END IF;
+        IF base_types[2] IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype)
+           AND (SELECT m.scale FROM @extschema@.model AS m WHERE m.name = manage.model) > 0 THEN
+            RAISE EXCEPTION 'leadqual.manage: model "%" keeps decimal places, but score column "%" of table % is %',
+                    model, score_column, leads, base_types[2]
+                USING ERRCODE = 'datatype_mismatch',
+                      HINT = 'Use a numeric score column, or a model with scale 0.';
+        END IF;
+    END IF;
+
+    -- A trigger of someone else's under one of our names is not replaced.
+    FOR existing IN
+        SELECT t.tgname, t.tgfoid::regprocedure AS function
+        FROM pg_trigger AS t
+        WHERE t.tgrelid = leads
+          AND t.tgname IN ('leadqual_qualify', 'leadqual_log_insert', 'leadqual_log_update',
+                           'leadqual_log_delete', 'leadqual_log_truncate')
+          AND t.tgfoid NOT IN ('@extschema@.qualify()'::regprocedure,
+                               '@extschema@.log_transition()'::regprocedure,
+                               '@extschema@.log_deletion()'::regprocedure)
+    LOOP
+        RAISE EXCEPTION 'leadqual.manage: table % already has a trigger "%" that runs %',
+                leads, existing.tgname, existing.function
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Rename or drop that trigger; leadqual needs the name.';
+    END LOOP;
+
+    -- The settings live in the triggers' arguments: see src/config.c.
+    settings := format('%L, %L, %L, ',
+                       'id_column=' || id_column,
+                       'score_column=' || score_column,
+                       'stage_column=' || stage_column)
+                || CASE WHEN model IS NULL
+                        THEN format('%L, %L', 'threshold=' || threshold, 'promote_to=' || promote_to)
+                        ELSE format('%L', 'model=' || model) END
+                || CASE WHEN owner_column IS NOT NULL
+                        THEN format(', %L', 'owner_column=' || owner_column) ELSE '' END;
+    PERFORM @extschema@._drop_triggers(leads);
+    -- qualify() decides each stage change; log_transition() logs the
+    -- changes that were really written (not, say, rows ON CONFLICT skipped).
+    EXECUTE format('CREATE TRIGGER leadqual_qualify BEFORE INSERT OR UPDATE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.qualify(%s)',
+                   leads, settings);
+    EXECUTE format('CREATE TRIGGER leadqual_log_insert AFTER INSERT ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.log_transition(%s)',
+                   leads, settings);
+    -- The casts let a domain over lifecycle_stage compare.  Under a model
+    -- the trigger also records new scores, so it fires on every UPDATE; with
+    -- an owner column, also when the owner changes.
+    EXECUTE format('CREATE TRIGGER leadqual_log_update AFTER UPDATE ON %s '
+                   'FOR EACH ROW %s '
+                   'EXECUTE FUNCTION @extschema@.log_transition(%s)',
+                   leads,
+                   CASE WHEN model IS NULL
+                        THEN format('WHEN (OLD.%I::@extschema@.lifecycle_stage '
+                                    'IS DISTINCT FROM NEW.%I::@extschema@.lifecycle_stage%s)',
+                                    stage_column, stage_column,
+                                    CASE WHEN owner_column IS NOT NULL
+                                         THEN format(' OR OLD.%I IS DISTINCT FROM NEW.%I', owner_column, owner_column)
+                                         ELSE '' END) END,
+                   settings);
+    -- A deleted lead's history is retired under an id of its own
+    -- (src/lead_identity.c); TRUNCATE deletes them all.
+    EXECUTE format('CREATE TRIGGER leadqual_log_delete AFTER DELETE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.log_deletion()', leads);
+    EXECUTE format('CREATE TRIGGER leadqual_log_truncate AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.log_deletion()', leads);
+    -- A model computes every score from now on, starting with the rows
+    -- already there.
+    IF model IS NOT NULL THEN
+        PERFORM @extschema@._score_leads(leads, NULL, now(), false);
+    END IF;
+END
+$manage$;
+
+-- Every table managed already gets the two new triggers.
+DO $deletion_triggers$
+DECLARE
+    leads regclass;
+BEGIN
+    FOR leads IN
+        SELECT t.tgrelid::regclass FROM pg_catalog.pg_trigger AS t
+        WHERE t.tgfoid = '@extschema@.qualify()'::pg_catalog.regprocedure AND t.tgparentid = 0
+        ORDER BY 1
+    LOOP
+        EXECUTE format('CREATE TRIGGER leadqual_log_delete AFTER DELETE ON %s '
+                       'FOR EACH ROW EXECUTE FUNCTION @extschema@.log_deletion()', leads);
+        EXECUTE format('CREATE TRIGGER leadqual_log_truncate AFTER TRUNCATE ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.log_deletion()', leads);
+    END LOOP;
+END
+$deletion_triggers$;
+
+CREATE OR REPLACE VIEW @extschema@.managed AS
+SELECT t.tgrelid::pg_catalog.regclass AS leads,
+       -- COLLATE "default": the collation these name columns have had since
+       -- 0.1.0 (text cast to name); CREATE OR REPLACE VIEW, which updated
+       -- the view, cannot change a column's collation, and name's own is "C"
+       s.id_column COLLATE pg_catalog."default" AS id_column,
+       s.score_column COLLATE pg_catalog."default" AS score_column,
+       s.stage_column COLLATE pg_catalog."default" AS stage_column,
+       COALESCE(s.threshold, m.threshold) AS threshold,
+       COALESCE(s.promote_to::@extschema@.lifecycle_stage, m.promote_to) AS promote_to,
+       p.problem IS NULL
+       AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger AS e
+            WHERE e.tgrelid OPERATOR(pg_catalog.=) t.tgrelid
+              AND e.tgenabled OPERATOR(pg_catalog.<>) 'D'
+              AND e.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.qualify()'::pg_catalog.regprocedure,
+                                                           '@extschema@.log_transition()'::pg_catalog.regprocedure,
+                                                           '@extschema@.log_deletion()'::pg_catalog.regprocedure]))
+           OPERATOR(pg_catalog.=) 5 AS enabled,
+       s.model,
+       s.owner_column COLLATE pg_catalog."default" AS owner_column,
+       p.problem
+FROM pg_catalog.pg_trigger AS t
+JOIN pg_catalog.pg_class AS c
+  ON c.oid OPERATOR(pg_catalog.=) t.tgrelid
+ AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::"char"[])
+CROSS JOIN LATERAL @extschema@._trigger_settings(t.tgrelid, t.tgargs) AS s
+LEFT JOIN @extschema@.model AS m
+       ON m.name OPERATOR(pg_catalog.=) s.model
+CROSS JOIN LATERAL (
+    SELECT COALESCE(s.problem,
+                    CASE WHEN s.model IS NOT NULL AND m.name IS NULL
+                         THEN pg_catalog.format('Model "%s" does not exist.', s.model) END)
+) AS p(problem)
+WHERE t.tgfoid OPERATOR(pg_catalog.=) '@extschema@.qualify()'::pg_catalog.regprocedure
+  AND t.tgparentid OPERATOR(pg_catalog.=) 0;
+
+CREATE OR REPLACE VIEW @extschema@.stage_history WITH (security_invoker = true) AS
+SELECT h.lead_table, h.lead_id, h.stage, h.entered_at, h.left_at, h.next_stage, h.visit,
+       h.is_current, h.time_in_stage, h.transition_id
+FROM (
+    SELECT t.lead_table,
+           t.lead_id,
+           t.to_stage AS stage,
+           t.changed_at AS entered_at,
+           pg_catalog.lead(t.changed_at) OVER lead_log AS left_at,
+           pg_catalog.lead(t.to_stage) OVER lead_log AS next_stage,
+           pg_catalog.row_number() OVER (PARTITION BY t.lead_table, t.lead_id, t.to_stage
+                                         ORDER BY t.id) AS visit,
+           pg_catalog.lead(t.changed_at) OVER lead_log IS NULL AS is_current,
+           -- statement_timestamp(), not now(): a stay that began earlier in
+           -- this transaction must not come out negative
+           COALESCE(pg_catalog.lead(t.changed_at) OVER lead_log, pg_catalog.statement_timestamp())
+               OPERATOR(pg_catalog.-) t.changed_at AS time_in_stage,
+           t.id AS transition_id
+    FROM @extschema@.transition AS t
+    -- id, not changed_at, is the order of one lead's changes: each is logged
+    -- while its row is locked, so ids follow the order the changes committed in
+    WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id ORDER BY t.id)
+) AS h
+WHERE h.stage IS NOT NULL;
+
+CREATE OR REPLACE VIEW @extschema@.sla_status WITH (security_invoker = true) AS
+SELECT c.id AS clock_id,
+       c.policy,
+       c.lead_table,
+       c.lead_id,
+       c.stage,
+       c.owner,
+       c.entered_at,
+       c.started_at,
+       c.due_at,
+       c.stopped_at,
+       c.stopped_by,
+       c.target,
+       COALESCE(c.business_time,
+                @extschema@.business_time_between(c.calendar, c.started_at,
+                                                  greatest(c.started_at, pg_catalog.statement_timestamp())))
+           AS business_time,
+       -- stopped_by as text: the 0.4.0--0.5.0 update adds 'lead_deleted' in
+       -- the transaction that replaces this view, where it can't be used yet
+       CASE WHEN c.stopped_at IS NOT NULL
+            THEN CASE WHEN c.due_at IS NOT NULL AND c.stopped_at OPERATOR(pg_catalog.>) c.due_at THEN 'breached'
+                      WHEN c.stopped_by::pg_catalog.text OPERATOR(pg_catalog.=) 'lead_deleted' THEN 'cancelled'
+                      ELSE 'met' END
+            WHEN c.due_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp() THEN 'open_breached'
+            ELSE 'open' END::@extschema@.sla_state AS state
+FROM @extschema@.sla_clock AS c;
+
+CREATE OR REPLACE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
+SELECT s.policy,
+       s.owner,
+       pg_catalog.date_trunc('week', s.started_at)::date AS week,
+       pg_catalog.count(*) AS clocks,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met') AS met,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}')) AS breached,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'open') AS open,
+       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met')
+                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
+                            WHERE s.state OPERATOR(pg_catalog.=) ANY ('{met,breached,open_breached}')), 0), 1)
+           AS pct_met,
+       pg_catalog.avg(s.business_time) FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS avg_response,
+       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
+           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS median_response,
+       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
+           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS p90_response,
+       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (
+                            WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch'
+                              AND s.stopped_at OPERATOR(pg_catalog.-) s.started_at OPERATOR(pg_catalog.<=) interval '5 minutes')
+                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
+                            WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled'), 0), 1)
+           AS pct_touched_within_5_minutes,
+       pg_catalog.count(*) FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.=) 'cancelled') AS cancelled
+FROM @extschema@.sla_status AS s
+GROUP BY s.policy, s.owner, pg_catalog.date_trunc('week', s.started_at)::date;
+COMMENT ON VIEW @extschema@.sla_compliance IS
+    'Per policy, owner and ISO week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes';
+
+CREATE OR REPLACE VIEW @extschema@.funnel WITH (security_invoker = true) AS
+WITH per_lead AS (
+    SELECT t.lead_table,
+           pg_catalog.min(t.changed_at) AS first_at,
+           pg_catalog.max(@extschema@.funnel_rank(t.to_stage)) AS furthest,
+           pg_catalog.bit_or(1 OPERATOR(pg_catalog.<<) COALESCE(@extschema@.funnel_rank(t.to_stage), 0)) AS entered
+    FROM @extschema@.transition AS t
+    WHERE t.to_stage IS NOT NULL
+    GROUP BY t.lead_table, t.lead_id
+), shapes AS (
+    SELECT p.lead_table, pg_catalog.date_trunc('month', p.first_at)::date AS cohort,
+           p.furthest, p.entered, pg_catalog.count(*) AS leads
+    FROM per_lead AS p
+    GROUP BY 1, 2, 3, 4
+), counts AS (
+    SELECT s.lead_table, m.mode, s.cohort, f.stage, f.funnel_rank,
+           COALESCE(pg_catalog.sum(s.leads) FILTER (
+               WHERE CASE m.mode WHEN 'in_order' THEN s.furthest OPERATOR(pg_catalog.>=) f.funnel_rank
+                                 ELSE s.entered OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) f.funnel_rank)
+                                      OPERATOR(pg_catalog.<>) 0 END), 0)::bigint AS reached
+    FROM shapes AS s
+    CROSS JOIN (VALUES ('in_order'), ('any')) AS m(mode)
+    CROSS JOIN @extschema@.stages AS f
+    WHERE f.funnel_rank IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5
+)
+SELECT c.lead_table, c.mode, c.cohort, c.stage, c.reached,
+       pg_catalog.round(c.reached::numeric OPERATOR(pg_catalog./)
+                        NULLIF(pg_catalog.lag(c.reached) OVER w, 0), 4) AS conversion
+FROM counts AS c
+WINDOW w AS (PARTITION BY c.lead_table, c.mode, c.cohort ORDER BY c.funnel_rank);
