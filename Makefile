@@ -25,6 +25,7 @@ OBJS = \
 	src/handoff.o \
 	src/lead_visibility.o \
 	src/lead_identity.o \
+	src/lead_merge.o \
 	src/leadqual.o \
 	src/managed_row.o \
 	src/model_score.o \
@@ -55,7 +56,7 @@ DATA = $(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/src/sql/versions/$(EXTENSIO
 REGRESS = stages manage trigger_misuse stage_rules reject history scoring sla
 REGRESS_OPTS = --load-extension=leadqual
 # isolation tester: specs/NAME.spec against expected/NAME.out
-ISOLATION = concurrent_promotion concurrent_manage concurrent_scoring concurrent_assignment bulk_promotion notify handoff_claim clock_references clock_stops
+ISOLATION = concurrent_promotion concurrent_manage concurrent_scoring concurrent_assignment bulk_promotion notify handoff_claim clock_references clock_stops merge
 ISOLATION_OPTS = --load-extension=leadqual
 
 # Our code builds warning-free under -Wextra; the server headers don't, so

@@ -161,7 +161,7 @@ static LqOwnIndex entry_clocks = {
 
 /* A lead's log, newest last. */
 static LqOwnIndex lead_entries = {
-	"transition", "transition_lead_idx", 4, {"id", "to_stage", "changed_at", "owner"},
+	"transition", "transition_lead_idx", 5, {"id", "to_stage", "changed_at", "owner", "merge_id"},
 	LQ_OWN_INDEX_UNRESOLVED
 };
 
@@ -908,19 +908,27 @@ lq_stage_changed(const LqTransition *transition, LqTableConfig *config,
 					 transition_id, at, at, owner, false);
 }
 
-/* The lead's latest stage entry: its log's newest row.  False: none. */
+/*
+ * The lead's latest stage entry: the newest row of its own log, past the
+ * rows of duplicates merged into it (leadqual.merge()).  False: none.
+ */
 static bool
 latest_entry(Oid lead_table, const char *lead_id, LqEntry *entry)
 {
 	LqOwnProbe	probe;
 	bool		found;
+	bool		isnull = true;
 
 	lq_own_probe_lead(&probe, &lead_entries, lead_table, lead_id, BackwardScanDirection);
-	found = lq_own_probe_next(&probe);
+	while ((found = lq_own_probe_next(&probe)))
+	{
+		(void) lq_own_probe_value(&probe, 5, &isnull);
+		if (isnull)
+			break;
+	}
 	if (found)
 	{
-		bool		isnull;
-
+		Assert(isnull);
 		entry->id = DatumGetInt64(lq_own_probe_value(&probe, 1, &isnull));
 		entry->stage = lq_stage_from_datum(lq_own_probe_value(&probe, 2, &isnull));
 		entry->at = DatumGetTimestampTz(lq_own_probe_value(&probe, 3, &isnull));

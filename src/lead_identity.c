@@ -29,6 +29,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -63,6 +64,38 @@ lq_require_unreserved_lead_id(LqTableConfig *config, const char *lead_id)
 						lead_id, config->display_name),
 				 errdetail("Ids beginning with \"deleted:\" or \"erased:\" name the histories of deleted and erased leads."),
 				 errhint("Give the lead an id without that prefix.")));
+}
+
+void
+lq_require_unchanged_lead_id(const LqFiring *firing)
+{
+	LqTableConfig *config = firing->config;
+	Form_pg_attribute attr = TupleDescAttr(firing->tupdesc, config->id_attnum - 1);
+	bool		old_isnull;
+	bool		new_isnull;
+	Datum		old_id = heap_getattr(firing->old_row, config->id_attnum, firing->tupdesc, &old_isnull);
+	Datum		new_id = heap_getattr(firing->new_row, config->id_attnum, firing->tupdesc, &new_isnull);
+	char	   *old_text;
+	char	   *new_text;
+
+	Assert(!firing->is_insert);
+	/* a row without an id never had a history; one losing it is refused later */
+	if (old_isnull || new_isnull ||
+		datumIsEqual(old_id, new_id, attr->attbyval, attr->attlen))
+		return;
+	/* the log keys leads by the id's text: '1.0' and '1.00' differ, say */
+	old_text = OutputFunctionCall(&config->id_output, old_id);
+	new_text = OutputFunctionCall(&config->id_output, new_id);
+	if (strcmp(old_text, new_text) == 0)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_RESTRICT_VIOLATION),
+			 errmsg("leadqual: lead \"%s\" of table %s cannot change its id to \"%s\"",
+					old_text, config->display_name, new_text),
+			 errdetail("leadqual keeps the lead's history, clocks, touches, events and scores under its id."),
+			 errhint("Insert the lead under its new id, then merge the old one into it: "
+					 "SELECT leadqual.merge('%s', keep => '%s', drop => '%s');",
+					 config->display_name, new_text, old_text)));
 }
 
 /*
@@ -236,7 +269,9 @@ retire_deleted_row(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
 	if (isnull)					/* never logged: nothing to retire */
 		return;
 	lead_id = OutputFunctionCall(&config->id_output, id);
-	if (lq_is_reserved_lead_id(lead_id) || lead_still_there(config, lead_id))
+	/* merge() moved the history of the duplicate it deletes to the survivor */
+	if (lq_is_reserved_lead_id(lead_id) || lq_merge_is_dropping(config->log_relid, lead_id) ||
+		lead_still_there(config, lead_id))
 		return;
 	stage = heap_getattr(row, config->stage_attnum, tupdesc, &isnull);
 	score = heap_getattr(row, config->score_attnum, tupdesc, &score_isnull);

@@ -1,7 +1,8 @@
 /*
  * lead_identity.h
- *		Deleted leads' histories retired under ids of their own, and the
- *		ids leadqual reserves for them (lead_identity.c).
+ *		A lead's identity: deleted leads' histories retired under ids of
+ *		their own, the ids leadqual reserves for them, ids that never change
+ *		(lead_identity.c), and duplicates merged (lead_merge.c).
  */
 #ifndef LQ_LEAD_IDENTITY_H
 #define LQ_LEAD_IDENTITY_H
@@ -9,8 +10,15 @@
 #include "postgres.h"
 
 #include "config.h"
+#include "managed_row.h"
 
+/* lead_identity.c */
 extern bool lq_is_reserved_lead_id(const char *lead_id);
 extern void lq_require_unreserved_lead_id(LqTableConfig *config, const char *lead_id);
+extern void lq_require_unchanged_lead_id(const LqFiring *firing);
+
+/* lead_merge.c: what merge() is doing right now, for the triggers */
+extern bool lq_merging_into(Oid lead_table, const char *lead_id);
+extern bool lq_merge_is_dropping(Oid lead_table, const char *lead_id);
 
 #endif							/* LQ_LEAD_IDENTITY_H */

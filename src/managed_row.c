@@ -78,9 +78,10 @@ check_trigger_context(FunctionCallInfo fcinfo, const char *function,
 const char *
 lq_via_name(LqVia via)
 {
-	static const char *const names[] = {"promotion", "manual", "rejection", "repair"};
+	static const char *const names[] = {"promotion", "manual", "rejection", "repair", "merge"};
 
-	Assert(via >= LQ_VIA_PROMOTION && via <= LQ_VIA_REPAIR);
+	StaticAssertStmt(lengthof(names) == LQ_VIA_MERGE + 1, "a name for every via");
+	Assert(via >= LQ_VIA_PROMOTION && via <= LQ_VIA_MERGE);
 	return names[via];
 }
 

@@ -16,7 +16,8 @@ typedef enum LqVia
 	LQ_VIA_PROMOTION,
 	LQ_VIA_MANUAL,
 	LQ_VIA_REJECTION,
-	LQ_VIA_REPAIR
+	LQ_VIA_REPAIR,
+	LQ_VIA_MERGE
 } LqVia;
 
 /* The stage and score of one version of a row. */

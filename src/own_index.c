@@ -90,6 +90,7 @@ look_up(LqOwnIndex *index, Relation table)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("leadqual: index leadqual.%s is missing", index->indexname),
 				 errhint("Reinstall the extension: DROP EXTENSION leadqual, then CREATE EXTENSION leadqual.")));
+	/* a column an older schema lacks is InvalidAttrNumber, and reads as NULL */
 	for (int i = 0; i < index->ncolumns; i++)
 		index->attnums[i] = attnameAttNum(table, index->columns[i], false);
 	index->table = RelationGetRelid(table);
@@ -219,10 +220,17 @@ lq_own_probe_next(LqOwnProbe *probe)
 Datum
 lq_own_probe_value(LqOwnProbe *probe, int column, bool *isnull)
 {
+	AttrNumber	attnum;
+
 	Assert(HeapTupleIsValid(probe->row));
 	Assert(column >= 1 && column <= probe->index->ncolumns);
-	return heap_getattr(probe->row, probe->index->attnums[column - 1],
-						RelationGetDescr(probe->table), isnull);
+	attnum = probe->index->attnums[column - 1];
+	if (attnum == InvalidAttrNumber)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	return heap_getattr(probe->row, attnum, RelationGetDescr(probe->table), isnull);
 }
 
 void

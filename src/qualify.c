@@ -98,6 +98,8 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 
 	lq_begin_firing(fcinfo, "leadqual.qualify", true, &firing);
 	config = firing.config;
+	if (!firing.is_insert)
+		lq_require_unchanged_lead_id(&firing);
 
 	/*
 	 * Under a model, the trigger computes the score of every inserted row,
@@ -162,6 +164,8 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 			transition.via = LQ_VIA_REPAIR;
 		else if (lq_rejecting_relid == config->log_relid && transition.reason != NULL)
 			transition.via = LQ_VIA_REJECTION;
+		else if (lq_merging_into(config->log_relid, transition.lead_id))
+			transition.via = LQ_VIA_MERGE;
 		if (transition.reason != NULL)
 			lq_require_rejection_reason(transition.reason, "leadqual",
 										psprintf("Lead \"%s\" of table %s was about to %s.",

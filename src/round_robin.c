@@ -231,9 +231,15 @@ lead_rejecters(Oid lead_table, const char *lead_id)
 	while (lq_own_probe_next(&probe))
 	{
 		bool		isnull;
-		LqStage		to = lq_stage_from_datum(lq_own_probe_value(&probe, 1, &isnull));
-		Datum		owner = lq_own_probe_value(&probe, 2, &isnull);
+		Datum		stage = lq_own_probe_value(&probe, 1, &isnull);
+		LqStage		to;
+		Datum		owner;
 
+		/* the end of a duplicate's history merged into the lead: no stage */
+		if (isnull)
+			continue;
+		to = lq_stage_from_datum(stage);
+		owner = lq_own_probe_value(&probe, 2, &isnull);
 		if (!isnull && (to == LQ_STAGE_RECYCLED || to == LQ_STAGE_DISQUALIFIED))
 			rejecters = lappend(rejecters, TextDatumGetCString(owner));
 	}

@@ -14,24 +14,6 @@ LANGUAGE sql STABLE AS $$
     WHERE t.lead_table = $1 AND t.via = 'deletion' AND t.lead_id LIKE 'deleted:%:' || $2
     ORDER BY t.id DESC LIMIT 1
 $$;
--- The rows of each per-lead table under an id, as 'table n' for tables with any.
-CREATE FUNCTION pg_temp.kept(leads regclass, lead_id text) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    acc text[] := '{}';
-    n bigint;
-    rel text;
-BEGIN
-    FOREACH rel IN ARRAY '{transition,sla_clock,touch,assignment,score_change,event,lead_score,engagement_state}'::text[] LOOP
-        EXECUTE format('SELECT count(*) FROM leadqual.%I WHERE lead_table = $1 AND lead_id = $2', rel)
-            INTO n USING leads, lead_id;
-        IF n > 0 THEN
-            acc := acc || format('%s %s', rel, n);
-        END IF;
-    END LOOP;
-    RETURN array_to_string(acc, ', ');
-END
-$$;
 
 CREATE TABLE dl_leads (
     id bigint PRIMARY KEY,
@@ -62,19 +44,19 @@ SELECT FROM leadqual.touch('dl_leads', '43');
 SELECT FROM leadqual.track('dl_leads', '43', 'demo_request');
 SELECT is(pg_temp.moves('dl_leads', '42'), '{"NULL>lead manual","lead>mql promotion"}',
           'lead 42 was inserted and promoted');
-SELECT is(pg_temp.kept('dl_leads', '42'),
+SELECT is(pg_temp.kept_rows('dl_leads', '42'),
           'transition 2, sla_clock 1, assignment 1, score_change 2, event 1, lead_score 1, engagement_state 1',
           'leadqual keeps its log, clock, assignment, score history, event, subtotals and state');
 SELECT FROM leadqual.touch('dl_leads', '42', 'email', now() - interval '1 day');
 
 DELETE FROM dl_leads WHERE id = 42;
-SELECT is(pg_temp.kept('dl_leads', '42'), '', 'nothing of lead 42 is kept under its id any more');
+SELECT is(pg_temp.kept_rows('dl_leads', '42'), '', 'nothing of lead 42 is kept under its id any more');
 SELECT matches(pg_temp.retired('dl_leads', '42'), '^deleted:[0-9]+:42$',
                'its history is retired under deleted:<log id>:42');
 SELECT is(pg_temp.retired('dl_leads', '42'),
           'deleted:' || (SELECT max(id) FROM leadqual.transition WHERE via = 'deletion') || ':42',
           'the retired id names the deletion''s own log row');
-SELECT is(pg_temp.kept('dl_leads', pg_temp.retired('dl_leads', '42')),
+SELECT is(pg_temp.kept_rows('dl_leads', pg_temp.retired('dl_leads', '42')),
           'transition 3, sla_clock 1, touch 1, assignment 1, score_change 2',
           'the log, clock, touch, assignment and score history moved to it; events, subtotals and state are gone');
 SELECT is(pg_temp.last_move('dl_leads', pg_temp.retired('dl_leads', '42')),
@@ -138,7 +120,7 @@ SELECT is((SELECT state::text FROM leadqual.sla_status WHERE lead_id = pg_temp.r
           'breached', 'deleted late, it stays breached');
 SELECT is((SELECT count(*) FROM leadqual.sla_breaches WHERE lead_id = pg_temp.retired('dl_leads', '43') AND state = 'breached'),
           1::bigint, 'and sla_breaches shows it, with its lead''s retired id');
-SELECT is(pg_temp.kept('dl_leads', pg_temp.retired('dl_leads', '43')),
+SELECT is(pg_temp.kept_rows('dl_leads', pg_temp.retired('dl_leads', '43')),
           'transition 3, sla_clock 1, touch 1, assignment 1, score_change 2',
           'its touch from before its promotion moved too');
 

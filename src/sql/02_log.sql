@@ -22,17 +22,18 @@ INSERT INTO @extschema@.rejection_reason (code, description, builtin) VALUES
     ('competitor', 'Works for a competitor', true);
 
 CREATE TYPE @extschema@.transition_via AS ENUM (
-    'promotion', 'manual', 'rejection', 'repair', 'deletion'
+    'promotion', 'manual', 'rejection', 'repair', 'deletion', 'merge'
 );
 COMMENT ON TYPE @extschema@.transition_via IS
-    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), by a repair with the stage rules off, or by the lead''s deletion';
+    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), by a repair with the stage rules off, by the lead''s deletion, or by leadqual.merge()';
 
 CREATE TABLE @extschema@.transition (
     id          bigserial PRIMARY KEY,
     lead_table  regclass NOT NULL,
     lead_id     text NOT NULL,
     from_stage  @extschema@.lifecycle_stage,
-    -- NULL only for a deletion: the lead left every stage
+    -- NULL only for a deletion, or the end of a duplicate's history merged
+    -- into another lead: the lead left every stage
     to_stage    @extschema@.lifecycle_stage,
     score       numeric,
     -- clock_timestamp(): logged while the lead's row is locked, so one
@@ -47,23 +48,64 @@ CREATE TABLE @extschema@.transition (
     -- COLUMN: a fresh install has the columns in the order an updated
     -- database has them.
     owner       text,
-    -- via as text: the 0.4.0--0.5.0 update adds 'deletion' to the type in
-    -- the same transaction, where the label itself can't be used yet
+    -- The merge (leadqual.lead_merge.id) that moved this row here from a
+    -- duplicate; NULL for the lead's own history.  stage_history reads each
+    -- merged history apart, so that its stays are its own.
+    merge_id    bigint,
+    -- via as text: the 0.4.0--0.5.0 update adds the labels to the type in
+    -- the same transaction, where they can't be used yet
     CONSTRAINT transition_to_stage_deletion
-        CHECK ((to_stage IS NULL) OPERATOR(pg_catalog.=) (via::pg_catalog.text OPERATOR(pg_catalog.=) 'deletion'))
+        CHECK (CASE via::pg_catalog.text WHEN 'deletion' THEN to_stage IS NULL
+                                         WHEN 'merge' THEN true
+                                         ELSE to_stage IS NOT NULL END)
 );
 CREATE INDEX transition_lead_idx
     ON @extschema@.transition (lead_table, lead_id, id);
 COMMENT ON TABLE @extschema@.transition IS
     'One row per stage change of a managed lead, written by leadqual''s triggers in the same transaction';
 
--- pg_dump keeps the log and the reasons users added.
+-- One row per leadqual.merge(): the duplicate (dropped_id) whose history,
+-- events, touches, clocks, assignments and scores moved to the survivor
+-- (kept_id), whose row was then deleted.
+CREATE TABLE @extschema@.lead_merge (
+    id            bigserial PRIMARY KEY,
+    lead_table    regclass NOT NULL,
+    kept_id       text NOT NULL,
+    dropped_id    text NOT NULL,
+    kept_stage    @extschema@.lifecycle_stage NOT NULL,
+    dropped_stage @extschema@.lifecycle_stage NOT NULL,
+    -- the survivor's stage after the merge: the further of the two
+    stage         @extschema@.lifecycle_stage NOT NULL,
+    merged_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    merged_by     name NOT NULL
+);
+CREATE INDEX lead_merge_kept_idx ON @extschema@.lead_merge (lead_table, kept_id);
+CREATE INDEX lead_merge_dropped_idx ON @extschema@.lead_merge (lead_table, dropped_id);
+COMMENT ON TABLE @extschema@.lead_merge IS
+    'One row per leadqual.merge(): a duplicate lead merged into the lead kept';
+
+-- Merges a duplicate into the lead kept (C, src/lead_merge.c): its history
+-- and everything leadqual keeps of it move to the survivor, which takes the
+-- further of the two stages and is rescored; the duplicate's row is
+-- deleted.  Runs as the caller, who needs UPDATE and DELETE on the table.
+CREATE FUNCTION @extschema@.merge(leads regclass, keep text, drop text)
+RETURNS @extschema@.lead_merge
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_merge';
+COMMENT ON FUNCTION @extschema@.merge(regclass, text, text) IS
+    'Merge duplicate lead "drop" into lead "keep": history, events, touches, clocks, assignments and scores move to it; logged in leadqual.lead_merge';
+
+-- pg_dump keeps the log, the merges and the reasons users added.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.transition_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.lead_merge', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.lead_merge_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rejection_reason', 'WHERE NOT builtin');
 
--- security_invoker: see 10_privileges.sql.  A deletion (to no stage) ends
--- the stay before it and is no stay itself.
+-- security_invoker: see 10_privileges.sql.  A deletion, or the end of a
+-- merged duplicate's history (to no stage), ends the stay before it and is
+-- no stay itself.
 CREATE VIEW @extschema@.stage_history WITH (security_invoker = true) AS
 SELECT h.lead_table, h.lead_id, h.stage, h.entered_at, h.left_at, h.next_stage, h.visit,
        h.is_current, h.time_in_stage, h.transition_id
@@ -84,8 +126,9 @@ FROM (
            t.id AS transition_id
     FROM @extschema@.transition AS t
     -- id, not changed_at, is the order of one lead's changes: each is logged
-    -- while its row is locked, so ids follow the order the changes committed in
-    WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id ORDER BY t.id)
+    -- while its row is locked, so ids follow the order the changes committed
+    -- in; a duplicate's history merged into the lead is a chain of its own
+    WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id, t.merge_id ORDER BY t.id)
 ) AS h
 WHERE h.stage IS NOT NULL;
 COMMENT ON VIEW @extschema@.stage_history IS

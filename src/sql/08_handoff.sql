@@ -106,7 +106,7 @@ VALUES ('mql', 'mql', '4 hours', 'weekdays_9_17', true);
 -- stops: editing a policy or a calendar later changes no due time, state or
 -- stopped clock.  (An open clock's business time so far is counted when
 -- asked, by the calendar as it is then.)
-CREATE TYPE @extschema@.sla_stopped_by AS ENUM ('touch', 'stage_exit', 'lead_deleted');
+CREATE TYPE @extschema@.sla_stopped_by AS ENUM ('touch', 'stage_exit', 'lead_deleted', 'lead_merged');
 
 CREATE TABLE @extschema@.sla_clock (
     id            bigserial PRIMARY KEY,

@@ -2,7 +2,8 @@
 -- stage velocity and rejections.  Every report reads as the role that
 -- queries it (security_invoker; see 10_privileges.sql).
 
--- cancelled: the lead was deleted before the clock was due, untouched
+-- cancelled: the lead was deleted, or merged into another, before the
+-- clock was due, untouched
 CREATE TYPE @extschema@.sla_state AS ENUM ('open', 'open_breached', 'met', 'breached', 'cancelled');
 
 -- statement_timestamp() is "now": open clocks are measured up to it.
@@ -23,11 +24,12 @@ SELECT c.id AS clock_id,
                 @extschema@.business_time_between(c.calendar, c.started_at,
                                                   greatest(c.started_at, pg_catalog.statement_timestamp())))
            AS business_time,
-       -- stopped_by as text: the 0.4.0--0.5.0 update adds 'lead_deleted' in
-       -- the transaction that replaces this view, where it can't be used yet
+       -- stopped_by as text: the 0.4.0--0.5.0 update adds its labels in the
+       -- transaction that replaces this view, where they can't be used yet
        CASE WHEN c.stopped_at IS NOT NULL
             THEN CASE WHEN c.due_at IS NOT NULL AND c.stopped_at OPERATOR(pg_catalog.>) c.due_at THEN 'breached'
-                      WHEN c.stopped_by::pg_catalog.text OPERATOR(pg_catalog.=) 'lead_deleted' THEN 'cancelled'
+                      WHEN c.stopped_by::pg_catalog.text OPERATOR(pg_catalog.=) ANY ('{lead_deleted,lead_merged}'::pg_catalog.text[])
+                      THEN 'cancelled'
                       ELSE 'met' END
             WHEN c.due_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp() THEN 'open_breached'
             ELSE 'open' END::@extschema@.sla_state AS state

@@ -19,6 +19,9 @@ GRANT SELECT ON @extschema@.stages TO PUBLIC;
 REVOKE ALL ON @extschema@.transition, @extschema@.rejection_reason FROM PUBLIC;
 GRANT SELECT ON @extschema@.transition, @extschema@.rejection_reason TO PUBLIC;
 GRANT SELECT ON @extschema@.stage_history TO PUBLIC;
+-- merge() writes the merges as the owner, as the trigger writes the log.
+REVOKE ALL ON @extschema@.lead_merge FROM PUBLIC;
+GRANT SELECT ON @extschema@.lead_merge TO PUBLIC;
 GRANT SELECT ON @extschema@.managed TO PUBLIC;
 
 -- Everyone reads; the owner configures; applications insert events (the
@@ -96,6 +99,9 @@ CREATE POLICY lead_visible ON @extschema@.touch
 ALTER TABLE @extschema@.assignment ENABLE ROW LEVEL SECURITY;
 CREATE POLICY lead_visible ON @extschema@.assignment
     USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);
+ALTER TABLE @extschema@.lead_merge ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.lead_merge
+    USING (@extschema@._lead_visible(lead_table, kept_id)) WITH CHECK (true);
 ALTER TABLE @extschema@.handoff ENABLE ROW LEVEL SECURITY;
 CREATE POLICY lead_visible ON @extschema@.handoff
     USING (@extschema@._lead_visible(lead_table, lead_id)) WITH CHECK (true);

@@ -369,24 +369,74 @@ COMMENT ON FUNCTION @extschema@.rescore_due(regclass, timestamptz) IS
     'Rescore only the leads whose score may have changed since they were scored (decay, windows); returns how many scores changed';
 
 ------------------------------------------------------------------------------
--- A lead's identity: deletions are logged, and retire the lead's history
+-- A lead's identity: deletions are logged and retire the lead's history;
+-- duplicates are merged
 ------------------------------------------------------------------------------
 
 -- Deleting a lead logs a transition to no stage, via 'deletion', stops its
 -- open SLA clocks ('lead_deleted'; a clock deleted before it was due is
 -- 'cancelled' in the reports), and moves its history to the retired id
 -- "deleted:<log id>:<id>", so that a new lead given the id starts afresh
--- (src/lead_identity.c).  The new labels are compared as text below: a
+-- (src/lead_identity.c).  merge() moves a duplicate's history to the lead
+-- kept (src/lead_merge.c).  The new labels are compared as text below: a
 -- label added in this transaction can't be used in it.
 ALTER TYPE @extschema@.transition_via ADD VALUE 'deletion';
+ALTER TYPE @extschema@.transition_via ADD VALUE 'merge';
 COMMENT ON TYPE @extschema@.transition_via IS
-    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), by a repair with the stage rules off, or by the lead''s deletion';
+    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), by a repair with the stage rules off, by the lead''s deletion, or by leadqual.merge()';
 ALTER TYPE @extschema@.sla_stopped_by ADD VALUE 'lead_deleted';
+ALTER TYPE @extschema@.sla_stopped_by ADD VALUE 'lead_merged';
 ALTER TYPE @extschema@.sla_state ADD VALUE 'cancelled';
 ALTER TABLE @extschema@.transition ALTER COLUMN to_stage DROP NOT NULL;
+-- The merge (leadqual.lead_merge.id) that moved this row here from a
+-- duplicate; NULL for the lead's own history.  stage_history reads each
+-- merged history apart, so that its stays are its own.
+ALTER TABLE @extschema@.transition ADD COLUMN merge_id bigint;
 ALTER TABLE @extschema@.transition ADD
     CONSTRAINT transition_to_stage_deletion
-        CHECK ((to_stage IS NULL) OPERATOR(pg_catalog.=) (via::pg_catalog.text OPERATOR(pg_catalog.=) 'deletion'));
+        CHECK (CASE via::pg_catalog.text WHEN 'deletion' THEN to_stage IS NULL
+                                         WHEN 'merge' THEN true
+                                         ELSE to_stage IS NOT NULL END);
+
+-- One row per leadqual.merge(): the duplicate (dropped_id) whose history,
+-- events, touches, clocks, assignments and scores moved to the survivor
+-- (kept_id), whose row was then deleted.
+CREATE TABLE @extschema@.lead_merge (
+    id            bigserial PRIMARY KEY,
+    lead_table    regclass NOT NULL,
+    kept_id       text NOT NULL,
+    dropped_id    text NOT NULL,
+    kept_stage    @extschema@.lifecycle_stage NOT NULL,
+    dropped_stage @extschema@.lifecycle_stage NOT NULL,
+    -- the survivor's stage after the merge: the further of the two
+    stage         @extschema@.lifecycle_stage NOT NULL,
+    merged_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    merged_by     name NOT NULL
+);
+CREATE INDEX lead_merge_kept_idx ON @extschema@.lead_merge (lead_table, kept_id);
+CREATE INDEX lead_merge_dropped_idx ON @extschema@.lead_merge (lead_table, dropped_id);
+COMMENT ON TABLE @extschema@.lead_merge IS
+    'One row per leadqual.merge(): a duplicate lead merged into the lead kept';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.lead_merge', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.lead_merge_id_seq', '');
+REVOKE ALL ON @extschema@.lead_merge FROM PUBLIC;
+GRANT SELECT ON @extschema@.lead_merge TO PUBLIC;
+ALTER TABLE @extschema@.lead_merge ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lead_visible ON @extschema@.lead_merge
+    USING (@extschema@._lead_visible(lead_table, kept_id)) WITH CHECK (true);
+
+-- Merges a duplicate into the lead kept (C, src/lead_merge.c): its history
+-- and everything leadqual keeps of it move to the survivor, which takes the
+-- further of the two stages and is rescored; the duplicate's row is
+-- deleted.  Runs as the caller, who needs UPDATE and DELETE on the table.
+CREATE FUNCTION @extschema@.merge(leads regclass, keep text, drop text)
+RETURNS @extschema@.lead_merge
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_merge';
+COMMENT ON FUNCTION @extschema@.merge(regclass, text, text) IS
+    'Merge duplicate lead "drop" into lead "keep": history, events, touches, clocks, assignments and scores move to it; logged in leadqual.lead_merge';
 
 CREATE FUNCTION @extschema@.log_deletion()
 RETURNS trigger
@@ -729,8 +779,9 @@ FROM (
            t.id AS transition_id
     FROM @extschema@.transition AS t
     -- id, not changed_at, is the order of one lead's changes: each is logged
-    -- while its row is locked, so ids follow the order the changes committed in
-    WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id ORDER BY t.id)
+    -- while its row is locked, so ids follow the order the changes committed
+    -- in; a duplicate's history merged into the lead is a chain of its own
+    WINDOW lead_log AS (PARTITION BY t.lead_table, t.lead_id, t.merge_id ORDER BY t.id)
 ) AS h
 WHERE h.stage IS NOT NULL;
 
@@ -751,11 +802,12 @@ SELECT c.id AS clock_id,
                 @extschema@.business_time_between(c.calendar, c.started_at,
                                                   greatest(c.started_at, pg_catalog.statement_timestamp())))
            AS business_time,
-       -- stopped_by as text: the 0.4.0--0.5.0 update adds 'lead_deleted' in
-       -- the transaction that replaces this view, where it can't be used yet
+       -- stopped_by as text: the 0.4.0--0.5.0 update adds its labels in the
+       -- transaction that replaces this view, where they can't be used yet
        CASE WHEN c.stopped_at IS NOT NULL
             THEN CASE WHEN c.due_at IS NOT NULL AND c.stopped_at OPERATOR(pg_catalog.>) c.due_at THEN 'breached'
-                      WHEN c.stopped_by::pg_catalog.text OPERATOR(pg_catalog.=) 'lead_deleted' THEN 'cancelled'
+                      WHEN c.stopped_by::pg_catalog.text OPERATOR(pg_catalog.=) ANY ('{lead_deleted,lead_merged}'::pg_catalog.text[])
+                      THEN 'cancelled'
                       ELSE 'met' END
             WHEN c.due_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp() THEN 'open_breached'
             ELSE 'open' END::@extschema@.sla_state AS state
