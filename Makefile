@@ -24,6 +24,7 @@ OBJS = \
 	src/fit_functions.o \
 	src/handoff.o \
 	src/lead_visibility.o \
+	src/lead_erase.o \
 	src/lead_identity.o \
 	src/lead_merge.o \
 	src/leadqual.o \

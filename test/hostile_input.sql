@@ -5,7 +5,7 @@
 -- injected, and leaves the log, the triggers and the leads as they were.
 \ir helpers/setup.psql
 
-SELECT plan(199);
+SELECT plan(212);
 
 -- The canary: any injected "DROP TABLE x" that ran would remove it.
 CREATE TABLE x (canary text);
@@ -198,6 +198,29 @@ SELECT throws_ok($$SELECT leadqual.reject('h_json', '{bad', 'recycled', 'bad_tim
 
 SELECT is(pg_temp.counts(), :'counts_reject', 'after the failed reject() calls: no log row, no trigger added or removed');
 SELECT is(pg_temp.fingerprint(), :'fp_reject', 'after the failed reject() calls: nothing changed at all');
+
+------------------------------------------------------------------------------
+-- merge() and erase()
+------------------------------------------------------------------------------
+
+SELECT pg_temp.fingerprint() AS fp_identity \gset
+SELECT throws_ok($$SELECT leadqual.merge('h_leads', '3; DROP TABLE x', '3')$$, '22P02', NULL,
+                 'merge() with an injection-shaped integer id: 22P02');
+SELECT throws_ok($$SELECT leadqual.merge('h_leads', '3', '99999999999')$$, '22003', NULL,
+                 'merge() with an id beyond integer: numeric_value_out_of_range');
+SELECT throws_ok($$SELECT leadqual.merge('h_leads', '3', '3')$$, '22023', NULL, 'merge() of a lead into itself: 22023');
+SELECT throws_ok($$SELECT leadqual.merge('h_nope', '1', '2')$$, '42P01', NULL, 'merge() on an unknown table: undefined_table');
+SELECT throws_ok($$SELECT leadqual.merge('h_view', '1', '2')$$, '55000', NULL, 'merge() on a view: 55000');
+SELECT throws_ok($$SELECT leadqual.merge('h_leads_note_idx', '1', '2')$$, '42809', NULL, 'merge() on an index: wrong_object_type');
+SELECT throws_ok($$SELECT leadqual.merge('x', '1', '2')$$, '55000', NULL, 'merge() on the unmanaged canary: 55000');
+SELECT throws_ok($$SELECT leadqual.merge('h_json', '{"a": 1}', '{"b": 2}')$$, '42883', NULL,
+                 'merge() on a table with a json id (no equality): undefined_function');
+SELECT throws_ok($$SELECT * FROM leadqual.erase('h_leads', '3; DROP TABLE x')$$, '22P02', NULL,
+                 'erase() with an injection-shaped integer id: 22P02');
+SELECT throws_ok($$SELECT * FROM leadqual.erase('h_nope', '1')$$, '42P01', NULL, 'erase() on an unknown table: undefined_table');
+SELECT throws_ok($$SELECT * FROM leadqual.erase('h_leads_note_idx', '1')$$, '42809', NULL, 'erase() on an index: wrong_object_type');
+SELECT throws_ok($$SELECT * FROM leadqual.erase('x', '1')$$, '55000', NULL, 'erase() on the unmanaged canary: 55000');
+SELECT is(pg_temp.fingerprint(), :'fp_identity', 'after the failed merge() and erase() calls: nothing changed at all');
 SELECT is((SELECT lifecycle_stage::text FROM h_leads WHERE id = 3), 'mql', 'lead 3 is still mql');
 
 SELECT lives_ok($$SELECT leadqual.reject('h_leads', ' 3 ', 'recycled', 'bad_timing')$$,

@@ -19,6 +19,9 @@ GRANT SELECT ON @extschema@.stages TO PUBLIC;
 REVOKE ALL ON @extschema@.transition, @extschema@.rejection_reason FROM PUBLIC;
 GRANT SELECT ON @extschema@.transition, @extschema@.rejection_reason TO PUBLIC;
 GRANT SELECT ON @extschema@.stage_history TO PUBLIC;
+-- Erasing a person is for a privileged role: the extension's owner, and
+-- those it grants EXECUTE to.
+REVOKE EXECUTE ON FUNCTION @extschema@.erase(regclass, text) FROM PUBLIC;
 -- merge() writes the merges as the owner, as the trigger writes the log.
 REVOKE ALL ON @extschema@.lead_merge FROM PUBLIC;
 GRANT SELECT ON @extschema@.lead_merge TO PUBLIC;

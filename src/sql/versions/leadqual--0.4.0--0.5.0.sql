@@ -438,6 +438,28 @@ AS 'MODULE_PATHNAME', 'leadqual_merge';
 COMMENT ON FUNCTION @extschema@.merge(regclass, text, text) IS
     'Merge duplicate lead "drop" into lead "keep": history, events, touches, clocks, assignments and scores move to it; logged in leadqual.lead_merge';
 
+-- The histories retired under a lead id, found by the id: what erase()
+-- pseudonymises.  Rows to no stage are deletions (and the ends of merged
+-- duplicates' histories), a few of the log.
+CREATE INDEX transition_retired_idx ON @extschema@.transition
+    (lead_table, pg_catalog.substring(lead_id, '^deleted:[0-9]+:(.*)$'))
+    WHERE to_stage IS NULL;
+
+-- Erases a person (C, src/lead_erase.c): deletes the lead's row, as the
+-- caller, then removes what leadqual keeps of the person (touches, score
+-- history, handoffs) and pseudonymises the rest under 'erased:<n>', so that
+-- the funnel and SLA figures of closed periods stay as they were.  Returns
+-- a receipt: per table, the rows removed and pseudonymised.  Not for
+-- PUBLIC (10_privileges.sql).
+CREATE FUNCTION @extschema@.erase(leads regclass, lead_id text)
+RETURNS TABLE (relation regclass, removed bigint, pseudonymised bigint)
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_erase';
+COMMENT ON FUNCTION @extschema@.erase(regclass, text) IS
+    'Erase a person (GDPR, CCPA): delete the lead, remove its touches, score history and handoffs, pseudonymise its log, clocks and assignments; returns the counts per table';
+REVOKE EXECUTE ON FUNCTION @extschema@.erase(regclass, text) FROM PUBLIC;
+
 CREATE FUNCTION @extschema@.log_deletion()
 RETURNS trigger
 LANGUAGE c VOLATILE PARALLEL UNSAFE
