@@ -53,6 +53,21 @@ SELECT 'bench.scored_deep', (1 + g % :deep_leads)::text,
 FROM generate_series(1::bigint, :deep_leads::bigint * 1000) AS g;
 SELECT leadqual.manage('bench.scored_deep', model => 'bench');
 
+-- merge() and erase() of leads with 1,000 events each: a table of their
+-- own (case c tracks bench.scored_deep's leads), three leads a run.
+CREATE TABLE bench.identity (LIKE bench.scored INCLUDING ALL);
+INSERT INTO bench.identity (id, email, title, company_size, industry)
+SELECT g, 'identity' || g || '@example.com', 'Engineer', 10, 'retail'
+FROM generate_series(1, 30) AS g;
+INSERT INTO leadqual.event (lead_table, lead_id, kind, occurred_at, properties)
+SELECT 'bench.identity', (1 + g % 30)::text,
+       (ARRAY['pricing_page_view', 'webinar_attended', 'email_open', 'page_view',
+              'site_visit', 'whitepaper_download', 'case_study_download'])[1 + g % 7],
+       now() - (g % 129600) * interval '1 minute',
+       jsonb_build_object('session_id', g % 5000)
+FROM generate_series(1::bigint, 30000) AS g;
+SELECT leadqual.manage('bench.identity', model => 'bench');
+
 -- The floor diagnostics of case d: the rows leadqual writes, written
 -- set-based by plain statements with no trigger and no per-row code, into
 -- copies of leadqual's tables with their indexes and storage settings.

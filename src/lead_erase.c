@@ -27,6 +27,7 @@
 #include "utils/rel.h"
 
 #include "config.h"
+#include "lead_identity.h"
 #include "model_score.h"
 #include "trust_boundary.h"
 
@@ -148,7 +149,6 @@ leadqual_erase(PG_FUNCTION_ARGS)
 	Oid			relid;
 	char	   *lead_id;
 	Relation	rel;
-	Trigger    *qualify;
 	LqTableConfig *config;
 	Datum		values[2];
 
@@ -160,27 +160,8 @@ leadqual_erase(PG_FUNCTION_ARGS)
 	relid = PG_GETARG_OID(0);
 	lead_id = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	InitMaterializedSRF(fcinfo, 0);
-	/* before taking any lock, as DELETE would */
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_DELETE) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("leadqual.erase: permission denied for table %s", lq_qualified_name(relid)),
-				 errhint("erase() deletes the lead, so it needs DELETE on the table.")));
-	rel = table_open(relid, RowExclusiveLock);
-	qualify = lq_find_qualify_trigger(rel);
-	if (qualify == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("leadqual.erase: table %s is not managed by leadqual", lq_qualified_name(relid)),
-				 errhint("Erase a lead of a table leadqual manages; leadqual keeps nothing of the others.")));
-	config = lq_config_for_trigger(rel, qualify);
-	if (config->log_relid != relid)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("leadqual.erase: table %s is a partition of %s, which leadqual manages",
-						lq_qualified_name(relid), config->display_name),
-				 errhint("Erase the lead of the managed table: leadqual.erase('%s', ...).",
-						 config->display_name)));
+	config = lq_open_identity_table(relid, "leadqual.erase", ACL_DELETE,
+									"deletes the lead, so it needs DELETE on the table", &rel);
 
 	lq_connect_spi();
 	delete_lead(config, lead_id);

@@ -23,10 +23,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -64,6 +66,36 @@ lq_require_unreserved_lead_id(LqTableConfig *config, const char *lead_id)
 						lead_id, config->display_name),
 				 errdetail("Ids beginning with \"deleted:\" or \"erased:\" name the histories of deleted and erased leads."),
 				 errhint("Give the lead an id without that prefix.")));
+}
+
+LqTableConfig *
+lq_open_identity_table(Oid relid, const char *caller, AclMode privileges, const char *needs,
+					   Relation *rel)
+{
+	Trigger    *qualify;
+	LqTableConfig *config;
+
+	/* before taking any lock, as the statements the caller runs would */
+	if (pg_class_aclcheck(relid, GetUserId(), privileges) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s: permission denied for table %s", caller, lq_qualified_name(relid)),
+				 errhint("%s() %s.", caller + strlen("leadqual."), needs)));
+	*rel = table_open(relid, RowExclusiveLock);
+	qualify = lq_find_qualify_trigger(*rel);
+	if (qualify == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s: table %s is not managed by leadqual", caller, lq_qualified_name(relid)),
+				 errhint("leadqual keeps nothing of the leads of a table it does not manage.")));
+	config = lq_config_for_trigger(*rel, qualify);
+	if (config->log_relid != relid)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s: table %s is a partition of %s, which leadqual manages",
+						caller, lq_qualified_name(relid), config->display_name),
+				 errhint("Name the managed table: %s('%s', ...).", caller, config->display_name)));
+	return config;
 }
 
 void

@@ -9,6 +9,9 @@
 
 #include "postgres.h"
 
+#include "nodes/parsenodes.h"
+#include "utils/relcache.h"
+
 #include "config.h"
 #include "managed_row.h"
 
@@ -16,6 +19,8 @@
 extern bool lq_is_reserved_lead_id(const char *lead_id);
 extern void lq_require_unreserved_lead_id(LqTableConfig *config, const char *lead_id);
 extern void lq_require_unchanged_lead_id(const LqFiring *firing);
+extern LqTableConfig *lq_open_identity_table(Oid relid, const char *caller, AclMode privileges,
+											 const char *needs, Relation *rel);
 
 /* lead_merge.c: what merge() is doing right now, for the triggers */
 extern bool lq_merging_into(Oid lead_table, const char *lead_id);

@@ -141,16 +141,6 @@ require_argument(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 static void
-require_privilege(Oid relid, AclMode mode, const char *what)
-{
-	if (pg_class_aclcheck(relid, GetUserId(), mode) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("leadqual.merge: permission denied for table %s", lq_qualified_name(relid)),
-				 errhint("merge() %s, so it needs UPDATE and DELETE on the table.", what)));
-}
-
-static void
 require_found(LqTableConfig *config, const MergedLead *lead)
 {
 	if (!lead->found)
@@ -313,7 +303,6 @@ leadqual_merge(PG_FUNCTION_ARGS)
 {
 	Oid			relid;
 	Relation	rel;
-	Trigger    *qualify;
 	LqTableConfig *config;
 	MergedLead	keep = {0};
 	MergedLead	drop = {0};
@@ -336,24 +325,9 @@ leadqual_merge(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("leadqual.merge: cannot merge lead \"%s\" into itself", keep.id),
 				 errhint("Name the lead to keep and its duplicate, two different ids.")));
-	/* before taking any lock, as UPDATE and DELETE would */
-	require_privilege(relid, ACL_UPDATE, "updates the lead kept");
-	require_privilege(relid, ACL_DELETE, "deletes the duplicate");
-	rel = table_open(relid, RowExclusiveLock);
-	qualify = lq_find_qualify_trigger(rel);
-	if (qualify == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("leadqual.merge: table %s is not managed by leadqual", lq_qualified_name(relid)),
-				 errhint("Call leadqual.manage() on the table first.")));
-	config = lq_config_for_trigger(rel, qualify);
-	if (config->log_relid != relid)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("leadqual.merge: table %s is a partition of %s, which leadqual manages",
-						lq_qualified_name(relid), config->display_name),
-				 errhint("Merge the leads of the managed table: leadqual.merge('%s', ...).",
-						 config->display_name)));
+	config = lq_open_identity_table(relid, "leadqual.merge", ACL_UPDATE | ACL_DELETE,
+									"updates the lead kept and deletes the duplicate, so it needs UPDATE and DELETE on the table",
+									&rel);
 
 	lq_connect_spi();
 	lock_leads(config, &keep, &drop);
