@@ -19,6 +19,11 @@
  * the owner of leadqual's tables (trust_boundary.c), with plain values:
  * the table's oid, the id as text, the stage's label, the score as
  * numeric, the owner's name.
+ *
+ * A lead's id never changes: qualify() refuses an UPDATE that changes it
+ * (lq_require_unchanged_lead_id()), whose hint is an insert under the new
+ * id and a merge() (lead_merge.c).  merge() and erase() (lead_erase.c)
+ * open their table with lq_open_identity_table().
  */
 #include "postgres.h"
 
