@@ -51,9 +51,9 @@
 #include "clock_references.h"
 #include "config.h"
 #include "handoff.h"
+#include "lead_identity.h"
 #include "leadqual.h"
 #include "managed_row.h"
-#include "model_score.h"
 #include "own_index.h"
 #include "round_robin.h"
 #include "stage_datum.h"
@@ -1141,11 +1141,9 @@ lock_touched_lead(const LqTouch *touch)
 	if (config->touch_lock_sql == NULL)
 		config->touch_lock_sql =
 			MemoryContextStrdup(config->model_cxt,
-								psprintf("SELECT 1 FROM %s AS l WHERE l.%s %s $1::%s FOR SHARE OF l",
+								psprintf("SELECT 1 FROM %s AS l WHERE %s FOR SHARE OF l",
 										 lq_qualified_name(config->log_relid),
-										 quote_identifier(NameStr(config->id_column)),
-										 lq_qualified_equality(config->id_type, "leadqual"),
-										 format_type_be_qualified(config->id_type)));
+										 lq_lead_id_matches(config, 1, "leadqual")));
 	lq_set_kept_query(&config->touch_lock_query, config->touch_lock_sql, 1, argtypes, 0);
 	lq_run_kept(&config->touch_lock_query, &lead_id, NULL, 1);
 	if (SPI_processed == 0)

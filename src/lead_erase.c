@@ -28,7 +28,6 @@
 
 #include "config.h"
 #include "lead_identity.h"
-#include "model_score.h"
 #include "trust_boundary.h"
 
 /*
@@ -124,11 +123,7 @@ delete_lead(LqTableConfig *config, const char *lead_id)
 {
 	Oid			argtype = TEXTOID;
 	Datum		value = CStringGetTextDatum(lead_id);
-	char	   *sql = psprintf("DELETE FROM %s AS l WHERE l.%s %s $1::%s",
-							   lq_qualified_name(config->log_relid),
-							   quote_identifier(NameStr(config->id_column)),
-							   lq_qualified_equality(config->id_type, "leadqual.erase"),
-							   format_type_be_qualified(config->id_type));
+	char	   *sql = lq_delete_lead_sql(config, "leadqual.erase");
 	int			rc = SPI_execute_with_args(sql, 1, &argtype, &value, NULL, false, 0);
 
 	if (rc != SPI_OK_DELETE)

@@ -73,6 +73,21 @@ lq_require_unreserved_lead_id(LqTableConfig *config, const char *lead_id)
 				 errhint("Give the lead an id without that prefix.")));
 }
 
+char *
+lq_lead_id_matches(LqTableConfig *config, int param, const char *caller)
+{
+	return psprintf("l.%s %s $%d::%s", quote_identifier(NameStr(config->id_column)),
+					lq_qualified_equality(config->id_type, caller), param,
+					format_type_be_qualified(config->id_type));
+}
+
+char *
+lq_delete_lead_sql(LqTableConfig *config, const char *caller)
+{
+	return psprintf("DELETE FROM %s AS l WHERE %s", lq_qualified_name(config->log_relid),
+					lq_lead_id_matches(config, 1, caller));
+}
+
 LqTableConfig *
 lq_open_identity_table(Oid relid, const char *caller, AclMode privileges, const char *needs,
 					   Relation *rel)
@@ -280,11 +295,9 @@ lead_still_there(LqTableConfig *config, const char *lead_id)
 	if (config->lead_exists_sql == NULL)
 		config->lead_exists_sql =
 			MemoryContextStrdup(config->model_cxt,
-								psprintf("SELECT 1 FROM %s AS l WHERE l.%s %s $1::%s",
+								psprintf("SELECT 1 FROM %s AS l WHERE %s",
 										 lq_qualified_name(config->log_relid),
-										 quote_identifier(NameStr(config->id_column)),
-										 lq_qualified_equality(config->id_type, "leadqual"),
-										 format_type_be_qualified(config->id_type)));
+										 lq_lead_id_matches(config, 1, "leadqual")));
 	lq_set_kept_query(&config->lead_exists_query, config->lead_exists_sql, 1, argtypes, 0);
 	lq_run_kept(&config->lead_exists_query, &value, NULL, 1);
 	return SPI_processed > 0;

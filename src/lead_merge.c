@@ -32,7 +32,6 @@
 
 #include "config.h"
 #include "lead_identity.h"
-#include "model_score.h"
 #include "score.h"
 #include "score_leads.h"
 #include "stage_datum.h"
@@ -159,22 +158,20 @@ static void
 lock_leads(LqTableConfig *config, MergedLead *keep, MergedLead *drop)
 {
 	const char *id = quote_identifier(NameStr(config->id_column));
-	const char *id_type = format_type_be_qualified(config->id_type);
-	const char *equals = lq_qualified_equality(config->id_type, "leadqual.merge");
 	char	   *sql;
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2] = {CStringGetTextDatum(keep->id), CStringGetTextDatum(drop->id)};
 	int			rc;
 
 	sql = psprintf("SELECT l.%s, l.%s, l.%s, %s FROM %s AS l "
-				   "WHERE l.%s %s $1::%s OR l.%s %s $2::%s "
-				   "ORDER BY l.%s FOR UPDATE OF l",
+				   "WHERE %s OR %s ORDER BY l.%s FOR UPDATE OF l",
 				   id, quote_identifier(NameStr(config->stage_column)),
 				   quote_identifier(NameStr(config->score_column)),
 				   config->owner_attnum == InvalidAttrNumber ? "NULL::pg_catalog.text"
 				   : psprintf("l.%s::pg_catalog.text", quote_identifier(NameStr(config->owner_column))),
 				   lq_qualified_name(config->log_relid),
-				   id, equals, id_type, id, equals, id_type, id);
+				   lq_lead_id_matches(config, 1, "leadqual.merge"),
+				   lq_lead_id_matches(config, 2, "leadqual.merge"), id);
 	rc = SPI_execute_with_args(sql, 2, argtypes, values, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "leadqual.merge: \"%s\" failed: %s", sql, SPI_result_code_string(rc));
@@ -250,12 +247,7 @@ delete_duplicate(LqTableConfig *config, const MergedLead *keep, const MergedLead
 	Datum		value = CStringGetTextDatum(drop->id);
 
 	run_marked(config->log_relid, keep->id, drop->id,
-			   psprintf("DELETE FROM %s AS l WHERE l.%s %s $1::%s",
-						lq_qualified_name(config->log_relid),
-						quote_identifier(NameStr(config->id_column)),
-						lq_qualified_equality(config->id_type, "leadqual.merge"),
-						format_type_be_qualified(config->id_type)),
-			   1, &argtype, &value);
+			   lq_delete_lead_sql(config, "leadqual.merge"), 1, &argtype, &value);
 }
 
 /*
@@ -271,7 +263,6 @@ update_survivor(LqTableConfig *config, const MergedLead *keep, const MergedLead 
 		keep->owner == NULL && drop->owner != NULL;
 	Oid			argtypes[3] = {TEXTOID, config->stage_type, TEXTOID};
 	Datum		values[3];
-	const char *equals = lq_qualified_equality(config->id_type, "leadqual.merge");
 
 	if (stage == keep->stage && !new_owner)
 		return;
@@ -279,7 +270,7 @@ update_survivor(LqTableConfig *config, const MergedLead *keep, const MergedLead 
 	values[1] = lq_stage_to_datum(config->stage_type, stage);
 	values[2] = new_owner ? CStringGetTextDatum(drop->owner) : (Datum) 0;
 	run_marked(config->log_relid, keep->id, drop->id,
-			   psprintf("UPDATE %s AS l SET %s = $2%s WHERE l.%s %s $1::%s",
+			   psprintf("UPDATE %s AS l SET %s = $2%s WHERE %s",
 						lq_qualified_name(config->log_relid),
 						quote_identifier(NameStr(config->stage_column)),
 						new_owner ? psprintf(", %s = $3::%s",
@@ -287,8 +278,7 @@ update_survivor(LqTableConfig *config, const MergedLead *keep, const MergedLead 
 											 format_type_be_qualified(get_atttype(config->log_relid,
 																				  config->owner_attnum)))
 						: "",
-						quote_identifier(NameStr(config->id_column)), equals,
-						format_type_be_qualified(config->id_type)),
+						lq_lead_id_matches(config, 1, "leadqual.merge")),
 			   new_owner ? 3 : 2, argtypes, values);
 }
 
