@@ -26,6 +26,7 @@ OBJS = \
 	src/lead_visibility.o \
 	src/lead_erase.o \
 	src/lead_identity.o \
+	src/lead_import.o \
 	src/lead_merge.o \
 	src/leadqual.o \
 	src/managed_row.o \

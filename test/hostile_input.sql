@@ -5,7 +5,7 @@
 -- injected, and leaves the log, the triggers and the leads as they were.
 \ir helpers/setup.psql
 
-SELECT plan(212);
+SELECT plan(219);
 
 -- The canary: any injected "DROP TABLE x" that ran would remove it.
 CREATE TABLE x (canary text);
@@ -200,7 +200,7 @@ SELECT is(pg_temp.counts(), :'counts_reject', 'after the failed reject() calls: 
 SELECT is(pg_temp.fingerprint(), :'fp_reject', 'after the failed reject() calls: nothing changed at all');
 
 ------------------------------------------------------------------------------
--- merge() and erase()
+-- merge(), erase() and import_history()
 ------------------------------------------------------------------------------
 
 SELECT pg_temp.fingerprint() AS fp_identity \gset
@@ -220,7 +220,27 @@ SELECT throws_ok($$SELECT * FROM leadqual.erase('h_leads', '3; DROP TABLE x')$$,
 SELECT throws_ok($$SELECT * FROM leadqual.erase('h_nope', '1')$$, '42P01', NULL, 'erase() on an unknown table: undefined_table');
 SELECT throws_ok($$SELECT * FROM leadqual.erase('h_leads_note_idx', '1')$$, '42809', NULL, 'erase() on an index: wrong_object_type');
 SELECT throws_ok($$SELECT * FROM leadqual.erase('x', '1')$$, '55000', NULL, 'erase() on the unmanaged canary: 55000');
-SELECT is(pg_temp.fingerprint(), :'fp_identity', 'after the failed merge() and erase() calls: nothing changed at all');
+CREATE TEMP VIEW h_history_injection AS
+    SELECT '3; DROP TABLE x'::text AS lead_id, 'sql'::text AS to_stage, '2026-01-05'::timestamptz AS changed_at;
+CREATE TEMP VIEW h_history_json AS
+    SELECT '{"a": 1}'::text AS lead_id, 'sql'::text AS to_stage, '2026-01-05'::timestamptz AS changed_at;
+CREATE TEMP VIEW h_history_sql AS
+    SELECT '3'::text AS lead_id, $$sql'); DROP TABLE x; --$$::text AS to_stage, '2026-01-05'::timestamptz AS changed_at;
+SELECT throws_ok($$SELECT * FROM leadqual.import_history('h_leads', 'h_history_injection')$$, '22P02', NULL,
+                 'import_history() with an injection-shaped integer id: 22P02');
+SELECT throws_ok($$SELECT * FROM leadqual.import_history('h_leads', 'h_history_sql')$$, '22P02', NULL,
+                 'import_history() with an injection-shaped stage: not a stage, 22P02');
+SELECT throws_ok($$SELECT * FROM leadqual.import_history('h_nope', 'h_history_injection')$$, '42P01', NULL,
+                 'import_history() on an unknown table: undefined_table');
+SELECT throws_ok($$SELECT * FROM leadqual.import_history('h_leads_note_idx', 'h_history_injection')$$, '42809', NULL,
+                 'import_history() on an index: wrong_object_type');
+SELECT throws_ok($$SELECT * FROM leadqual.import_history('x', 'h_history_injection')$$, '55000', NULL,
+                 'import_history() on the unmanaged canary: 55000');
+SELECT throws_ok($$SELECT * FROM leadqual.import_history('h_leads', 'h_leads_note_idx')$$, '42809', NULL,
+                 'import_history() reading an index as its transitions: wrong_object_type');
+SELECT throws_ok($$SELECT * FROM leadqual.import_history('h_json', 'h_history_json')$$, '42883', NULL,
+                 'import_history() on a table with a json id (no equality): undefined_function');
+SELECT is(pg_temp.fingerprint(), :'fp_identity', 'after the failed merge(), erase() and import_history() calls: nothing changed at all');
 SELECT is((SELECT lifecycle_stage::text FROM h_leads WHERE id = 3), 'mql', 'lead 3 is still mql');
 
 SELECT lives_ok($$SELECT leadqual.reject('h_leads', ' 3 ', 'recycled', 'bad_timing')$$,

@@ -16,6 +16,7 @@ SELECT plan(51);
 
 CREATE ROLE lq_tap_sp_app;
 CREATE SCHEMA app AUTHORIZATION lq_tap_sp_app;
+GRANT EXECUTE ON FUNCTION leadqual.import_history(regclass, regclass, regclass, regclass) TO lq_tap_sp_app;
 
 ------------------------------------------------------------------------------
 -- The role's schema and its shadows
@@ -73,6 +74,15 @@ CREATE TABLE sp_p4 (LIKE sp_clean INCLUDING ALL);
 CREATE TABLE sp_p1f (LIKE sp_clean INCLUDING ALL);
 CREATE TABLE sp_priv (LIKE sp_clean INCLUDING ALL);
 CREATE TABLE sp_shadow_typed (id text PRIMARY KEY, score integer, lifecycle_stage lifecycle_stage NOT NULL DEFAULT 'lead');
+-- A lead from before leadqual, whose history the scenario imports.
+INSERT INTO sp_clean (id, lifecycle_stage) VALUES ('k', 'mql');
+INSERT INTO sp_p1 (id, lifecycle_stage) VALUES ('k', 'mql');
+INSERT INTO sp_p2 (id, lifecycle_stage) VALUES ('k', 'mql');
+INSERT INTO sp_p3 (id, lifecycle_stage) VALUES ('k', 'mql');
+INSERT INTO sp_p4 (id, lifecycle_stage) VALUES ('k', 'mql');
+INSERT INTO sp_p1f (id, lifecycle_stage) VALUES ('k', 'mql');
+CREATE TABLE sp_history (lead_id text, to_stage text, changed_at timestamptz);
+INSERT INTO sp_history VALUES ('k', 'mql', '2026-01-05 10:00+00');
 
 RESET ROLE;
 RESET search_path;
@@ -99,6 +109,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     steps CONSTANT text[] := ARRAY[
         'SELECT leadqual.manage(%1$L)',
+        'SELECT leadqual.import_history(%1$L, ''app.sp_history'')',
         'INSERT INTO %1$s (id, score) VALUES (''a'', 70), (''b'', 10), (''c'', 90), (''d'', 20)',
         'UPDATE %1$s SET score = 55 WHERE id OPERATOR(pg_catalog.=) ''b''',
         'UPDATE %1$s SET lifecycle_stage = ''sal'' WHERE id OPERATOR(pg_catalog.=) ''c''',
@@ -212,10 +223,11 @@ RESET search_path;
 ------------------------------------------------------------------------------
 
 SELECT is(:'outcomes_clean'::text[],
-          '{ok,ok,ok,ok,ok,23503,23503,P0002,ok,ok,ok,ok,ok,23514,ok,23502,23502,ok,ok,ok,ok,ok,23001,ok,ok,ok,ok,ok,ok,55000}'::text[],
+          '{ok,ok,ok,ok,ok,ok,23503,23503,P0002,ok,ok,ok,ok,ok,23514,ok,23502,23502,ok,ok,ok,ok,ok,23001,ok,ok,ok,ok,ok,ok,55000}'::text[],
           'clean: every step succeeds or fails as documented (unknown reasons 23503, no lead P0002, backward 23514, no reason 23502, a changed id 23001, not managed 55000)');
 SELECT results_eq($$SELECT * FROM pg_temp.log_of('app.sp_clean')$$,
-                  $$VALUES ('a', NULL, 'mql', 70::numeric, NULL, 'promotion', 'lq_tap_sp_app'::name),
+                  $$VALUES ('k', NULL, 'mql', NULL::numeric, NULL, 'import', 'lq_tap_sp_app'::name),
+                           ('a', NULL, 'mql', 70, NULL, 'promotion', 'lq_tap_sp_app'),
                            ('b', NULL, 'lead', 10, NULL, 'manual', 'lq_tap_sp_app'),
                            ('c', NULL, 'mql', 90, NULL, 'promotion', 'lq_tap_sp_app'),
                            ('d', NULL, 'lead', 20, NULL, 'manual', 'lq_tap_sp_app'),
@@ -232,10 +244,10 @@ SELECT results_eq($$SELECT * FROM pg_temp.log_of('app.sp_clean')$$,
                            ('deleted:i', 'mql', NULL, 60, NULL, 'merge', 'lq_tap_sp_app'),
                            ('deleted:i', 'lead', 'mql', 10, NULL, 'merge', 'lq_tap_sp_app'),
                            ('deleted:i', 'mql', NULL, 10, NULL, 'deletion', 'lq_tap_sp_app')$$,
-                  'clean: the log holds every change, as the role, with its via and reason; a re-qualified only above 70; h merged into i, i deleted');
+                  'clean: the log holds every change, as the role, with its via and reason; k''s imported; a re-qualified only above 70; h merged into i, i deleted');
 SELECT results_eq($$SELECT * FROM pg_temp.leads_of('app.sp_clean')$$,
                   $$VALUES ('a 71 mql'), ('b 55 recycled'), ('c 90 disqualified'), ('d 20 disqualified'),
-                           ('e 10 lead'), ('g 99 lead')$$,
+                           ('e 10 lead'), ('g 99 lead'), ('k  mql')$$,
                   'clean: the leads end where the log says; g, written after unmanage(), was not promoted');
 SELECT results_eq($$SELECT * FROM pg_temp.stays_of('clean', 'app.sp_clean') WHERE lead_id = 'a'$$,
                   $$VALUES ('a', 'mql', 'recycled', 1::bigint, false), ('a', 'recycled', 'mql', 1, false), ('a', 'mql', NULL, 2, true)$$,
@@ -323,8 +335,8 @@ SELECT is((SELECT count(DISTINCT tag) FROM snap_stages), 6::bigint, 'every run r
 SELECT is_empty($$SELECT * FROM app.tripwire$$, 'no shadow function or operator was ever called, by the role or by the log''s owner');
 SELECT is_empty($$SELECT * FROM app.transition$$, 'nothing was logged to the shadow app.transition');
 SELECT is(:temp_shadow_rows, 0, 'nothing was logged to the temporary shadow transition');
-SELECT is((SELECT count(*) FROM leadqual.transition WHERE changed_by = 'lq_tap_sp_app'), 102::bigint,
-          'leadqual.transition got the six runs'' seventeen rows each');
+SELECT is((SELECT count(*) FROM leadqual.transition WHERE changed_by = 'lq_tap_sp_app'), 108::bigint,
+          'leadqual.transition got the six runs'' eighteen rows each');
 SELECT results_eq($$SELECT code FROM app.rejection_reason ORDER BY code$$, $$VALUES ('bad_timing'), ('hostile_reason')$$,
                   'the shadow rejection_reason is untouched');
 SELECT is((SELECT count(*) FROM leadqual.rejection_reason WHERE code = 'hostile_reason'), 0::bigint,

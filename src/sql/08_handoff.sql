@@ -37,7 +37,7 @@ CREATE INDEX owner_turn_owner_idx ON @extschema@.owner_turn (owner, id);
 COMMENT ON TABLE @extschema@.owner_turn IS
     'The turns owners took in round-robin assignment, newest last; leadqual.assignment logs what the leads got';
 
-CREATE TYPE @extschema@.assignment_via AS ENUM ('round_robin', 'manual');
+CREATE TYPE @extschema@.assignment_via AS ENUM ('round_robin', 'manual', 'import');
 
 CREATE TABLE @extschema@.assignment (
     id          bigserial PRIMARY KEY,

@@ -22,6 +22,7 @@ GRANT SELECT ON @extschema@.stage_history TO PUBLIC;
 -- Erasing a person is for a privileged role: the extension's owner, and
 -- those it grants EXECUTE to.
 REVOKE EXECUTE ON FUNCTION @extschema@.erase(regclass, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@.import_history(regclass, regclass, regclass, regclass) FROM PUBLIC;
 -- merge() writes the merges as the owner, as the trigger writes the log.
 REVOKE ALL ON @extschema@.lead_merge FROM PUBLIC;
 GRANT SELECT ON @extschema@.lead_merge TO PUBLIC;

@@ -54,3 +54,20 @@ INSERT INTO crm.handed (id, score) SELECT g, 10 FROM generate_series(1, 6) AS g;
 UPDATE crm.handed SET score = 60 WHERE id <= 4;
 SELECT leadqual.touch('crm.handed', '1', 'email', now() + interval '1 minute');
 UPDATE crm.handed SET owner = 'carol' WHERE id = 2;
+
+-- History imported from a CRM (import_history()): its log rows, owners,
+-- touches and replayed clocks, under the policies above.
+CREATE TABLE crm.imported (id int PRIMARY KEY, owner text, score int NOT NULL DEFAULT 0,
+                           lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+INSERT INTO crm.imported (id, owner, lifecycle_stage) VALUES (1, 'dora', 'sql'), (2, NULL, 'mql');
+SELECT leadqual.manage('crm.imported', owner_column => 'owner');
+CREATE TABLE crm.imported_transitions (lead_id text, to_stage text, changed_at timestamptz);
+INSERT INTO crm.imported_transitions VALUES
+    ('1', 'lead', '2026-03-02 10:00+00'), ('1', 'mql', '2026-03-03 10:00+00'),
+    ('1', 'sql', '2026-03-05 10:00+00'), ('2', 'mql', '2026-03-04 15:00+00');
+CREATE TABLE crm.imported_owners (lead_id text, owner text, assigned_at timestamptz);
+INSERT INTO crm.imported_owners VALUES ('1', 'dora', '2026-03-03 15:00+00');
+CREATE TABLE crm.imported_touches (lead_id text, touched_at timestamptz);
+INSERT INTO crm.imported_touches VALUES ('1', '2026-03-03 16:00+00');
+SELECT * FROM leadqual.import_history('crm.imported', 'crm.imported_transitions',
+                                      'crm.imported_owners', 'crm.imported_touches');

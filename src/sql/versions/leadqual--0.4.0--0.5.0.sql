@@ -382,8 +382,10 @@ COMMENT ON FUNCTION @extschema@.rescore_due(regclass, timestamptz) IS
 -- label added in this transaction can't be used in it.
 ALTER TYPE @extschema@.transition_via ADD VALUE 'deletion';
 ALTER TYPE @extschema@.transition_via ADD VALUE 'merge';
+ALTER TYPE @extschema@.transition_via ADD VALUE 'import';
 COMMENT ON TYPE @extschema@.transition_via IS
-    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), by a repair with the stage rules off, by the lead''s deletion, or by leadqual.merge()';
+    'How a stage change happened: by score, by a user''s INSERT or UPDATE, by leadqual.reject(), by a repair with the stage rules off, by the lead''s deletion, by leadqual.merge(), or before leadqual, brought in by leadqual.import_history()';
+ALTER TYPE @extschema@.assignment_via ADD VALUE 'import';
 ALTER TYPE @extschema@.sla_stopped_by ADD VALUE 'lead_deleted';
 ALTER TYPE @extschema@.sla_stopped_by ADD VALUE 'lead_merged';
 ALTER TYPE @extschema@.sla_state ADD VALUE 'cancelled';
@@ -459,6 +461,26 @@ AS 'MODULE_PATHNAME', 'leadqual_erase';
 COMMENT ON FUNCTION @extschema@.erase(regclass, text) IS
     'Erase a person (GDPR, CCPA): delete the lead, remove its touches, score history and handoffs, pseudonymise its log, clocks and assignments; returns the counts per table';
 REVOKE EXECUTE ON FUNCTION @extschema@.erase(regclass, text) FROM PUBLIC;
+
+-- Imports leads' history from before leadqual (C, src/lead_import.c):
+-- their past transitions, owner assignments and touches, read from staging
+-- relations as the caller, checked against the stage rules and the leads'
+-- current stage and owner, and written as leadqual would have logged them
+-- (via 'import'), with the SLA clocks they would have run.  Importing the
+-- same rows again adds nothing.  Returns, per table, the rows written and
+-- skipped.  Not for PUBLIC (10_privileges.sql).
+CREATE FUNCTION @extschema@.import_history(
+    leads       regclass,
+    transitions regclass DEFAULT NULL,
+    assignments regclass DEFAULT NULL,
+    touches     regclass DEFAULT NULL)
+RETURNS TABLE (relation regclass, imported bigint, skipped bigint)
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_import_history';
+COMMENT ON FUNCTION @extschema@.import_history(regclass, regclass, regclass, regclass) IS
+    'Import the history leads had before leadqual (transitions, owner assignments, touches) from staging relations, with the SLA clocks it would have run; returns the rows written and skipped per table';
+REVOKE EXECUTE ON FUNCTION @extschema@.import_history(regclass, regclass, regclass, regclass) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.log_deletion()
 RETURNS trigger
