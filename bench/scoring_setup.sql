@@ -82,9 +82,17 @@ FROM (VALUES ('bench.floor_engagement_state', 'leadqual.engagement_state'::regcl
 JOIN pg_catalog.pg_class AS c ON c.oid = v.source
 WHERE c.reloptions IS NOT NULL \gexec
 
+-- merge()'s floor: bench.identity's events in a copy of leadqual.event
+-- (its indexes and its constraints, no trigger), where the duplicate's
+-- events are moved by a plain UPDATE.
+CREATE TABLE bench.floor_identity_event (LIKE leadqual.event INCLUDING ALL);
+INSERT INTO bench.floor_identity_event
+SELECT * FROM leadqual.event WHERE lead_table = 'bench.identity'::regclass ORDER BY id;
+
 CREATE TABLE bench.plain_events (LIKE leadqual.event INCLUDING DEFAULTS);
 ALTER TABLE bench.plain_events ALTER COLUMN id SET DEFAULT nextval('leadqual.event_id_seq');
 CREATE INDEX ON bench.plain_events (lead_table, lead_id, kind, occurred_at);
 CREATE TABLE bench.plain_leads AS SELECT * FROM bench.scored;
 ALTER TABLE bench.plain_leads ADD PRIMARY KEY (id);
-VACUUM ANALYZE bench.scored, bench.scored_deep, bench.plain_leads, leadqual.event, leadqual.lead_score;
+VACUUM ANALYZE bench.scored, bench.scored_deep, bench.plain_leads, leadqual.event, leadqual.lead_score,
+               bench.floor_identity_event;

@@ -806,6 +806,94 @@ write_state(Oid lead_table, const char *lead_id, ItemPointer stored, bytea *stat
 	}
 }
 
+/* The lead's stored state, when it was kept under the rules; else NULL. */
+static KeptLead *
+stored_lead(const LqEngagementRules *rules, Oid lead_table, const char *lead_id)
+{
+	LqOwnProbe	probe;
+	KeptLead   *lead = NULL;
+
+	lq_own_probe_lead(&probe, &kept_state, lead_table, lead_id, ForwardScanDirection);
+	if (lq_own_probe_next(&probe))
+	{
+		bool		isnull;
+
+		lead = lead_decode(rules, DatumGetByteaPCopy(lq_own_probe_value(&probe, 1, &isnull)));
+	}
+	lq_own_probe_end(&probe);
+	return lead;
+}
+
+/* Merges state "from" into "into", giving into's times[] the room it needs. */
+static void
+merge_state(const LqRuleShape *shape, LqRuleState *into, const LqRuleState *from)
+{
+	while (!lq_rule_merge(shape, into, from))
+	{
+		int32		capacity = lq_rule_merge_room(shape, into, from);
+		int64	   *times = palloc(sizeof(int64) * capacity);
+
+		if (into->ntimes > 0)
+			memcpy(times, into->times, sizeof(int64) * into->ntimes);
+		into->times = times;
+		into->capacity = capacity;
+	}
+}
+
+/*
+ * merge(): what the survivor keeps once it has the duplicate's events too,
+ * each rule's state and groups merged (lq_rule_merge()), encoded; NULL when
+ * either lead has no state kept under the rules (the survivor's is then
+ * rebuilt from the events).  A group a state dropped (its times older than
+ * the newest run of its rule) can complete no run newer than that one, so
+ * merging without it leaves the rule's newest run as it is.  Both leads'
+ * rows are locked by the caller.
+ */
+bytea *
+lq_merged_kept_state(struct LqTableConfig *config, const char *keep, const char *drop)
+{
+	LqEngagementRules *rules = lq_table_engagement_rules(config);
+	KeptLead   *into = stored_lead(rules, config->log_relid, keep);
+	KeptLead   *from = into == NULL ? NULL : stored_lead(rules, config->log_relid, drop);
+
+	if (from == NULL)
+		return NULL;
+	for (int i = 0; i < rules->nrules; i++)
+	{
+		const LqRuleShape *shape = &rules->rules[i].shape;
+		KeptRule   *rule = &into->rules[i];
+		const KeptRule *other = &from->rules[i];
+
+		merge_state(shape, &rule->state, &other->state);
+		for (int g = 0; g < other->ngroups; g++)
+		{
+			LqRuleState *group = group_state(rule, shape, other->groups[g].value, 0);
+
+			merge_state(shape, group, &other->groups[g].state);
+			rule->state.completed = Max(rule->state.completed, group->completed);
+		}
+		rule->state.completed = Max(rule->state.completed, other->state.completed);
+	}
+	into->newest = Max(into->newest, from->newest);
+	return lead_encode(rules, into);
+}
+
+/* Stores the lead's state (a merged one), over any stored. */
+void
+lq_keep_state(Oid lead_table, const char *lead_id, bytea *state)
+{
+	LqOwnProbe	probe;
+	ItemPointerData tid;
+	bool		stored;
+
+	lq_own_probe_lead(&probe, &kept_state, lead_table, lead_id, ForwardScanDirection);
+	stored = lq_own_probe_next(&probe);
+	if (stored)
+		tid = probe.row->t_self;
+	lq_own_probe_end(&probe);
+	write_state(lead_table, lead_id, stored ? &tid : NULL, state);
+}
+
 /* The engagement of the lead as of as_of, or NULL when only its events can say. */
 static Numeric
 engagement_as_of(const LqEngagementRules *rules, const KeptLead *lead, TimestampTz as_of)

@@ -93,6 +93,16 @@ extern int	lq_due_leads(Oid lead_table, TimestampTz as_of, TimestampTz *after_du
 						 char **after_id, int limit, Datum **ids);
 
 /*
+ * merge(): the survivor's state once the duplicate's events are its own,
+ * from both leads' kept states, encoded (NULL when either has none kept
+ * under the rules); and storing it once the events moved, over any state
+ * stored.  The caller holds both leads' rows locked.
+ */
+extern bytea *lq_merged_kept_state(struct LqTableConfig *config, const char *keep,
+								   const char *drop);
+extern void lq_keep_state(Oid lead_table, const char *lead_id, bytea *state);
+
+/*
  * Drops the kept state of the leads (text[]) of a table, whose events
  * changed; of every lead when lead_table is InvalidOid.
  */

@@ -11,7 +11,9 @@
  * the duplicate's log (each row marked with the merge, a history of its own
  * for stage_history), clocks (the open ones stopped, 'lead_merged'),
  * touches, assignments, score history and events to the survivor; its
- * subtotals and both leads' kept states go, to be rebuilt from the events.
+ * subtotals go, and the survivor keeps both leads' engagement states
+ * merged (engagement_state.c), or, when either had none, has its state
+ * rebuilt from the events.
  * Then, as the caller again, it deletes the duplicate's row (which the
  * deletion trigger leaves alone), moves the survivor to the further of the
  * two stages, with the duplicate's owner if it had none (logged via
@@ -31,6 +33,7 @@
 #include "utils/rel.h"
 
 #include "config.h"
+#include "engagement_state.h"
 #include "lead_identity.h"
 #include "score.h"
 #include "score_leads.h"
@@ -302,6 +305,7 @@ leadqual_merge(PG_FUNCTION_ARGS)
 	char		nulls[9];
 	bool		isnull;
 	Datum		merge_id;
+	bytea	   *merged_state;
 	HeapTupleHeader result;
 
 	require_argument(fcinfo, 0, "leads");
@@ -337,13 +341,17 @@ leadqual_merge(PG_FUNCTION_ARGS)
 	nulls[7] = drop.score_isnull ? 'n' : ' ';
 	values[8] = drop.owner == NULL ? (Datum) 0 : CStringGetTextDatum(drop.owner);
 	nulls[8] = drop.owner == NULL ? 'n' : ' ';
+	/* both states, merged before the query drops them (and moves the events) */
+	merged_state = config->model != NULL ? lq_merged_kept_state(config, keep.id, drop.id) : NULL;
 	lq_run_as_owner(&merge_query, values, nulls, 0);
 	Assert(SPI_processed == 1);
 	merge_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (merged_state != NULL)
+		lq_keep_state(config->log_relid, keep.id, merged_state);
 
 	delete_duplicate(config, &keep, &drop);
 	update_survivor(config, &keep, &drop, stage);
-	/* from every event of both: kept states were dropped, and are rebuilt */
+	/* from the merged state, or from every event of both when there was none */
 	if (config->model != NULL)
 	{
 		Datum		ids = PointerGetDatum(construct_array(&values[1], 1, TEXTOID, -1, false, TYPALIGN_INT));

@@ -6,7 +6,7 @@
 -- history over.
 \ir helpers/setup.psql
 
-SELECT plan(43);
+SELECT plan(48);
 
 
 CREATE TABLE mg_leads (
@@ -154,6 +154,48 @@ SELECT is((SELECT format('%s %s %s', id, lifecycle_stage, owner) FROM mg_leads),
 SELECT is((SELECT count(*) FROM leadqual.transition WHERE lead_table = 'mg_leads'::regclass AND lead_id <> 'd2'), 0::bigint,
           'the whole history is under d2');
 SELECT is((SELECT count(*) FROM leadqual.lead_merge), 4::bigint, 'four merges logged');
+
+------------------------------------------------------------------------------
+-- Kept engagement: the duplicate's merged into the survivor's
+------------------------------------------------------------------------------
+
+-- Runs that neither lead completes alone, both together do: three email
+-- opens, five page views of session 7, three site visits within 30 days.
+INSERT INTO mg_leads (id, title) VALUES ('e', 'Engineer'), ('f', 'Engineer');
+SELECT FROM leadqual.track('mg_leads', 'e', 'email_open', now() - interval '3 days');
+SELECT FROM leadqual.track('mg_leads', 'e', 'email_open', now() - interval '1 day');
+SELECT FROM generate_series(1, 3) AS g,
+    LATERAL leadqual.track('mg_leads', 'e', 'page_view', now() - interval '2 hours' + g * interval '1 minute',
+                           '{"session_id": 7}') AS t;
+SELECT FROM leadqual.track('mg_leads', 'e', 'site_visit', now() - interval '20 days');
+SELECT FROM leadqual.track('mg_leads', 'e', 'site_visit', now() - interval '5 days');
+SELECT FROM leadqual.track('mg_leads', 'f', 'email_open', now() - interval '2 days');
+SELECT FROM generate_series(1, 2) AS g,
+    LATERAL leadqual.track('mg_leads', 'f', 'page_view', now() - interval '1 hour' + g * interval '1 minute',
+                           '{"session_id": 7}') AS t;
+SELECT FROM leadqual.track('mg_leads', 'f', 'site_visit', now() - interval '10 days');
+SELECT FROM leadqual.track('mg_leads', 'f', 'page_view', now() - interval '1 hour', '{"session_id": 8}');
+SELECT is((SELECT engagement FROM leadqual.lead_score WHERE lead_table = 'mg_leads'::regclass AND lead_id = 'e'),
+          0::numeric, 'e completes no run alone');
+SELECT lives_ok($$SELECT leadqual.merge('mg_leads', 'e', 'f')$$, 'f merges into e');
+SELECT is((SELECT count(*) FROM leadqual.engagement_state WHERE lead_table = 'mg_leads'::regclass AND lead_id = 'e'),
+          1::bigint, 'e keeps an engagement state, both leads'' merged');
+-- The engagement as of a time from the kept state (rescore()) against the
+-- same from every event (_engagement_points()): now, and once the site
+-- visits have left their window.
+CREATE FUNCTION pg_temp.engagement_pair(as_of timestamptz) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM leadqual.rescore('mg_leads', as_of);
+    RETURN format('%s = %s',
+        (SELECT engagement FROM leadqual.lead_score WHERE lead_table = 'mg_leads'::regclass AND lead_id = 'e'),
+        (SELECT sum(p.points) FROM leadqual._engagement_points('mg_leads', as_of) AS p WHERE p.lead_id = 'e'));
+END
+$$;
+SELECT is(pg_temp.engagement_pair(now()), '30 = 30',
+          'e''s engagement counts the runs both leads'' events complete together, as all its events say');
+SELECT is(pg_temp.engagement_pair(now() + interval '26 days'), '15 = 15',
+          'and still once the site visits left their 30 days');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -23,9 +23,17 @@ lq_decay_weight(double age_seconds, double half_life_seconds)
 #define USECS_PER_YEAR (USECS_PER_DAY * 1461 / 4)
 #define USECS_PER_MONTH (USECS_PER_DAY * 30)
 
+/*
+ * From the exact microseconds when they fit: summed as doubles, parts that
+ * cancel (8 months and -240 days) would leave their rounding error behind.
+ */
 double
 lq_span_seconds(int32_t months, int32_t days, int64_t microseconds)
 {
+	int64_t		exact;
+
+	if (lq_span_microseconds(months, days, microseconds, &exact))
+		return exact / 1e6;
 	return microseconds / 1e6 +
 		(double) (months / 12) * (USECS_PER_YEAR / 1e6) +
 		(double) (months % 12) * (USECS_PER_MONTH / 1e6) +

@@ -231,6 +231,62 @@ lq_rule_fold(const LqRuleShape *shape, LqRuleState *state, int64_t t)
 	return fold_into_times(shape, state, t);
 }
 
+int32_t
+lq_rule_merge_room(const LqRuleShape *shape, const LqRuleState *into, const LqRuleState *from)
+{
+	int32_t		limit = times_limit(shape);
+	int32_t		room = into->ntimes + from->ntimes;
+
+	if (!counts_runs(shape) && !windowed(shape))
+		return 0;
+	return limit >= 0 && room > limit ? limit : room;
+}
+
+/*
+ * Per occurrence without a window, the sums add once both are anchored at
+ * the newer newest (decay is shift-invariant).  The shapes that keep times
+ * take from's times one by one, as if its events were folded: from keeps
+ * every time that can still count as of its newest, which is at or before
+ * the merged newest, so no time it dropped could count afterwards.  Then
+ * the count is both counts.
+ */
+bool
+lq_rule_merge(const LqRuleShape *shape, LqRuleState *into, const LqRuleState *from)
+{
+	int64_t		count;
+
+	if (from->count == 0)
+		return true;
+	if (!counts_runs(shape) && !windowed(shape))
+	{
+		if (into->count == 0)
+		{
+			into->decayed = from->decayed;
+			into->newest = from->newest;
+		}
+		else if (from->newest > into->newest)
+		{
+			into->decayed = into->decayed * weight_of_age(shape, age_us(from->newest, into->newest)) +
+				from->decayed;
+			into->newest = from->newest;
+		}
+		else
+			into->decayed += from->decayed * weight_of_age(shape, age_us(into->newest, from->newest));
+		into->count += from->count;
+		return true;
+	}
+	if (into->capacity < lq_rule_merge_room(shape, into, from))
+		return false;
+	count = into->count + from->count;
+	/* each fold keeps at most the room checked above, so none refuses */
+	for (int32_t i = 0; i < from->ntimes; i++)
+		(void) fold_into_times(shape, into, from->times[i]);
+	if (from->newest > into->newest || into->count == 0)
+		into->newest = from->newest;
+	into->count = count;
+	return true;
+}
+
 double
 lq_rule_completed_weight(const LqRuleShape *shape, int64_t completed, int64_t as_of)
 {

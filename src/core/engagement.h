@@ -96,6 +96,19 @@ extern int32_t lq_rule_state_bound(const LqRuleShape *shape);
 extern bool lq_rule_fold(const LqRuleShape *shape, LqRuleState *state, int64_t t);
 
 /*
+ * Merges "from" into "into", two states of the same shape (one lead's and
+ * its duplicate's, say): "into" becomes what folding every event of both
+ * would have kept, "from" is left as it was.  Returns false, and changes
+ * nothing, when into's times[] has too little room for what it must keep
+ * (lq_rule_merge_room()): give it that much and call again.
+ */
+extern bool lq_rule_merge(const LqRuleShape *shape, LqRuleState *into, const LqRuleState *from);
+
+/* The room into's times[] needs for lq_rule_merge() of "from". */
+extern int32_t lq_rule_merge_room(const LqRuleShape *shape, const LqRuleState *into,
+								  const LqRuleState *from);
+
+/*
  * The weight of the rule's events in the state as of as_of, which must be at
  * or after state->newest (or anything when nothing was folded).  With
  * min_count it is the weight of state->completed; to combine the groups of a

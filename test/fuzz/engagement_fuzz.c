@@ -6,7 +6,9 @@
  * The input is a shape, a time after the newest event and up to 64 event
  * times:
  *
- *	byte 0		flags: 1 = narrow (below), 2 = grow (below)
+ *	byte 0		flags: 1 = narrow (below), 2 = grow (below), 32 = split
+ *				(below); with 4, 8 and 16 and the bits above 32, the points
+ *				the next change is checked with
  *	byte 1, 2	min_count and keep, each modulo 9
  *	then		half-life, window and how long after the newest event to
  *				weigh: raw, 8 bytes each (a double of any bit pattern, an
@@ -24,7 +26,12 @@
  * later, the weight must be the oracle's (test/unit/engagement_oracle.h,
  * from the full list of events), finite; no state may keep more times than
  * its bound, unsorted ones or ones after the newest; a refused fold must
- * have changed nothing; the two states must be equal.
+ * have changed nothing; the two states must be equal.  With "split", the
+ * events are also folded into two states, each event into one or the other
+ * by a bit of its time and place, and the second merged into the first
+ * (lq_rule_merge()), as merge() does a duplicate lead's: the merged state
+ * must be the state of all the events (the same times kept; for a sum, the
+ * same count and newest time) and weigh what the oracle says.
  */
 #include <math.h>
 #include <stdint.h>
@@ -223,5 +230,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_weight(&shape, &ample, events, n, saturating_add(newest, later));
 	check_weight(&shape, &ample, events, n, INT64_MAX);
 	check_next_change(&shape, &ample, flags, saturating_add(newest, later));
+	if (flags & 32)
+	{
+		int64_t		times_a[MAX_EVENTS];
+		int64_t		times_b[MAX_EVENTS];
+		LqRuleState a;
+		LqRuleState b;
+
+		lq_rule_state_init(&a, times_a, MAX_EVENTS);
+		lq_rule_state_init(&b, times_b, MAX_EVENTS);
+		for (int i = 0; i < n; i++)
+			check(lq_rule_fold(&shape, (((uint64_t) events[i] >> 3) ^ (uint64_t) i) & 1 ? &a : &b,
+							   events[i]));
+		check(lq_rule_merge_room(&shape, &a, &b) <= MAX_EVENTS);
+		check(lq_rule_merge(&shape, &a, &b));
+		check_state(&shape, &a);
+		check(a.count == ample.count && a.newest == ample.newest);
+		check(lq_rule_state_bound(&shape) == 0 || same_state(&a, &ample));
+		check_weight(&shape, &a, events, n, newest);
+		check_weight(&shape, &a, events, n, saturating_add(newest, later));
+		check_weight(&shape, &a, events, n, INT64_MAX);
+	}
 	return 0;
 }

@@ -511,6 +511,10 @@ typedef struct Tally
 {
 	long		weights;		/* weights compared with the oracle */
 	long		mismatches;
+	long		merges;			/* merged states checked */
+	int			merged_differs; /* a merged state keeping other times than
+								 * one folded from every event */
+	int			merge_refused_badly;	/* refused with room, or changed */
 	long		refusals;
 	int			refused_badly;
 	int			growing_differs;
@@ -642,6 +646,53 @@ run_case(Tally *tally)
 		if (n == 0 || as_ofs[k] >= newest)
 			compare_with_oracle(&shape, ample, ngroups, events, groups, n, as_ofs[k], tally);
 
+	/*
+	 * The events split at random between two leads, each folded on its own,
+	 * then one merged into the other: the same weights as every event folded
+	 * into one state, and, for the shapes that keep times, the same times.
+	 */
+	{
+		int64_t		times_a[MAX_GROUPS][MAX_EVENTS + 1];
+		int64_t		times_b[MAX_GROUPS][MAX_EVENTS + 1];
+		LqRuleState part_a[MAX_GROUPS];
+		LqRuleState part_b[MAX_GROUPS];
+		int			keeps_times = shape.min_count > 0 || shape.window > 0;
+
+		for (int g = 0; g < ngroups; g++)
+		{
+			lq_rule_state_init(&part_a[g], times_a[g], MAX_EVENTS + 1);
+			lq_rule_state_init(&part_b[g], times_b[g], MAX_EVENTS + 1);
+		}
+		for (int i = 0; i < n; i++)
+			(void) lq_rule_fold(&shape, below(2) ? &part_a[groups[i]] : &part_b[groups[i]], events[i]);
+		for (int g = 0; g < ngroups; g++)
+		{
+			LqRuleState before = part_a[g];
+			int64_t		kept[MAX_EVENTS + 1];
+			int32_t		room = lq_rule_merge_room(&shape, &part_a[g], &part_b[g]);
+
+			memcpy(kept, part_a[g].times, sizeof(kept));
+			/* too little room: refused, nothing changed */
+			if (room > part_a[g].ntimes && part_b[g].count > 0)
+			{
+				part_a[g].capacity = room - 1;
+				if (lq_rule_merge(&shape, &part_a[g], &part_b[g]) || !same_state(&part_a[g], &before) ||
+					memcmp(kept, part_a[g].times, sizeof(kept)) != 0)
+					tally->merge_refused_badly++;
+				part_a[g].capacity = MAX_EVENTS + 1;
+			}
+			if (!lq_rule_merge(&shape, &part_a[g], &part_b[g]))
+				tally->merge_refused_badly++;
+			tally->merges++;
+			if (part_a[g].count != ample[g].count || part_a[g].newest != ample[g].newest ||
+				(keeps_times && !same_state(&part_a[g], &ample[g])))
+				tally->merged_differs++;
+		}
+		for (int k = 0; k < MAX_AS_OF; k++)
+			if (n == 0 || as_ofs[k] >= newest)
+				compare_with_oracle(&shape, part_a, ngroups, events, groups, n, as_ofs[k], tally);
+	}
+
 	for (int g = 0; g < ngroups; g++)
 	{
 		tally->refusals += growing[g].refusals;
@@ -673,6 +724,12 @@ test_oracle(void)
 	ok(tally.refused_badly == 0 && tally.refusals > 1000, description);
 	ok(tally.growing_differs == 0,
 	   "growing: a state grown on each refusal equals one with ample room, after every fold");
+	snprintf(description, sizeof(description),
+			 "merge: %ld states of events split between two leads, merged, keep what folding them all keeps",
+			 tally.merges);
+	ok(tally.merged_differs == 0 && tally.merges > 4000, description);
+	ok(tally.merge_refused_badly == 0,
+	   "merge: refused only without room, changing nothing; never with room");
 }
 
 static int
