@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
@@ -21,6 +22,33 @@ char	   *lq_report_calendar = NULL;
 bool		lq_enforce_stage_rules = true;
 char	   *lq_handoff_retention_guc = NULL;
 Interval	lq_handoff_retention = {0, 7, 0};	/* what the default says */
+char	   *lq_report_time_zone = NULL;
+int			lq_week_start = 0;
+
+/* leadqual.week_start: the weekday names of core/period.c, Monday = 0 */
+static const struct config_enum_entry week_start_options[] = {
+	{"monday", 0, false},
+	{"tuesday", 1, false},
+	{"wednesday", 2, false},
+	{"thursday", 3, false},
+	{"friday", 4, false},
+	{"saturday", 5, false},
+	{"sunday", 6, false},
+	{NULL, 0, false}
+};
+
+/* leadqual.report_time_zone: empty, or a time zone PostgreSQL knows by name. */
+static bool
+check_report_time_zone(char **newval, void **extra pg_attribute_unused(),
+					   GucSource source pg_attribute_unused())
+{
+	if (**newval == '\0' || pg_tzset(*newval) != NULL)
+		return true;
+	GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+	GUC_check_errmsg("leadqual.report_time_zone: \"%s\" is not a time zone", *newval);
+	GUC_check_errhint("Name a time zone of pg_timezone_names, such as 'America/New_York', or leave it empty for the session's TimeZone.");
+	return false;
+}
 
 /*
  * The text as an interval, with no error thrown (a GUC's check hook must
@@ -132,6 +160,29 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
+
+	/*
+	 * The reports' periods (weeks, months) are cut in this time zone, from
+	 * this weekday: set per database (ALTER DATABASE ... SET) so that every
+	 * client reads the same weeks, whatever its own TimeZone.
+	 */
+	DefineCustomStringVariable("leadqual.report_time_zone",
+							   "Time zone in which the reports cut their days, weeks, months, quarters and years.",
+							   "A name of pg_timezone_names; empty (the default) for the session's TimeZone.",
+							   &lq_report_time_zone,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_report_time_zone, NULL, NULL);
+	DefineCustomEnumVariable("leadqual.week_start",
+							 "Weekday on which the reports' weeks start.",
+							 NULL,
+							 &lq_week_start,
+							 0,
+							 week_start_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	/*
 	 * PGC_SUSET: how long acknowledged handoffs are kept is the site's

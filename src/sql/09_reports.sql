@@ -2,6 +2,21 @@
 -- stage velocity and rejections.  Every report reads as the role that
 -- queries it (security_invoker; see 10_privileges.sql).
 
+-- The period (day, week, month, quarter, year) a time falls in, as the
+-- reports group by it: its first day, a local date of the report time zone
+-- (leadqual.report_time_zone, else the session's TimeZone), weeks from
+-- leadqual.week_start (Monday unless set); a call may name both (C,
+-- src/report_period.c over src/core/period.c).  No SET search_path, as on
+-- the business-time functions: the reports call it for every row, and it
+-- resolves no names.
+CREATE FUNCTION @extschema@.report_period(at timestamptz, period text DEFAULT 'week',
+                                          time_zone text DEFAULT NULL, week_start text DEFAULT NULL)
+RETURNS date
+LANGUAGE c STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadqual_report_period';
+COMMENT ON FUNCTION @extschema@.report_period(timestamptz, text, text, text) IS
+    'First day of the day, week, month, quarter or year holding the time, in the report time zone and from the report week''s first day';
+
 -- cancelled: the lead was deleted, or merged into another, before the
 -- clock was due, untouched
 CREATE TYPE @extschema@.sla_state AS ENUM ('open', 'open_breached', 'met', 'breached', 'cancelled');
@@ -57,12 +72,11 @@ WHERE c.stopped_at OPERATOR(pg_catalog.>) c.due_at;
 COMMENT ON VIEW @extschema@.sla_breaches IS
     'SLA clocks stopped late or open past their due time, with how much business time past the target';
 
--- Weeks are ISO weeks (starting Monday) of the clock's start, in the
--- session's time zone.
+-- Weeks of the clock's start, by report_period().
 CREATE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
 SELECT s.policy,
        s.owner,
-       pg_catalog.date_trunc('week', s.started_at)::date AS week,
+       @extschema@.report_period(s.started_at, 'week') AS week,
        pg_catalog.count(*) AS clocks,
        pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met') AS met,
        pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}')) AS breached,
@@ -84,26 +98,35 @@ SELECT s.policy,
            AS pct_touched_within_5_minutes,
        pg_catalog.count(*) FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.=) 'cancelled') AS cancelled
 FROM @extschema@.sla_status AS s
-GROUP BY s.policy, s.owner, pg_catalog.date_trunc('week', s.started_at)::date;
+GROUP BY s.policy, s.owner, @extschema@.report_period(s.started_at, 'week');
 COMMENT ON VIEW @extschema@.sla_compliance IS
-    'Per policy, owner and ISO week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes';
+    'Per policy, owner and report week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes';
 
--- Cohort: the month of a lead's first logged stage, in the session's time
--- zone.  in_order counts a lead at every funnel stage up to the furthest it
+-- Cohort: the month of a lead's first logged stage, by report_period().
+-- in_order counts a lead at every funnel stage up to the furthest it
 -- reached (skipped stages count as reached); any counts it only at the
--- stages it really entered.
+-- stages it really was in.  A lead was in the stages it entered, and in
+-- the one its log shows it leaving first (a lead from before manage(), or
+-- an imported history that starts later); a lead the log shows only in
+-- detours (inserted disqualified, say) was a lead, and counts at lead.
 CREATE VIEW @extschema@.funnel WITH (security_invoker = true) AS
 WITH per_lead AS (
     SELECT t.lead_table,
            pg_catalog.min(t.changed_at) AS first_at,
-           pg_catalog.max(@extschema@.funnel_rank(t.to_stage)) AS furthest,
-           pg_catalog.bit_or(1 OPERATOR(pg_catalog.<<) COALESCE(@extschema@.funnel_rank(t.to_stage), 0)) AS entered
+           pg_catalog.max(GREATEST(@extschema@.funnel_rank(t.to_stage),
+                                   @extschema@.funnel_rank(t.from_stage))) AS furthest,
+           pg_catalog.bit_or(COALESCE(1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank(t.to_stage), 0)
+                             OPERATOR(pg_catalog.|)
+                             COALESCE(1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank(t.from_stage), 0)) AS entered
     FROM @extschema@.transition AS t
     WHERE t.to_stage IS NOT NULL
     GROUP BY t.lead_table, t.lead_id
 ), shapes AS (
-    SELECT p.lead_table, pg_catalog.date_trunc('month', p.first_at)::date AS cohort,
-           p.furthest, p.entered, pg_catalog.count(*) AS leads
+    SELECT p.lead_table, @extschema@.report_period(p.first_at, 'month') AS cohort,
+           COALESCE(p.furthest, @extschema@.funnel_rank('lead')) AS furthest,
+           CASE p.entered WHEN 0 THEN 1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank('lead')
+                          ELSE p.entered END AS entered,
+           pg_catalog.count(*) AS leads
     FROM per_lead AS p
     GROUP BY 1, 2, 3, 4
 ), counts AS (
@@ -148,20 +171,21 @@ GROUP BY h.lead_table, h.stage, h.next_stage;
 COMMENT ON VIEW @extschema@.stage_velocity IS
     'Per pair of consecutive stages: moves, and the median and average time from entering one to entering the next, wall-clock and business';
 
+-- Months by report_period().
 CREATE VIEW @extschema@.rejection_summary WITH (security_invoker = true) AS
 SELECT t.lead_table,
-       pg_catalog.date_trunc('month', t.changed_at)::date AS month,
+       @extschema@.report_period(t.changed_at, 'month') AS month,
        t.owner,
        t.reason,
        pg_catalog.count(*) AS rejections,
        pg_catalog.round(pg_catalog.count(*)::numeric OPERATOR(pg_catalog./)
-                        pg_catalog.sum(pg_catalog.count(*)) OVER (PARTITION BY t.lead_table, pg_catalog.date_trunc('month', t.changed_at)), 4)
+                        pg_catalog.sum(pg_catalog.count(*)) OVER (PARTITION BY t.lead_table, @extschema@.report_period(t.changed_at, 'month')), 4)
            AS share_of_month,
        pg_catalog.round(pg_catalog.count(*)::numeric OPERATOR(pg_catalog./)
-                        pg_catalog.sum(pg_catalog.count(*)) OVER (PARTITION BY t.lead_table, pg_catalog.date_trunc('month', t.changed_at), t.owner), 4)
+                        pg_catalog.sum(pg_catalog.count(*)) OVER (PARTITION BY t.lead_table, @extschema@.report_period(t.changed_at, 'month'), t.owner), 4)
            AS share_of_owner
 FROM @extschema@.transition AS t
 WHERE t.to_stage OPERATOR(pg_catalog.=) ANY ('{recycled,disqualified}'::@extschema@.lifecycle_stage[])
-GROUP BY t.lead_table, pg_catalog.date_trunc('month', t.changed_at), t.owner, t.reason;
+GROUP BY t.lead_table, @extschema@.report_period(t.changed_at, 'month'), t.owner, t.reason;
 COMMENT ON VIEW @extschema@.rejection_summary IS
     'Rejections (recycled or disqualified) per month, owner and reason, with their share of the month''s and of the owner''s';

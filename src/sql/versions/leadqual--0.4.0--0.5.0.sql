@@ -917,3 +917,119 @@ SELECT c.lead_table, c.mode, c.cohort, c.stage, c.reached,
                         NULLIF(pg_catalog.lag(c.reached) OVER w, 0), 4) AS conversion
 FROM counts AS c
 WINDOW w AS (PARTITION BY c.lead_table, c.mode, c.cohort ORDER BY c.funnel_rank);
+
+-- The reports' periods (issue 18): weeks and months cut in the report time
+-- zone from the report week's first day (leadqual.report_time_zone,
+-- leadqual.week_start), by report_period(); the funnel counts a lead in the
+-- stage its log shows it leaving first, and a lead seen only in detours at
+-- lead.
+-- The period (day, week, month, quarter, year) a time falls in, as the
+-- reports group by it: its first day, a local date of the report time zone
+-- (leadqual.report_time_zone, else the session's TimeZone), weeks from
+-- leadqual.week_start (Monday unless set); a call may name both (C,
+-- src/report_period.c over src/core/period.c).  No SET search_path, as on
+-- the business-time functions: the reports call it for every row, and it
+-- resolves no names.
+CREATE FUNCTION @extschema@.report_period(at timestamptz, period text DEFAULT 'week',
+                                          time_zone text DEFAULT NULL, week_start text DEFAULT NULL)
+RETURNS date
+LANGUAGE c STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadqual_report_period';
+COMMENT ON FUNCTION @extschema@.report_period(timestamptz, text, text, text) IS
+    'First day of the day, week, month, quarter or year holding the time, in the report time zone and from the report week''s first day';
+
+-- Weeks of the clock's start, by report_period().
+CREATE OR REPLACE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
+SELECT s.policy,
+       s.owner,
+       @extschema@.report_period(s.started_at, 'week') AS week,
+       pg_catalog.count(*) AS clocks,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met') AS met,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}')) AS breached,
+       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'open') AS open,
+       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met')
+                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
+                            WHERE s.state OPERATOR(pg_catalog.=) ANY ('{met,breached,open_breached}')), 0), 1)
+           AS pct_met,
+       pg_catalog.avg(s.business_time) FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS avg_response,
+       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
+           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS median_response,
+       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
+           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS p90_response,
+       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (
+                            WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch'
+                              AND s.stopped_at OPERATOR(pg_catalog.-) s.started_at OPERATOR(pg_catalog.<=) interval '5 minutes')
+                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
+                            WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled'), 0), 1)
+           AS pct_touched_within_5_minutes,
+       pg_catalog.count(*) FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.=) 'cancelled') AS cancelled
+FROM @extschema@.sla_status AS s
+GROUP BY s.policy, s.owner, @extschema@.report_period(s.started_at, 'week');
+COMMENT ON VIEW @extschema@.sla_compliance IS
+    'Per policy, owner and report week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes';
+
+-- Cohort: the month of a lead's first logged stage, by report_period().
+-- in_order counts a lead at every funnel stage up to the furthest it
+-- reached (skipped stages count as reached); any counts it only at the
+-- stages it really was in.  A lead was in the stages it entered, and in
+-- the one its log shows it leaving first (a lead from before manage(), or
+-- an imported history that starts later); a lead the log shows only in
+-- detours (inserted disqualified, say) was a lead, and counts at lead.
+CREATE OR REPLACE VIEW @extschema@.funnel WITH (security_invoker = true) AS
+WITH per_lead AS (
+    SELECT t.lead_table,
+           pg_catalog.min(t.changed_at) AS first_at,
+           pg_catalog.max(GREATEST(@extschema@.funnel_rank(t.to_stage),
+                                   @extschema@.funnel_rank(t.from_stage))) AS furthest,
+           pg_catalog.bit_or(COALESCE(1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank(t.to_stage), 0)
+                             OPERATOR(pg_catalog.|)
+                             COALESCE(1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank(t.from_stage), 0)) AS entered
+    FROM @extschema@.transition AS t
+    WHERE t.to_stage IS NOT NULL
+    GROUP BY t.lead_table, t.lead_id
+), shapes AS (
+    SELECT p.lead_table, @extschema@.report_period(p.first_at, 'month') AS cohort,
+           COALESCE(p.furthest, @extschema@.funnel_rank('lead')) AS furthest,
+           CASE p.entered WHEN 0 THEN 1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank('lead')
+                          ELSE p.entered END AS entered,
+           pg_catalog.count(*) AS leads
+    FROM per_lead AS p
+    GROUP BY 1, 2, 3, 4
+), counts AS (
+    SELECT s.lead_table, m.mode, s.cohort, f.stage, f.funnel_rank,
+           COALESCE(pg_catalog.sum(s.leads) FILTER (
+               WHERE CASE m.mode WHEN 'in_order' THEN s.furthest OPERATOR(pg_catalog.>=) f.funnel_rank
+                                 ELSE s.entered OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) f.funnel_rank)
+                                      OPERATOR(pg_catalog.<>) 0 END), 0)::bigint AS reached
+    FROM shapes AS s
+    CROSS JOIN (VALUES ('in_order'), ('any')) AS m(mode)
+    CROSS JOIN @extschema@.stages AS f
+    WHERE f.funnel_rank IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5
+)
+SELECT c.lead_table, c.mode, c.cohort, c.stage, c.reached,
+       pg_catalog.round(c.reached::numeric OPERATOR(pg_catalog./)
+                        NULLIF(pg_catalog.lag(c.reached) OVER w, 0), 4) AS conversion
+FROM counts AS c
+WINDOW w AS (PARTITION BY c.lead_table, c.mode, c.cohort ORDER BY c.funnel_rank);
+COMMENT ON VIEW @extschema@.funnel IS
+    'Per cohort month: leads that reached each funnel stage and the conversion from the stage before, in_order (skips count) or any';
+
+-- Months by report_period().
+CREATE OR REPLACE VIEW @extschema@.rejection_summary WITH (security_invoker = true) AS
+SELECT t.lead_table,
+       @extschema@.report_period(t.changed_at, 'month') AS month,
+       t.owner,
+       t.reason,
+       pg_catalog.count(*) AS rejections,
+       pg_catalog.round(pg_catalog.count(*)::numeric OPERATOR(pg_catalog./)
+                        pg_catalog.sum(pg_catalog.count(*)) OVER (PARTITION BY t.lead_table, @extschema@.report_period(t.changed_at, 'month')), 4)
+           AS share_of_month,
+       pg_catalog.round(pg_catalog.count(*)::numeric OPERATOR(pg_catalog./)
+                        pg_catalog.sum(pg_catalog.count(*)) OVER (PARTITION BY t.lead_table, @extschema@.report_period(t.changed_at, 'month'), t.owner), 4)
+           AS share_of_owner
+FROM @extschema@.transition AS t
+WHERE t.to_stage OPERATOR(pg_catalog.=) ANY ('{recycled,disqualified}'::@extschema@.lifecycle_stage[])
+GROUP BY t.lead_table, @extschema@.report_period(t.changed_at, 'month'), t.owner, t.reason;
+COMMENT ON VIEW @extschema@.rejection_summary IS
+    'Rejections (recycled or disqualified) per month, owner and reason, with their share of the month''s and of the owner''s';
