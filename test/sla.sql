@@ -14,7 +14,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(150);
+SELECT plan(151);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -639,6 +639,11 @@ SELECT is((SELECT format('%s clocks: %s met, %s breached, %s open, %s%% met, %s%
 SELECT is((SELECT format('%s|%s|%s', avg_response, median_response, p90_response)
            FROM leadqual.sla_compliance WHERE owner = 'sl_cmp_ann'),
           '00:50:40|00:30:00|01:42:00', 'compliance: average, median and 90th percentile of the touch response times');
+-- waits 0 (the open clock, so far), 2 minutes, 30 minutes, 2 hours:
+-- median (2 + 30) / 2 = 16 minutes; p90 30 + 0.7 * 90 = 93 minutes
+SELECT is((SELECT format('%s|%s', median_wait, p90_wait) FROM leadqual.sla_compliance WHERE owner = 'sl_cmp_ann'),
+          '00:16:00|01:33:00',
+          'compliance: the median and 90th percentile wait count the clock nobody touched yet, with its wait so far');
 SELECT is((SELECT string_agg(format('%s: %s clocks, %s met, %s breached, %s open, %s%% met, %s%% within 5 minutes',
                                     policy, clocks, met, breached, open, pct_met, pct_touched_within_5_minutes), '; '
                              ORDER BY policy)

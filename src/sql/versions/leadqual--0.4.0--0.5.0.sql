@@ -962,11 +962,19 @@ SELECT s.policy,
                         OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
                             WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled'), 0), 1)
            AS pct_touched_within_5_minutes,
-       pg_catalog.count(*) FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.=) 'cancelled') AS cancelled
+       pg_catalog.count(*) FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.=) 'cancelled') AS cancelled,
+       -- every clock's wait, not only the touched ones': a clock nobody
+       -- touched counts with the business time it ran (to its stage exit,
+       -- or so far), a lower bound, so slow follow-up can't hide behind
+       -- the leads nobody called.  Last, so that the view updates in place.
+       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
+           FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled') AS median_wait,
+       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
+           FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled') AS p90_wait
 FROM @extschema@.sla_status AS s
 GROUP BY s.policy, s.owner, @extschema@.report_period(s.started_at, 'week');
 COMMENT ON VIEW @extschema@.sla_compliance IS
-    'Per policy, owner and report week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes';
+    'Per policy, owner and report week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes, and the median and 90th percentile wait of every clock, untouched ones included';
 
 -- Cohort: the month of a lead's first logged stage, by report_period().
 -- in_order counts a lead at every funnel stage up to the furthest it
