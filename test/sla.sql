@@ -14,7 +14,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(151);
+SELECT plan(152);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -654,6 +654,15 @@ SELECT is((SELECT string_agg(format('%s: %s clocks, %s met, %s breached, %s open
 SELECT is((SELECT week FROM leadqual.sla_compliance WHERE owner = 'sl_cmp_bo' AND policy = 'sl_comp'),
           (SELECT date_trunc('week', started_at)::date FROM pg_temp.clock('74', 'sl_comp')),
           'compliance: the week is the ISO week of the clocks'' start');
+-- A sandbox table's clock, for the same owner and policy: a row of its own.
+CREATE TABLE sl_sandbox (id int PRIMARY KEY, owner text, score integer NOT NULL DEFAULT 0,
+                         lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+SELECT FROM leadqual.manage('sl_sandbox', owner_column => 'owner');
+INSERT INTO sl_sandbox (id, owner, lifecycle_stage) VALUES (1, 'sl_cmp_ann', 'sql');
+SELECT results_eq($$SELECT lead_table::text, policy, clocks FROM leadqual.sla_compliance
+                    WHERE owner = 'sl_cmp_ann' ORDER BY lead_table::text$$,
+                  $$VALUES ('sl_leads', 'sl_comp', 4::bigint), ('sl_sandbox', 'sl_comp', 1::bigint)$$,
+                  'compliance: one row per table, so a sandbox table''s clocks are left out by its name');
 
 UPDATE leadqual.sla_policy SET active = false WHERE name IN ('sl_comp', 'sl_tiny');
 

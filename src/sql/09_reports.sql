@@ -104,11 +104,14 @@ SELECT s.policy,
        pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
            FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled') AS median_wait,
        pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
-           FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled') AS p90_wait
+           FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled') AS p90_wait,
+       -- one row per table too, so that a sandbox table's clocks can be
+       -- left out (policies watch every managed table)
+       s.lead_table
 FROM @extschema@.sla_status AS s
-GROUP BY s.policy, s.owner, @extschema@.report_period(s.started_at, 'week');
+GROUP BY s.lead_table, s.policy, s.owner, @extschema@.report_period(s.started_at, 'week');
 COMMENT ON VIEW @extschema@.sla_compliance IS
-    'Per policy, owner and report week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes, and the median and 90th percentile wait of every clock, untouched ones included';
+    'Per table, policy, owner and report week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes, and the median and 90th percentile wait of every clock, untouched ones included';
 
 -- Cohort: the month of a lead's first logged stage, by report_period().
 -- in_order counts a lead at every funnel stage up to the furthest it
