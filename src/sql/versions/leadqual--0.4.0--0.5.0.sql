@@ -857,66 +857,8 @@ SELECT c.id AS clock_id,
             ELSE 'open' END::@extschema@.sla_state AS state
 FROM @extschema@.sla_clock AS c;
 
-CREATE OR REPLACE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
-SELECT s.policy,
-       s.owner,
-       pg_catalog.date_trunc('week', s.started_at)::date AS week,
-       pg_catalog.count(*) AS clocks,
-       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met') AS met,
-       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}')) AS breached,
-       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'open') AS open,
-       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met')
-                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
-                            WHERE s.state OPERATOR(pg_catalog.=) ANY ('{met,breached,open_breached}')), 0), 1)
-           AS pct_met,
-       pg_catalog.avg(s.business_time) FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS avg_response,
-       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
-           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS median_response,
-       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
-           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS p90_response,
-       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (
-                            WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch'
-                              AND s.stopped_at OPERATOR(pg_catalog.-) s.started_at OPERATOR(pg_catalog.<=) interval '5 minutes')
-                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
-                            WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled'), 0), 1)
-           AS pct_touched_within_5_minutes,
-       pg_catalog.count(*) FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.=) 'cancelled') AS cancelled
-FROM @extschema@.sla_status AS s
-GROUP BY s.policy, s.owner, pg_catalog.date_trunc('week', s.started_at)::date;
-COMMENT ON VIEW @extschema@.sla_compliance IS
-    'Per policy, owner and ISO week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes';
-
-CREATE OR REPLACE VIEW @extschema@.funnel WITH (security_invoker = true) AS
-WITH per_lead AS (
-    SELECT t.lead_table,
-           pg_catalog.min(t.changed_at) AS first_at,
-           pg_catalog.max(@extschema@.funnel_rank(t.to_stage)) AS furthest,
-           pg_catalog.bit_or(1 OPERATOR(pg_catalog.<<) COALESCE(@extschema@.funnel_rank(t.to_stage), 0)) AS entered
-    FROM @extschema@.transition AS t
-    WHERE t.to_stage IS NOT NULL
-    GROUP BY t.lead_table, t.lead_id
-), shapes AS (
-    SELECT p.lead_table, pg_catalog.date_trunc('month', p.first_at)::date AS cohort,
-           p.furthest, p.entered, pg_catalog.count(*) AS leads
-    FROM per_lead AS p
-    GROUP BY 1, 2, 3, 4
-), counts AS (
-    SELECT s.lead_table, m.mode, s.cohort, f.stage, f.funnel_rank,
-           COALESCE(pg_catalog.sum(s.leads) FILTER (
-               WHERE CASE m.mode WHEN 'in_order' THEN s.furthest OPERATOR(pg_catalog.>=) f.funnel_rank
-                                 ELSE s.entered OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) f.funnel_rank)
-                                      OPERATOR(pg_catalog.<>) 0 END), 0)::bigint AS reached
-    FROM shapes AS s
-    CROSS JOIN (VALUES ('in_order'), ('any')) AS m(mode)
-    CROSS JOIN @extschema@.stages AS f
-    WHERE f.funnel_rank IS NOT NULL
-    GROUP BY 1, 2, 3, 4, 5
-)
-SELECT c.lead_table, c.mode, c.cohort, c.stage, c.reached,
-       pg_catalog.round(c.reached::numeric OPERATOR(pg_catalog./)
-                        NULLIF(pg_catalog.lag(c.reached) OVER w, 0), 4) AS conversion
-FROM counts AS c
-WINDOW w AS (PARTITION BY c.lead_table, c.mode, c.cohort ORDER BY c.funnel_rank);
+-- sla_compliance (with its cancelled clocks) and funnel (without
+-- deletions) are replaced below, with the reports' periods.
 
 -- The reports' periods (issue 18): weeks and months cut in the report time
 -- zone from the report week's first day (leadqual.report_time_zone,
