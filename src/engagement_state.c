@@ -348,20 +348,24 @@ state_init(const LqRuleShape *shape, LqRuleState *state, int32 ntimes)
 					   capacity);
 }
 
+/* Gives the state's times[] room for "capacity" times, keeping those it has. */
+static void
+give_room(LqRuleState *state, int32 capacity)
+{
+	int64	   *times = palloc(sizeof(int64) * capacity);
+
+	if (state->ntimes > 0)
+		memcpy(times, state->times, sizeof(int64) * state->ntimes);
+	state->times = times;
+	state->capacity = capacity;
+}
+
 /* Folds t into the state, giving times[] more room when it needs it. */
 static void
 fold(const LqRuleShape *shape, LqRuleState *state, int64 t)
 {
 	while (!lq_rule_fold(shape, state, t))
-	{
-		int32		capacity = Max(8, state->capacity * 2);
-		int64	   *times = palloc(sizeof(int64) * capacity);
-
-		if (state->ntimes > 0)
-			memcpy(times, state->times, sizeof(int64) * state->ntimes);
-		state->times = times;
-		state->capacity = capacity;
-	}
+		give_room(state, Max(8, state->capacity * 2));
 }
 
 static KeptLead *
@@ -829,15 +833,7 @@ static void
 merge_state(const LqRuleShape *shape, LqRuleState *into, const LqRuleState *from)
 {
 	while (!lq_rule_merge(shape, into, from))
-	{
-		int32		capacity = lq_rule_merge_room(shape, into, from);
-		int64	   *times = palloc(sizeof(int64) * capacity);
-
-		if (into->ntimes > 0)
-			memcpy(times, into->times, sizeof(int64) * into->ntimes);
-		into->times = times;
-		into->capacity = capacity;
-	}
+		give_room(into, lq_rule_merge_room(shape, into, from));
 }
 
 /*

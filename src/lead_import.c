@@ -505,18 +505,28 @@ compare_rows(const void *a, const void *b)
 	return 0;
 }
 
-/* Whether the code is a row of leadqual.rejection_reason. */
+/*
+ * Whether the code is a row of leadqual.rejection_reason: looked up once
+ * per code (*known holds those found), not once per row.
+ */
 static bool
-reason_exists(const char *code)
+reason_exists(const char *code, List **known)
 {
 	Oid			argtype = TEXTOID;
 	Datum		value = CStringGetTextDatum(code);
+	ListCell   *cell;
 
+	foreach(cell, *known)
+		if (strcmp(lfirst(cell), code) == 0)
+			return true;
 	if (SPI_execute_with_args("SELECT FROM leadqual.rejection_reason AS r"
 							  " WHERE r.code OPERATOR(pg_catalog.=) $1",
 							  1, &argtype, &value, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "%s: reading leadqual.rejection_reason failed", CALLER);
-	return SPI_processed > 0;
+	if (SPI_processed == 0)
+		return false;
+	*known = lappend(*known, (char *) code);
+	return true;
 }
 
 /*
@@ -528,6 +538,7 @@ static void
 check_transitions(Import *import)
 {
 	ImportRows *rows = &import->rows[IMPORT_TRANSITION];
+	List	   *known_reasons = NIL;
 
 	for (int i = 0; i < rows->count; i++)
 	{
@@ -574,7 +585,7 @@ check_transitions(Import *import)
 					 errmsg("%s: %s has reason \"%s\", but only a move into recycled or disqualified has one",
 							CALLER, describe_row(IMPORT_TRANSITION, row), reason),
 					 errhint("Leave reason NULL on the other transitions.")));
-		if (reason != NULL && !reason_exists(reason))
+		if (reason != NULL && !reason_exists(reason, &known_reasons))
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("%s: %s has reason \"%s\", which is not in leadqual.rejection_reason",
