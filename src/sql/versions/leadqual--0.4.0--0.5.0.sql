@@ -188,6 +188,15 @@ DROP FUNCTION @extschema@._start_clocks(regclass, text, @extschema@.lifecycle_st
 -- no PL/pgSQL, and no planner-forcing SET, runs once a touch.
 DROP FUNCTION @extschema@._stop_clocks(regclass, text, @extschema@.sla_stopped_by, timestamptz,
                                        @extschema@.lifecycle_stage, bigint);
+-- Owners scoped to tables (issue 18): an owner takes the leads of the
+-- tables in lead_tables only, NULL meaning every table's, and each table's
+-- pool takes turns on its own.
+ALTER TABLE @extschema@.owner ADD COLUMN lead_tables regclass[]
+    CONSTRAINT owner_lead_tables_not_empty
+    CHECK (pg_catalog.cardinality(lead_tables) > 0
+           AND pg_catalog.array_position(lead_tables, NULL) IS NULL);
+COMMENT ON TABLE @extschema@.owner IS
+    'Sales reps leads are assigned to, round-robin by weight, at promotion; a calendar limits them to their working hours, lead_tables to some tables'' leads';
 DELETE FROM @extschema@.owner_turn WHERE NOT confirmed;
 DROP INDEX @extschema@.owner_turn_unconfirmed_idx;
 ALTER TABLE @extschema@.owner_turn ALTER COLUMN confirmed SET DEFAULT true;
