@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -29,11 +30,13 @@
 #include "nodes/pg_list.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 #include "clock_references.h"
+#include "config.h"
 #include "own_index.h"
 #include "trust_boundary.h"
 
@@ -195,6 +198,14 @@ leadqual_clock_references(PG_FUNCTION_ARGS)
 	is_policy = strcmp(trigger->tg_trigger->tgargs[0], "policy") == 0;
 	kind = is_policy ? "policy" : "calendar";
 	table = is_policy ? "sla_policy" : "calendar";
+	/* it renames clocks as the owner: never for another table's rows */
+	if (RelationGetRelid(trigger->tg_relation) !=
+		get_relname_relid(table, get_namespace_oid("leadqual", false)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("leadqual._clock_references: must be fired on leadqual.%s, not on %s",
+						table, lq_qualified_name(RelationGetRelid(trigger->tg_relation))),
+				 errhint("leadqual attaches it to leadqual.sla_policy and leadqual.calendar; don't attach it elsewhere.")));
 
 	lq_connect_spi();
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event))

@@ -6,7 +6,7 @@
 -- shows them leaving a stage first, or only in detours.
 \ir helpers/setup.psql
 
-SELECT plan(26);
+SELECT plan(28);
 
 ------------------------------------------------------------------------------
 -- report_period()
@@ -45,6 +45,32 @@ SELECT is(leadqual.report_period('2026-11-24 01:30+00', 'week', 'UTC', 'monday')
           'a call''s own time zone and first weekday win over the settings');
 RESET leadqual.report_time_zone;
 RESET leadqual.week_start;
+
+-- report_period() remembers, for the rows of one query, stretches of the
+-- zone's offsets: checked against PostgreSQL's own conversion on times in
+-- scrambled order from 1850 to 2100, and every 7 minutes around offset
+-- changes, in zones with daylight saving, half-hour (Lord Howe) and
+-- 45-minute offsets, local mean time (Monrovia until 1972, Kolkata), a
+-- skipped day (Apia, 2011-12-30) and midnight changes (Sao Paulo).
+CREATE TEMP TABLE rp_instants AS
+SELECT z.zone, i.at
+FROM unnest('{America/New_York,Australia/Lord_Howe,Asia/Kolkata,Africa/Monrovia,Pacific/Apia,America/Sao_Paulo,Europe/Dublin,Asia/Kathmandu,UTC}'::text[]) AS z(zone)
+CROSS JOIN LATERAL (
+    SELECT timestamptz '1850-01-01 00:00+00' + (g::bigint * 2654435761 % (250::bigint * 365 * 86400)) * interval '1 second' AS at
+    FROM generate_series(1, 3000) AS g
+    UNION ALL
+    SELECT d + s * interval '7 minutes'
+    FROM unnest('{2026-03-07,2026-10-31,2026-04-04,2011-12-28,1972-04-29,2018-11-03,1941-09-30}'::timestamptz[]) AS d,
+         generate_series(0, 4 * 24 * 60 / 7) AS s
+) AS i;
+SELECT is((SELECT count(*) FROM rp_instants
+           WHERE leadqual.report_period(at, 'day', zone) <> (at AT TIME ZONE zone)::date
+              OR leadqual.report_period(at, 'month', zone) <> date_trunc('month', at AT TIME ZONE zone)::date),
+          0::bigint, 'the local day and month of every time, in every zone, as PostgreSQL converts it');
+SELECT is((SELECT count(*) FROM (SELECT * FROM rp_instants ORDER BY zone, md5(at::text)) AS r
+           WHERE leadqual.report_period(at, 'week', zone, 'sunday') <>
+                 (at AT TIME ZONE zone)::date - extract(dow FROM at AT TIME ZONE zone)::int),
+          0::bigint, 'and the week from Sunday, with each zone''s rows together in scrambled order');
 
 SELECT throws_ok($$SELECT leadqual.report_period(now(), 'fortnight')$$, '22023',
                  'leadqual.report_period: "fortnight" is not a period', 'an unknown period is refused');

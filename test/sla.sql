@@ -14,7 +14,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(155);
+SELECT plan(160);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -807,6 +807,34 @@ UPDATE sl_ref_leads SET lifecycle_stage = 'customer';
 SELECT is((SELECT count(*) FROM leadqual.sla_clock WHERE policy = 'sl_ref_renamed' AND stopped_by = 'stage_exit'
            AND business_time IS NOT NULL), 2::bigint,
           'references: clocks of a renamed policy and calendar stop, measured by the renamed calendar');
+
+-- An attack: _clock_references() renames clocks as the owner, so a role
+-- that attaches it to a table of its own must not reach them.  It may not
+-- attach it; and attached all the same (by a role given EXECUTE), it
+-- refuses to fire there.
+CREATE ROLE sl_mallory;
+GRANT CREATE ON SCHEMA public TO sl_mallory;
+SET LOCAL ROLE sl_mallory;
+CREATE TABLE sl_fake_policy (name text);
+INSERT INTO sl_fake_policy VALUES ('sl_ref_renamed');
+SELECT throws_ok($$CREATE TRIGGER rename_clocks AFTER UPDATE ON sl_fake_policy
+                   FOR EACH ROW EXECUTE FUNCTION leadqual._clock_references('policy')$$, '42501', NULL,
+                 'attack: a role may not attach _clock_references() to a table of its own');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION leadqual._clock_references() TO sl_mallory;
+SET LOCAL ROLE sl_mallory;
+CREATE TRIGGER rename_clocks AFTER UPDATE OR DELETE ON sl_fake_policy
+    FOR EACH ROW EXECUTE FUNCTION leadqual._clock_references('policy');
+CREATE TRIGGER rename_clocks_truncate AFTER TRUNCATE ON sl_fake_policy
+    FOR EACH STATEMENT EXECUTE FUNCTION leadqual._clock_references('calendar');
+SELECT throws_ok($$UPDATE sl_fake_policy SET name = 'pwned'$$, '39P01',
+                 'leadqual._clock_references: must be fired on leadqual.sla_policy, not on public.sl_fake_policy',
+                 'attack: _clock_references() attached to another table renames no clock');
+SELECT throws_ok($$DELETE FROM sl_fake_policy$$, '39P01', NULL, 'attack: nor on its deletes');
+SELECT throws_ok($$TRUNCATE sl_fake_policy$$, '39P01', NULL, 'attack: nor on its truncation');
+RESET ROLE;
+SELECT is((SELECT string_agg(DISTINCT policy, ',') FROM leadqual.sla_clock WHERE lead_table = 'sl_ref_leads'::regclass),
+          'sl_ref_renamed', 'attack: the clocks keep their policy');
 
 SELECT * FROM finish();
 ROLLBACK;

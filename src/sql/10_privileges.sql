@@ -23,6 +23,17 @@ GRANT SELECT ON @extschema@.stage_history TO PUBLIC;
 -- those it grants EXECUTE to.
 REVOKE EXECUTE ON FUNCTION @extschema@.erase(regclass, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION @extschema@.import_history(regclass, regclass, regclass, regclass) FROM PUBLIC;
+
+-- leadqual's own tables' trigger functions: only leadqual attaches them.
+-- (A trigger's function is checked for EXECUTE when the trigger is
+-- created, not when it fires.)  Those that write as the owner also refuse
+-- any other table.
+REVOKE EXECUTE ON FUNCTION @extschema@._check_model(), @extschema@._check_rule(),
+    @extschema@._models_changed(), @extschema@._score_new_events(),
+    @extschema@._forget_changed_events(), @extschema@._check_calendar(),
+    @extschema@._check_calendar_row(), @extschema@._cached_table_changed(),
+    @extschema@._clock_references(), @extschema@._check_sla_policy(),
+    @extschema@._touches_recorded() FROM PUBLIC;
 -- merge() writes the merges as the owner, as the trigger writes the log.
 REVOKE ALL ON @extschema@.lead_merge FROM PUBLIC;
 GRANT SELECT ON @extschema@.lead_merge TO PUBLIC;

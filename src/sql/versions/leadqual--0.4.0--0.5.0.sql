@@ -1277,3 +1277,14 @@ COMMENT ON FUNCTION @extschema@.rejection_report(regclass, text, name, boolean, 
     'One table''s rejections (recycled or disqualified) by period, owner, reason and a column of the lead table, with their share of the period''s';
 
 GRANT SELECT ON @extschema@._funnel_lead TO PUBLIC;
+
+-- leadqual's own tables' trigger functions: only leadqual attaches them.
+-- (A trigger's function is checked for EXECUTE when the trigger is
+-- created, not when it fires.)  Those that write as the owner also refuse
+-- any other table.
+REVOKE EXECUTE ON FUNCTION @extschema@._check_model(), @extschema@._check_rule(),
+    @extschema@._models_changed(), @extschema@._score_new_events(),
+    @extschema@._forget_changed_events(), @extschema@._check_calendar(),
+    @extschema@._check_calendar_row(), @extschema@._cached_table_changed(),
+    @extschema@._clock_references(), @extschema@._check_sla_policy(),
+    @extschema@._touches_recorded() FROM PUBLIC;
