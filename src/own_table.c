@@ -298,6 +298,22 @@ open_table(LqOwnInsert *insert, bool for_update)
 }
 
 /*
+ * Lets go of the rows the table's row triggers were given.  Queuing an
+ * AFTER UPDATE trigger (a foreign-key check) reads the old row into the
+ * trigger slot, pinning its buffer; an executor's slots are cleared when
+ * its plan ends, but these outlive the statement, and a pin held past it
+ * leaks.
+ */
+static void
+release_trigger_slots(LqOwnTableState *state)
+{
+	if (state->result_rel->ri_TrigOldSlot != NULL)
+		ExecClearTuple(state->result_rel->ri_TrigOldSlot);
+	if (state->result_rel->ri_TrigNewSlot != NULL)
+		ExecClearTuple(state->result_rel->ri_TrigNewSlot);
+}
+
+/*
  * Forgets the table.  Its relcache references were given back, so its
  * relations are not closed: they may be gone.
  */
@@ -400,6 +416,7 @@ lq_own_table_insert(LqOwnInsert *insert, const Datum *values, const bool *isnull
 	AfterTriggerBeginQuery();
 	ExecSimpleRelationInsert(state->result_rel, estate, slot);
 	AfterTriggerEndQuery(estate);
+	release_trigger_slots(state);
 	borrow_relations(state, false);
 
 	MemoryContextSwitchTo(caller_cxt);
@@ -492,6 +509,7 @@ lq_own_table_update(LqOwnUpdate *update, ItemPointer tid, LqOwnRevise revise, vo
 		AfterTriggerBeginQuery();
 		ExecSimpleRelationUpdate(state->result_rel, estate, &epqstate, row, new_row);
 		AfterTriggerEndQuery(estate);
+		release_trigger_slots(state);
 		EvalPlanQualEnd(&epqstate);
 		updated = true;
 	}

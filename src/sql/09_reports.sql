@@ -113,16 +113,20 @@ GROUP BY s.lead_table, s.policy, s.owner, @extschema@.report_period(s.started_at
 COMMENT ON VIEW @extschema@.sla_compliance IS
     'Per table, policy, owner and report week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes, and the median and 90th percentile wait of every clock, untouched ones included';
 
--- Cohort: the month of a lead's first logged stage, by report_period().
--- in_order counts a lead at every funnel stage up to the furthest it
--- reached (skipped stages count as reached); any counts it only at the
--- stages it really was in.  A lead was in the stages it entered, and in
--- the one its log shows it leaving first (a lead from before manage(), or
--- an imported history that starts later); a lead the log shows only in
--- detours (inserted disqualified, say) was a lead, and counts at lead.
-CREATE VIEW @extschema@.funnel WITH (security_invoker = true) AS
-WITH per_lead AS (
-    SELECT t.lead_table,
+-- Each lead's shape in the funnel, from its log, for the funnel and
+-- funnel_report(): when its first stage was logged, the furthest funnel
+-- stage it reached, and the funnel stages it was in, as bits by funnel
+-- rank.  A lead was in the stages it entered, and in the one its log shows
+-- it leaving first (a lead from before manage(), or an imported history
+-- that starts later); a lead the log shows only in detours (inserted
+-- disqualified, say) was a lead, and counts at lead.
+CREATE VIEW @extschema@._funnel_lead WITH (security_invoker = true) AS
+SELECT p.lead_table, p.lead_id, p.first_at,
+       COALESCE(p.furthest, @extschema@.funnel_rank('lead')) AS furthest,
+       CASE p.entered WHEN 0 THEN 1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank('lead')
+                      ELSE p.entered END AS entered
+FROM (
+    SELECT t.lead_table, t.lead_id,
            pg_catalog.min(t.changed_at) AS first_at,
            pg_catalog.max(GREATEST(@extschema@.funnel_rank(t.to_stage),
                                    @extschema@.funnel_rank(t.from_stage))) AS furthest,
@@ -132,24 +136,41 @@ WITH per_lead AS (
     FROM @extschema@.transition AS t
     WHERE t.to_stage IS NOT NULL
     GROUP BY t.lead_table, t.lead_id
-), shapes AS (
+) AS p;
+COMMENT ON VIEW @extschema@._funnel_lead IS
+    'Each logged lead''s first logged time, furthest funnel stage and the funnel stages it was in (bits by funnel rank), for the funnel reports';
+
+-- Where a lead of a funnel shape counts: every funnel stage, for each mode,
+-- with whether the shape counts there.  in_order counts it at every stage
+-- up to the furthest it reached (skipped stages count as reached); any
+-- only at the stages it was in.  Inlined into the funnel's queries.
+CREATE FUNCTION @extschema@._funnel_marks(furthest integer, entered integer)
+RETURNS TABLE (mode text, stage @extschema@.lifecycle_stage, funnel_rank integer, counted boolean)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT m.mode, f.stage, f.funnel_rank,
+           CASE m.mode WHEN 'in_order' THEN furthest OPERATOR(pg_catalog.>=) f.funnel_rank
+                       ELSE entered OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) f.funnel_rank)
+                            OPERATOR(pg_catalog.<>) 0 END
+    FROM (VALUES ('in_order'), ('any')) AS m(mode)
+    CROSS JOIN @extschema@.stages AS f
+    WHERE f.funnel_rank IS NOT NULL;
+END;
+
+-- Cohort: the month of a lead's first logged stage, by report_period().
+-- in_order and any as _funnel_marks() counts them, a lead's shape as
+-- _funnel_lead has it.
+CREATE VIEW @extschema@.funnel WITH (security_invoker = true) AS
+WITH shapes AS (
     SELECT p.lead_table, @extschema@.report_period(p.first_at, 'month') AS cohort,
-           COALESCE(p.furthest, @extschema@.funnel_rank('lead')) AS furthest,
-           CASE p.entered WHEN 0 THEN 1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank('lead')
-                          ELSE p.entered END AS entered,
-           pg_catalog.count(*) AS leads
-    FROM per_lead AS p
+           p.furthest, p.entered, pg_catalog.count(*) AS leads
+    FROM @extschema@._funnel_lead AS p
     GROUP BY 1, 2, 3, 4
 ), counts AS (
-    SELECT s.lead_table, m.mode, s.cohort, f.stage, f.funnel_rank,
-           COALESCE(pg_catalog.sum(s.leads) FILTER (
-               WHERE CASE m.mode WHEN 'in_order' THEN s.furthest OPERATOR(pg_catalog.>=) f.funnel_rank
-                                 ELSE s.entered OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) f.funnel_rank)
-                                      OPERATOR(pg_catalog.<>) 0 END), 0)::bigint AS reached
+    SELECT s.lead_table, k.mode, s.cohort, k.stage, k.funnel_rank,
+           COALESCE(pg_catalog.sum(s.leads) FILTER (WHERE k.counted), 0)::bigint AS reached
     FROM shapes AS s
-    CROSS JOIN (VALUES ('in_order'), ('any')) AS m(mode)
-    CROSS JOIN @extschema@.stages AS f
-    WHERE f.funnel_rank IS NOT NULL
+    CROSS JOIN LATERAL @extschema@._funnel_marks(s.furthest, s.entered) AS k
     GROUP BY 1, 2, 3, 4, 5
 )
 SELECT c.lead_table, c.mode, c.cohort, c.stage, c.reached,
@@ -200,3 +221,236 @@ WHERE t.to_stage OPERATOR(pg_catalog.=) ANY ('{recycled,disqualified}'::@extsche
 GROUP BY t.lead_table, @extschema@.report_period(t.changed_at, 'month'), t.owner, t.reason;
 COMMENT ON VIEW @extschema@.rejection_summary IS
     'Rejections (recycled or disqualified) per month, owner and reason, with their share of the month''s and of the owner''s';
+
+------------------------------------------------------------------------------
+-- The reports sliced: one lead table's funnel, velocity, compliance and
+-- rejections by any period and by any column of the table.  Set-returning
+-- functions, since a view takes no arguments; the views above stay the
+-- common case.  They run as the caller, who reads the lead table's column
+-- (and the log, under its row security) with its own rights.
+------------------------------------------------------------------------------
+
+-- The join that gives each lead of a report its slice: the text of the
+-- lead table's column "dimension", matched by the id column as the log
+-- writes it (leadqual.managed); no dimension, one NULL slice for all.  A
+-- lead gone from the table (deleted, merged, erased) falls in the NULL
+-- slice, so the slices always add up to the whole.  "report" names the
+-- caller in errors.
+CREATE FUNCTION @extschema@._report_slice_join(report text, leads regclass, dimension name, lead_alias text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $slice$
+DECLARE
+    id_name name;
+BEGIN
+    IF leads IS NULL THEN
+        RAISE EXCEPTION 'leadqual.%: leads must not be NULL', report
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Name one lead table; the views (leadqual.funnel and the others) cover every table.';
+    END IF;
+    IF dimension IS NULL THEN
+        RETURN 'CROSS JOIN (SELECT NULL::pg_catalog.text AS slice) AS d';
+    END IF;
+    SELECT m.id_column INTO id_name FROM @extschema@.managed AS m WHERE m.leads OPERATOR(pg_catalog.=) $2;
+    IF id_name IS NULL THEN
+        RAISE EXCEPTION 'leadqual.%: table % is not managed by leadqual, so it can''t be sliced by "%"', report, leads, dimension
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A slice is read from the lead''s row by its id column, which leadqual.manage() records: manage the table, or leave dimension out.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                   WHERE a.attrelid OPERATOR(pg_catalog.=) $2 AND a.attname OPERATOR(pg_catalog.=) $3
+                     AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'leadqual.%: table % has no column "%"', report, leads, dimension
+            USING ERRCODE = 'undefined_column',
+                  HINT = pg_catalog.format('Name a column of the lead table, as \d %s lists them, such as source or region.', leads);
+    END IF;
+    RETURN pg_catalog.format('LEFT JOIN (SELECT l.%I::pg_catalog.text AS lead_id, l.%I::pg_catalog.text AS slice FROM %s AS l) AS d'
+                             ' ON d.lead_id OPERATOR(pg_catalog.=) %I.lead_id',
+                             id_name, dimension, leads, lead_alias);
+END
+$slice$;
+
+-- The period holding "at", as report_period() cuts it; NULL for no period
+-- (the whole history in one row).  Inlined into the reports' queries.
+CREATE FUNCTION @extschema@._report_period_or_all(at timestamptz, period text, time_zone text, week_start text)
+RETURNS date
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN period IS NOT NULL THEN @extschema@.report_period(at, period, time_zone, week_start) END;
+
+-- Checks a report's period, time zone and week start before its query
+-- runs, with report_period()'s errors.
+CREATE FUNCTION @extschema@._check_report_period(period text, time_zone text, week_start text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $check$
+BEGIN
+    IF period IS NOT NULL THEN
+        PERFORM @extschema@.report_period(pg_catalog.statement_timestamp(), period, time_zone, week_start);
+    END IF;
+END
+$check$;
+
+-- The funnel of one table, by cohort (the period of a lead's first logged
+-- stage) and slice, as leadqual.funnel counts it.
+CREATE FUNCTION @extschema@.funnel_report(leads regclass, period text DEFAULT 'month', dimension name DEFAULT NULL,
+                                          time_zone text DEFAULT NULL, week_start text DEFAULT NULL)
+RETURNS TABLE (cohort date, slice text, mode text, stage @extschema@.lifecycle_stage, reached bigint, conversion numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $report$
+BEGIN
+    PERFORM @extschema@._check_report_period(period, time_zone, week_start);
+    RETURN QUERY EXECUTE pg_catalog.format($query$
+        WITH shapes AS (
+            SELECT @extschema@._report_period_or_all(p.first_at, $2, $3, $4) AS cohort, d.slice,
+                   p.furthest, p.entered, pg_catalog.count(*) AS leads
+            FROM @extschema@._funnel_lead AS p
+            %s
+            WHERE p.lead_table OPERATOR(pg_catalog.=) $1
+            GROUP BY 1, 2, 3, 4
+        ), counts AS (
+            SELECT s.cohort, s.slice, k.mode, k.stage, k.funnel_rank,
+                   COALESCE(pg_catalog.sum(s.leads) FILTER (WHERE k.counted), 0)::bigint AS reached
+            FROM shapes AS s
+            CROSS JOIN LATERAL @extschema@._funnel_marks(s.furthest, s.entered) AS k
+            GROUP BY 1, 2, 3, 4, 5
+        )
+        SELECT c.cohort, c.slice, c.mode, c.stage, c.reached,
+               pg_catalog.round(c.reached::pg_catalog.numeric OPERATOR(pg_catalog./)
+                                NULLIF(pg_catalog.lag(c.reached) OVER w, 0), 4)
+        FROM counts AS c
+        WINDOW w AS (PARTITION BY c.cohort, c.slice, c.mode ORDER BY c.funnel_rank)
+        ORDER BY c.cohort, c.slice, c.mode DESC, c.funnel_rank$query$,
+        @extschema@._report_slice_join('funnel_report', leads, dimension, 'p'))
+    USING leads, period, time_zone, week_start;
+END
+$report$;
+COMMENT ON FUNCTION @extschema@.funnel_report(regclass, text, name, text, text) IS
+    'One table''s funnel by cohort period (NULL: all time) and by a column of the lead table: leads that reached each stage and the conversion from the stage before, as leadqual.funnel counts them';
+
+-- Stage velocity of one table: a move's period is when the lead entered
+-- the next stage, or with by_cohort the lead's cohort (the period of its
+-- first logged stage, as in the funnel); by_owner splits by the owner the
+-- lead had on entering the stage it left.
+CREATE FUNCTION @extschema@.velocity_report(leads regclass, period text DEFAULT NULL, dimension name DEFAULT NULL,
+                                            by_owner boolean DEFAULT false, by_cohort boolean DEFAULT false,
+                                            time_zone text DEFAULT NULL, week_start text DEFAULT NULL)
+RETURNS TABLE (period_start date, slice text, owner text,
+               from_stage @extschema@.lifecycle_stage, to_stage @extschema@.lifecycle_stage, moves bigint,
+               median_time interval, p90_time interval, avg_time interval,
+               median_business_time interval, p90_business_time interval, avg_business_time interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $report$
+BEGIN
+    PERFORM @extschema@._check_report_period(period, time_zone, week_start);
+    RETURN QUERY EXECUTE pg_catalog.format($query$
+        SELECT @extschema@._report_period_or_all(%s, $2, $3, $4), d.slice,
+               CASE WHEN $5 THEN t.owner END,
+               h.stage, h.next_stage, pg_catalog.count(*),
+               pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY h.time_in_stage),
+               pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY h.time_in_stage),
+               pg_catalog.avg(h.time_in_stage),
+               pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY b.business_time),
+               pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY b.business_time),
+               pg_catalog.avg(b.business_time)
+        FROM @extschema@.stage_history AS h
+        JOIN @extschema@.transition AS t ON t.id OPERATOR(pg_catalog.=) h.transition_id
+        %s
+        %s
+        CROSS JOIN LATERAL (
+            SELECT @extschema@.business_time_between(COALESCE(pg_catalog.current_setting('leadqual.report_calendar', true),
+                                                              'weekdays_9_17'),
+                                                     h.entered_at, h.left_at) AS business_time
+        ) AS b
+        WHERE h.lead_table OPERATOR(pg_catalog.=) $1 AND h.next_stage IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5
+        ORDER BY 1, 2, 3, 4, 5$query$,
+        CASE WHEN by_cohort THEN 'p.first_at' ELSE 'h.left_at' END,
+        CASE WHEN by_cohort THEN 'JOIN @extschema@._funnel_lead AS p ON p.lead_table OPERATOR(pg_catalog.=) h.lead_table'
+                                 ' AND p.lead_id OPERATOR(pg_catalog.=) h.lead_id' END,
+        @extschema@._report_slice_join('velocity_report', leads, dimension, 'h'))
+    USING leads, period, time_zone, week_start, COALESCE(by_owner, false);
+END
+$report$;
+COMMENT ON FUNCTION @extschema@.velocity_report(regclass, text, name, boolean, boolean, text, text) IS
+    'One table''s stage velocity by period of the move (or of the lead''s cohort), owner and a column of the lead table: moves, and the median, 90th percentile and average time between stages, wall-clock and business';
+
+-- SLA compliance of one table's clocks, by the period of their start, as
+-- leadqual.sla_compliance counts them; policy_name NULL: every policy.
+CREATE FUNCTION @extschema@.compliance_report(leads regclass, period text DEFAULT 'week', dimension name DEFAULT NULL,
+                                              policy_name text DEFAULT NULL, by_owner boolean DEFAULT true,
+                                              time_zone text DEFAULT NULL, week_start text DEFAULT NULL)
+RETURNS TABLE (period_start date, slice text, policy text, owner text,
+               clocks bigint, met bigint, breached bigint, open bigint, cancelled bigint, pct_met numeric,
+               median_response interval, p90_response interval, median_wait interval, p90_wait interval)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $report$
+BEGIN
+    PERFORM @extschema@._check_report_period(period, time_zone, week_start);
+    RETURN QUERY EXECUTE pg_catalog.format($query$
+        SELECT @extschema@._report_period_or_all(s.started_at, $2, $3, $4), d.slice, s.policy,
+               CASE WHEN $6 THEN s.owner END,
+               pg_catalog.count(*),
+               pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met'),
+               pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}')),
+               pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'open'),
+               pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'cancelled'),
+               pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met')
+                                OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
+                                    WHERE s.state OPERATOR(pg_catalog.=) ANY ('{met,breached,open_breached}')), 0), 1),
+               pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
+                   FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch'),
+               pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
+                   FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch'),
+               pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
+                   FILTER (WHERE s.state OPERATOR(pg_catalog.<>) 'cancelled'),
+               pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
+                   FILTER (WHERE s.state OPERATOR(pg_catalog.<>) 'cancelled')
+        FROM @extschema@.sla_status AS s
+        %s
+        WHERE s.lead_table OPERATOR(pg_catalog.=) $1
+          AND ($5 IS NULL OR s.policy OPERATOR(pg_catalog.=) $5)
+        GROUP BY 1, 2, 3, 4
+        ORDER BY 1, 2, 3, 4$query$,
+        @extschema@._report_slice_join('compliance_report', leads, dimension, 's'))
+    USING leads, period, time_zone, week_start, policy_name, COALESCE(by_owner, true);
+END
+$report$;
+COMMENT ON FUNCTION @extschema@.compliance_report(regclass, text, name, text, boolean, text, text) IS
+    'One table''s SLA compliance by period of the clocks'' start, policy, owner and a column of the lead table, as leadqual.sla_compliance counts it';
+
+-- Rejections of one table by period, slice, owner and reason; the share is
+-- of the period's rejections in the slice.
+CREATE FUNCTION @extschema@.rejection_report(leads regclass, period text DEFAULT 'month', dimension name DEFAULT NULL,
+                                             by_owner boolean DEFAULT true,
+                                             time_zone text DEFAULT NULL, week_start text DEFAULT NULL)
+RETURNS TABLE (period_start date, slice text, owner text, reason text, rejections bigint, share_of_period numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $report$
+BEGIN
+    PERFORM @extschema@._check_report_period(period, time_zone, week_start);
+    RETURN QUERY EXECUTE pg_catalog.format($query$
+        SELECT r.period_start, r.slice, r.owner, r.reason, r.rejections,
+               pg_catalog.round(r.rejections::pg_catalog.numeric OPERATOR(pg_catalog./)
+                                pg_catalog.sum(r.rejections) OVER (PARTITION BY r.period_start, r.slice), 4)
+        FROM (
+            SELECT @extschema@._report_period_or_all(t.changed_at, $2, $3, $4) AS period_start, d.slice,
+                   CASE WHEN $5 THEN t.owner END AS owner, t.reason, pg_catalog.count(*) AS rejections
+            FROM @extschema@.transition AS t
+            %s
+            WHERE t.lead_table OPERATOR(pg_catalog.=) $1
+              AND t.to_stage OPERATOR(pg_catalog.=) ANY ('{recycled,disqualified}'::@extschema@.lifecycle_stage[])
+            GROUP BY 1, 2, 3, 4
+        ) AS r
+        ORDER BY 1, 2, 3, 4$query$,
+        @extschema@._report_slice_join('rejection_report', leads, dimension, 't'))
+    USING leads, period, time_zone, week_start, COALESCE(by_owner, true);
+END
+$report$;
+COMMENT ON FUNCTION @extschema@.rejection_report(regclass, text, name, boolean, text, text) IS
+    'One table''s rejections (recycled or disqualified) by period, owner, reason and a column of the lead table, with their share of the period''s';

@@ -59,7 +59,7 @@ GRANT USAGE ON SEQUENCE @extschema@.touch_id_seq TO PUBLIC;
 -- to the worker's role, not to PUBLIC.
 REVOKE ALL ON @extschema@.handoff FROM PUBLIC;
 GRANT SELECT ON @extschema@.handoff TO PUBLIC;
-GRANT SELECT ON @extschema@.sla_status, @extschema@.sla_breaches, @extschema@.sla_compliance,
+GRANT SELECT ON @extschema@.sla_status, @extschema@.sla_breaches, @extschema@.sla_compliance, @extschema@._funnel_lead,
                 @extschema@.funnel, @extschema@.stage_velocity, @extschema@.rejection_summary TO PUBLIC;
 
 ------------------------------------------------------------------------------
