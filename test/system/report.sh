@@ -166,11 +166,11 @@ same_rows "--dimension region: the funnel of funnel_report(..., dimension => 're
     "SELECT 'crm.leads', slice, cohort, mode, stage, reached, conversion
      FROM leadqual.funnel_report('crm.leads', dimension => 'region')" || sed 's/^/#   /' "$work/sliced.out"
 same_rows "--dimension region: compliance of compliance_report(..., dimension => 'region')" "$sliced" table-compliance \
-    "SELECT 'crm.leads', slice, policy, owner, period, clocks, met, breached, open, cancelled, pct_met,
+    "SELECT 'crm.leads', slice, policy, owner, period_start, clocks, met, breached, open, cancelled, pct_met,
             median_response, p90_response, median_wait, p90_wait
      FROM leadqual.compliance_report('crm.leads', dimension => 'region')"
 same_rows "--dimension region: rejections of rejection_report(..., dimension => 'region')" "$sliced" table-rejections-rows \
-    "SELECT 'crm.leads', slice, period, owner, reason, rejections, share_of_period
+    "SELECT 'crm.leads', slice, period_start, owner, reason, rejections, share_of_period
      FROM leadqual.rejection_report('crm.leads', dimension => 'region')"
 grep -qF '&lt;img src=x onerror=alert(1)&gt;' "$sliced" 2>/dev/null && [ "$(check elements "$sliced" img)" = 0 ]
 ok $? "the region <img src=x onerror=alert(1)> is a slice written as text"
