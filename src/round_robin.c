@@ -13,6 +13,12 @@
  * weight's.  Owners outside their calendar's hours, and owners who rejected
  * the lead before, are passed over.
  *
+ * An owner may take leads of some tables only (leadqual.owner.lead_tables):
+ * a table's pool is the owners who take its leads, and "the latest turn
+ * start" is the latest of its pool's, so that turns taken in another pool
+ * (a sandbox table's, another region's) never move this one's.  With no
+ * owner scoped, the pool is every active owner, as it was.
+ *
  * A statement reads the active owners and where their turns ended
  * (leadqual.owner_turn) once, at its first pick, and then keeps the line in
  * memory: a pick costs no query.  qualify() picks before the row is
@@ -43,14 +49,17 @@
 
 #include "access/stratnum.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "nodes/pg_list.h"
 #include "storage/proc.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
@@ -70,6 +79,9 @@ typedef struct LqCandidate
 	char	   *calendar;		/* NULL: always available */
 	Datum		step;			/* numeric, 1 / weight */
 	Datum		next_end;		/* numeric: where its last turn ended */
+	Datum		last_start;		/* numeric: where its last turn started */
+	int			ntables;		/* -1: takes every table's leads */
+	Oid		   *tables;			/* else the tables it takes leads of */
 	bool		locked;			/* its row is locked by this transaction */
 	bool		held_counted;	/* a turn of another transaction's counted */
 	bool		bumped;			/* its row updated (not READ COMMITTED) */
@@ -84,14 +96,21 @@ typedef struct LqLine
 	uint64		generation;		/* of aborted subtransactions, when read */
 	int			count;
 	LqCandidate *candidates;
-	Datum		latest_start;	/* numeric */
 } LqLine;
 
 static LqLine line;
 static MemoryContext line_cxt = NULL;
 
 static LqKeptQuery owners_query = {
-	"SELECT o.name, o.weight, o.calendar FROM leadqual.owner AS o WHERE o.active",
+	"SELECT o.name, o.weight, o.calendar, o.lead_tables::pg_catalog.oid[] "
+	"FROM leadqual.owner AS o WHERE o.active",
+	0, {InvalidOid}, NULL, 0
+};
+
+/* The same, on a schema from before owners could be scoped (0.4.0). */
+static LqKeptQuery unscoped_owners_query = {
+	"SELECT o.name, o.weight, o.calendar, NULL::pg_catalog.oid[] "
+	"FROM leadqual.owner AS o WHERE o.active",
 	0, {InvalidOid}, NULL, 0
 };
 
@@ -108,13 +127,7 @@ static LqKeptQuery bump_owner_query = {
 
 /* An owner's turns, newest last: its last confirmed one. */
 static LqOwnIndex owner_turns = {
-	"owner_turn", "owner_turn_owner_idx", 2, {"turn_end", "confirmed"},
-	LQ_OWN_INDEX_UNRESOLVED
-};
-
-/* Every turn, newest last: the latest start. */
-static LqOwnIndex all_turns = {
-	"owner_turn", "owner_turn_pkey", 2, {"turn_start", "confirmed"},
+	"owner_turn", "owner_turn_owner_idx", 3, {"turn_start", "turn_end", "confirmed"},
 	LQ_OWN_INDEX_UNRESOLVED
 };
 
@@ -141,27 +154,80 @@ numeric_compare(Datum a, Datum b)
 	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b));
 }
 
-/* The end of the newest confirmed turn of the probe's rows, or 0. */
-static Datum
-newest_confirmed(LqOwnIndex *index, int nkeys, ScanKey keys)
+/*
+ * Where the owner's newest confirmed turn started and ended, copied into
+ * the current memory context; 0 and 0 when it took none.
+ */
+static void
+read_last_turn(LqCandidate *candidate)
 {
 	LqOwnProbe	probe;
-	Datum		value = (Datum) 0;
+	ScanKeyData key;
 	bool		found = false;
 
-	lq_own_probe_begin(&probe, index, nkeys, keys, BackwardScanDirection);
+	lq_own_probe_key(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
+					 CStringGetTextDatum(candidate->name));
+	lq_own_probe_begin(&probe, &owner_turns, 1, &key, BackwardScanDirection);
 	while (!found && lq_own_probe_next(&probe))
 	{
 		bool		isnull;
 
-		if (!DatumGetBool(lq_own_probe_value(&probe, 2, &isnull)))
+		if (!DatumGetBool(lq_own_probe_value(&probe, 3, &isnull)))
 			continue;			/* left by a 0.4.0 schema: never counts */
-		value = lq_own_probe_value(&probe, 1, &isnull);
-		value = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
+		candidate->last_start =
+			PointerGetDatum(PG_DETOAST_DATUM_COPY(lq_own_probe_value(&probe, 1, &isnull)));
+		candidate->next_end =
+			PointerGetDatum(PG_DETOAST_DATUM_COPY(lq_own_probe_value(&probe, 2, &isnull)));
 		found = true;
 	}
 	lq_own_probe_end(&probe);
-	return found ? value : numeric_zero();
+	if (!found)
+	{
+		candidate->last_start = numeric_zero();
+		candidate->next_end = numeric_zero();
+	}
+}
+
+/* Whether the schema has leadqual.owner.lead_tables (0.5.0 and later). */
+static bool
+owners_can_be_scoped(void)
+{
+	Oid			owner = get_relname_relid("owner", get_namespace_oid("leadqual", false));
+
+	return OidIsValid(owner) && get_attnum(owner, "lead_tables") != InvalidAttrNumber;
+}
+
+/* The tables an owner takes leads of, from its lead_tables (an oid[]). */
+static void
+read_scope(LqCandidate *candidate, Datum lead_tables, bool every_table)
+{
+	Datum	   *elements;
+	bool	   *nulls;
+	int			count;
+
+	candidate->ntables = -1;
+	candidate->tables = NULL;
+	if (every_table)
+		return;
+	deconstruct_array(DatumGetArrayTypeP(lead_tables), OIDOID, sizeof(Oid), true,
+					  TYPALIGN_INT, &elements, &nulls, &count);
+	candidate->tables = palloc(sizeof(Oid) * Max(count, 1));
+	candidate->ntables = 0;
+	for (int i = 0; i < count; i++)
+		if (!nulls[i])			/* refused by owner_lead_tables_valid */
+			candidate->tables[candidate->ntables++] = DatumGetObjectId(elements[i]);
+}
+
+/* Whether the candidate takes leads of the table. */
+static bool
+takes_leads_of(const LqCandidate *candidate, Oid lead_table)
+{
+	if (candidate->ntables < 0)
+		return true;
+	for (int i = 0; i < candidate->ntables; i++)
+		if (candidate->tables[i] == lead_table)
+			return true;
+	return false;
 }
 
 /* Reads the active owners and where their turns ended, into line_cxt. */
@@ -177,7 +243,8 @@ read_line(void)
 	memset(&line, 0, sizeof(line));
 
 	lq_connect_spi();
-	lq_run_as_owner(&owners_query, NULL, NULL, 0);
+	lq_run_as_owner(owners_can_be_scoped() ? &owners_query : &unscoped_owners_query,
+					NULL, NULL, 0);
 	old = MemoryContextSwitchTo(line_cxt);
 	line.candidates = palloc0(sizeof(LqCandidate) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -185,22 +252,21 @@ read_line(void)
 		HeapTuple	row = SPI_tuptable->vals[i];
 		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
 		LqCandidate *candidate = &line.candidates[line.count++];
-		ScanKeyData key;
 		bool		isnull;
 		bool		no_calendar;
+		bool		every_table;
 		Datum		weight = SPI_getbinval(row, tupdesc, 2, &isnull);
 		Datum		calendar = SPI_getbinval(row, tupdesc, 3, &no_calendar);
+		Datum		lead_tables = SPI_getbinval(row, tupdesc, 4, &every_table);
 
 		candidate->name = TextDatumGetCString(SPI_getbinval(row, tupdesc, 1, &isnull));
 		candidate->calendar = no_calendar ? NULL : TextDatumGetCString(calendar);
 		candidate->step = DirectFunctionCall2(numeric_div,
 											  DirectFunctionCall1(int4_numeric, Int32GetDatum(1)),
 											  weight);
-		lq_own_probe_key(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
-						 CStringGetTextDatum(candidate->name));
-		candidate->next_end = newest_confirmed(&owner_turns, 1, &key);
+		read_scope(candidate, lead_tables, every_table);
+		read_last_turn(candidate);
 	}
-	line.latest_start = newest_confirmed(&all_turns, 0, NULL);
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 
@@ -259,34 +325,45 @@ named_in(List *names, const char *name)
 }
 
 /*
- * Marks who is available for a lead at "at": in calendar hours, and not one
- * of its rejecters.
+ * Marks who is available for a lead of lead_table at "at": taking the
+ * table's leads, in calendar hours, and not one of its rejecters.  Returns
+ * the latest start of a turn of the table's pool.
  */
-static void
-mark_available(LqLine *pool, List *rejecters, TimestampTz at)
+static Datum
+mark_available(LqLine *pool, Oid lead_table, List *rejecters, TimestampTz at)
 {
+	Datum		latest_start = (Datum) 0;
+
 	for (int i = 0; i < pool->count; i++)
 	{
 		LqCandidate *candidate = &pool->candidates[i];
+		bool		in_pool = takes_leads_of(candidate, lead_table);
 
-		candidate->available = !named_in(rejecters, candidate->name) &&
+		if (in_pool && (latest_start == (Datum) 0 ||
+						numeric_compare(candidate->last_start, latest_start) > 0))
+			latest_start = candidate->last_start;
+		candidate->available = in_pool && !named_in(rejecters, candidate->name) &&
 			(candidate->calendar == NULL ||
 			 lq_calendar_is_open(candidate->calendar, at, "leadqual: round-robin assignment"));
 	}
+	return latest_start;
 }
 
 /* Where the candidate's next turn starts. */
 static Datum
-next_start(const LqLine *pool, const LqCandidate *candidate)
+next_start(Datum latest_start, const LqCandidate *candidate)
 {
-	/* greatest(its last end, the latest start): the first on a tie */
-	return numeric_compare(pool->latest_start, candidate->next_end) > 0
-		? pool->latest_start : candidate->next_end;
+	/* greatest(its last end, the pool's latest start): the first on a tie */
+	return numeric_compare(latest_start, candidate->next_end) > 0
+		? latest_start : candidate->next_end;
 }
 
-/* The available candidate whose next turn comes first; -1 when none. */
+/*
+ * The available candidate whose next turn comes first; -1 when none (then
+ * latest_start may be (Datum) 0: an empty pool).
+ */
 static int
-first_in_line(const LqLine *pool)
+first_in_line(const LqLine *pool, Datum latest_start)
 {
 	int			best = -1;
 	Datum		best_start = (Datum) 0;
@@ -299,7 +376,7 @@ first_in_line(const LqLine *pool)
 
 		if (!candidate->available)
 			continue;
-		start = next_start(pool, candidate);
+		start = next_start(latest_start, candidate);
 		if (best < 0)
 			order = -1;
 		else if ((order = numeric_compare(start, best_start)) == 0 &&
@@ -318,22 +395,26 @@ first_in_line(const LqLine *pool)
 	return best;
 }
 
-/* The candidate takes its next turn; returns where it starts and ends. */
-static void
-take_turn(LqLine *pool, LqCandidate *candidate, Datum *start, Datum *end)
+/*
+ * The candidate takes its next turn; returns where it starts and ends, and
+ * the pool's latest start, which is now this one.
+ */
+static Datum
+take_turn(Datum latest_start, LqCandidate *candidate, Datum *start, Datum *end)
 {
 	MemoryContext old = MemoryContextSwitchTo(line_cxt);
-	Datum		new_start = datumCopy(next_start(pool, candidate), false, -1);
+	Datum		new_start = datumCopy(next_start(latest_start, candidate), false, -1);
 	Datum		new_end = DirectFunctionCall2(numeric_add, new_start, candidate->step);
 
 	/* the old bounds go: a bulk statement takes a turn a row */
-	pfree(DatumGetPointer(pool->latest_start));
+	pfree(DatumGetPointer(candidate->last_start));
 	pfree(DatumGetPointer(candidate->next_end));
-	pool->latest_start = new_start;
+	candidate->last_start = new_start;
 	candidate->next_end = new_end;
 	MemoryContextSwitchTo(old);
 	*start = new_start;
 	*end = new_end;
+	return new_start;
 }
 
 /* Runs a query on one owner's row as the extension's owner; rows it found. */
@@ -398,6 +479,7 @@ lq_round_robin_pick(Oid lead_table, const char *lead_id, const char *current_own
 	List	   *rejecters = lead_rejecters(lead_table, lead_id);
 	bool		rejected = current_owner != NULL && named_in(rejecters, current_owner);
 	LqLine	   *pool;
+	Datum		latest_start;
 	int			chosen;
 	LqCandidate *candidate;
 	Datum		start;
@@ -408,11 +490,11 @@ lq_round_robin_pick(Oid lead_table, const char *lead_id, const char *current_own
 	if (current_owner != NULL && !rejected)
 		return false;
 	pool = current_line();
-	mark_available(pool, rejecters, at);
+	latest_start = mark_available(pool, lead_table, rejecters, at);
 
 	for (;;)
 	{
-		chosen = first_in_line(pool);
+		chosen = first_in_line(pool, latest_start);
 		if (chosen < 0)
 			return rejected;
 		candidate = &pool->candidates[chosen];
@@ -421,7 +503,7 @@ lq_round_robin_pick(Oid lead_table, const char *lead_id, const char *current_own
 		if (candidate->locked || candidate->held_counted)
 			break;
 		/* held by another transaction: count its turn there, look again */
-		take_turn(pool, candidate, &start, &end);
+		latest_start = take_turn(latest_start, candidate, &start, &end);
 		candidate->held_counted = true;
 	}
 
@@ -438,7 +520,7 @@ lq_round_robin_pick(Oid lead_table, const char *lead_id, const char *current_own
 			(void) on_owner_row(&bump_owner_query, candidate->name);
 		candidate->bumped = true;
 	}
-	take_turn(pool, candidate, &start, &end);
+	(void) take_turn(latest_start, candidate, &start, &end);
 	*owner = pstrdup(candidate->name);
 	*turn = new_turn(candidate->name, start, end, at, CurrentMemoryContext);
 	return true;

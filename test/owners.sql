@@ -1,6 +1,7 @@
 -- Owners: manage(owner_column => ...), weighted round-robin assignment at
 -- promotion (equal and unequal weights, inactive owners, owners' calendars,
--- late joiners, owners who rejected the lead, nobody available, an owner
+-- late joiners, owners scoped to tables, owners who rejected the lead,
+-- nobody available, an owner
 -- already set), the owner written into the row in the same statement and
 -- through typed columns, the assignment log, the owner on the transition
 -- log and on SLA clocks, and the checks of leadqual.owner.
@@ -10,7 +11,7 @@
 -- the pool.
 \ir helpers/setup.psql
 
-SELECT plan(87);
+SELECT plan(94);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE ow_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -189,6 +190,49 @@ UPDATE leadqual.owner SET active = true WHERE name = 'ow_q';
 INSERT INTO ow_leads (id, score) SELECT g, 60 FROM generate_series(424, 429) AS g;
 SELECT is(pg_temp.owners(420, 429), 'ow_r,ow_p,ow_r,ow_p,ow_q,ow_r,ow_p,ow_q,ow_r,ow_p',
           'returning owner: one back from a break joins at the current turn, without a burst either');
+
+------------------------------------------------------------------------------
+-- Owners scoped to tables: each table's pool takes turns on its own
+------------------------------------------------------------------------------
+
+SELECT throws_ok($$INSERT INTO leadqual.owner (name, lead_tables) VALUES ('ow_nowhere', '{}')$$, '23514', NULL,
+                 'scoped: an empty list of tables is refused (NULL means every table)');
+SELECT throws_ok($$INSERT INTO leadqual.owner (name, lead_tables) VALUES ('ow_null_table', '{ow_leads,NULL}')$$, '23514', NULL,
+                 'scoped: so is a NULL table');
+UPDATE leadqual.owner SET active = false;
+CREATE TABLE ow_sandbox (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
+                         lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead', owner text);
+SELECT FROM leadqual.manage('ow_sandbox', owner_column => 'owner');
+INSERT INTO leadqual.owner (name, lead_tables) VALUES
+    ('ow_s_a', '{ow_leads}'), ('ow_s_b', '{ow_leads}'), ('ow_s_bot', '{ow_sandbox}');
+-- one real lead, then five sandbox leads, four times over
+DO $$
+BEGIN
+    FOR i IN 0..3 LOOP
+        INSERT INTO ow_leads (id, score) VALUES (431 + i, 60);
+        INSERT INTO ow_sandbox (id, score) SELECT g, 60 FROM generate_series(10 * i + 1, 10 * i + 5) AS g;
+    END LOOP;
+END
+$$;
+SELECT is(pg_temp.owners(431, 434), 'ow_s_a,ow_s_b,ow_s_a,ow_s_b',
+          'scoped: a table''s leads go round its own owners, however many turns another table''s pool takes between them');
+SELECT is((SELECT string_agg(DISTINCT owner, ',') FROM ow_sandbox), 'ow_s_bot',
+          'scoped: the sandbox''s leads go to its own owner only');
+INSERT INTO leadqual.owner (name) VALUES ('ow_s_z');
+INSERT INTO ow_leads (id, score) SELECT g, 60 FROM generate_series(435, 437) AS g;
+INSERT INTO ow_sandbox (id, score) SELECT g, 60 FROM generate_series(101, 102) AS g;
+SELECT is(pg_temp.owners(435, 437) || ' ' || (SELECT string_agg(owner, ',' ORDER BY id) FROM ow_sandbox WHERE id > 100),
+          'ow_s_z,ow_s_a,ow_s_b ow_s_z,ow_s_bot',
+          'scoped: an owner with no lead_tables joins every table''s pool, each at its current turn');
+UPDATE leadqual.owner SET active = false WHERE name IN ('ow_s_z', 'ow_s_bot');
+INSERT INTO ow_sandbox (id, score) VALUES (103, 60);
+SELECT is((SELECT coalesce(owner, '-') FROM ow_sandbox WHERE id = 103) || ' ' || pg_temp.assignments('ow_sandbox', '103'), '- ',
+          'scoped: with nobody active in its pool, the lead keeps no owner, though others are free');
+SELECT FROM leadqual.reject('ow_leads', '431', 'recycled', 'bad_timing');
+UPDATE ow_leads SET lifecycle_stage = 'mql' WHERE id = 431;
+SELECT is(pg_temp.owners(431, 431), 'ow_s_b',
+          'scoped: a lead its owner rejected goes to another owner of its pool');
+UPDATE leadqual.owner SET lead_tables = NULL WHERE name LIKE 'ow\_s\_%';
 
 ------------------------------------------------------------------------------
 -- Never back to an owner who rejected the lead

@@ -14,7 +14,7 @@
 -- tests that stop a clock pass at => explicitly.
 \ir helpers/setup.psql
 
-SELECT plan(152);
+SELECT plan(155);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TABLE sl_leads (id int PRIMARY KEY, score integer NOT NULL DEFAULT 0,
@@ -450,6 +450,21 @@ SELECT is((SELECT late_by FROM leadqual.sla_breaches WHERE lead_table = 'sl_lead
 SELECT is((SELECT late_by = (statement_timestamp() - started_at) - interval '1 microsecond' AND late_by > interval '0'
            FROM leadqual.sla_breaches WHERE lead_table = 'sl_leads'::regclass AND lead_id = '33'),
           true, 'breaches: late_by of an open clock is its business time so far minus the target');
+SELECT is((SELECT overdue_by FROM leadqual.sla_breaches WHERE lead_table = 'sl_leads'::regclass AND lead_id = '31'),
+          interval '1 hour', 'breaches: overdue_by of a stopped clock is the wall-clock time from its due time to its stop');
+SELECT is((SELECT overdue_by = statement_timestamp() - due_at FROM leadqual.sla_breaches
+           WHERE lead_table = 'sl_leads'::regclass AND lead_id = '33'),
+          true, 'breaches: overdue_by of an open clock is the wall-clock time since its due time');
+-- due at 17:00, the close of weekdays_9_17, touched at 09:00 the next
+-- morning: no business time passed since it was due
+INSERT INTO leadqual.sla_clock (policy, lead_table, lead_id, stage, entry_id, entered_at, owner, started_at,
+                                target, calendar, stops_on, due_at, stopped_at, stopped_by, business_time)
+VALUES ('sl_state', 'sl_leads', '35', 'opportunity', -35, '2026-11-24 16:00+00', 'sl_st', '2026-11-24 16:00+00',
+        '1 hour', 'weekdays_9_17', 'first_touch', '2026-11-24 17:00+00', '2026-11-25 09:00+00', 'touch', '1 hour');
+SELECT is((SELECT format('%s|%s|%s', state, late_by, overdue_by) FROM leadqual.sla_breaches
+           WHERE lead_table = 'sl_leads'::regclass AND lead_id = '35'),
+          'breached|00:00:00|16:00:00',
+          'breaches: touched after its due time outside working hours, late by no business time, overdue by 16 hours');
 SELECT is((SELECT format('%s|%s|%s', b.policy, b.stage, b.due_at = c.due_at)
            FROM leadqual.sla_breaches AS b JOIN leadqual.sla_clock AS c ON c.id = b.clock_id
            WHERE b.lead_table = 'sl_leads'::regclass AND b.lead_id = '33'),

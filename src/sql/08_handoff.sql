@@ -13,10 +13,16 @@ CREATE TABLE @extschema@.owner (
     -- NaN and infinity fail the upper bound
     weight           numeric NOT NULL DEFAULT 1
                      CONSTRAINT owner_weight_range CHECK (weight > 0 AND weight <= 1000000),
-    calendar         text REFERENCES @extschema@.calendar (name) ON UPDATE CASCADE
+    calendar         text REFERENCES @extschema@.calendar (name) ON UPDATE CASCADE,
+    -- the tables whose leads the owner takes; NULL: every table's.  Each
+    -- table's pool takes turns on its own (src/round_robin.c).
+    lead_tables      regclass[]
+                     CONSTRAINT owner_lead_tables_not_empty
+                     CHECK (pg_catalog.cardinality(lead_tables) > 0
+                            AND pg_catalog.array_position(lead_tables, NULL) IS NULL)
 );
 COMMENT ON TABLE @extschema@.owner IS
-    'Sales reps leads are assigned to, round-robin by weight, at promotion; a calendar limits them to their working hours';
+    'Sales reps leads are assigned to, round-robin by weight, at promotion; a calendar limits them to their working hours, lead_tables to some tables'' leads';
 
 -- Round-robin's bookkeeping (see src/round_robin.c): each turn an owner
 -- took, as an interval on the shared line.  Turns are inserted, not counted

@@ -53,24 +53,29 @@ COMMENT ON VIEW @extschema@.sla_status IS
     'Every SLA clock: owner, start, due time, stop, business time used (so far, when open) and state';
 
 -- Two arms, so that each filter reaches its partial index: an owner's open
--- breaches come from sla_clock_open_idx.
+-- breaches come from sla_clock_open_idx.  late_by is business time past
+-- the target, and is zero for a clock touched after its due time outside
+-- working hours; overdue_by is the wall-clock time since the due time,
+-- never zero for a breach.  Last, so that the view updates in place.
 CREATE VIEW @extschema@.sla_breaches WITH (security_invoker = true) AS
 SELECT c.id AS clock_id, c.policy, c.lead_table, c.lead_id, c.stage, c.owner,
        c.started_at, c.due_at, c.stopped_at,
        'open_breached'::@extschema@.sla_state AS state,
        @extschema@.business_time_between(c.calendar, c.started_at, pg_catalog.statement_timestamp())
-           OPERATOR(pg_catalog.-) c.target AS late_by
+           OPERATOR(pg_catalog.-) c.target AS late_by,
+       pg_catalog.statement_timestamp() OPERATOR(pg_catalog.-) c.due_at AS overdue_by
 FROM @extschema@.sla_clock AS c
 WHERE c.stopped_at IS NULL AND c.due_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp()
 UNION ALL
 SELECT c.id, c.policy, c.lead_table, c.lead_id, c.stage, c.owner,
        c.started_at, c.due_at, c.stopped_at,
        'breached'::@extschema@.sla_state,
-       c.business_time OPERATOR(pg_catalog.-) c.target
+       c.business_time OPERATOR(pg_catalog.-) c.target,
+       c.stopped_at OPERATOR(pg_catalog.-) c.due_at
 FROM @extschema@.sla_clock AS c
 WHERE c.stopped_at OPERATOR(pg_catalog.>) c.due_at;
 COMMENT ON VIEW @extschema@.sla_breaches IS
-    'SLA clocks stopped late or open past their due time, with how much business time past the target';
+    'SLA clocks stopped late or open past their due time, with how much business time past the target (late_by) and wall-clock time past the due time (overdue_by)';
 
 -- Weeks of the clock's start, by report_period().
 CREATE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS

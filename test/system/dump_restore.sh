@@ -64,8 +64,8 @@ same "the users' calendars, hours and holidays are the same (built-ins not doubl
     "SELECT string_agg(format('%s|%s|%s', c.name, c.time_zone, c.builtin), ',' ORDER BY c.name) || ';' || (SELECT string_agg(format('%s|%s|%s|%s', calendar, weekday, opens, closes), ',' ORDER BY calendar, weekday, opens) FROM leadqual.business_hours) || ';' || (SELECT string_agg(format('%s|%s|%s|%s', calendar, day, closed_from, closed_until), ',' ORDER BY calendar, day) FROM leadqual.holiday) FROM leadqual.calendar AS c"
 same "the SLA policies are the same" \
     "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s', name, stage, target, calendar, starts_on, stops_on, builtin), ',' ORDER BY name) FROM leadqual.sla_policy"
-same "the owners and their round-robin turns are the same" \
-    "SELECT string_agg(format('%s|%s|%s', name, weight, calendar), ',' ORDER BY name) || ';' || (SELECT string_agg(format('%s|%s|%s|%s', id, owner, turn_start, turn_end), ',' ORDER BY id) FROM leadqual.owner_turn) FROM leadqual.owner"
+same "the owners, the tables they take leads of, and their round-robin turns are the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s', name, weight, calendar, lead_tables), ',' ORDER BY name) || ';' || (SELECT string_agg(format('%s|%s|%s|%s', id, owner, turn_start, turn_end), ',' ORDER BY id) FROM leadqual.owner_turn) FROM leadqual.owner"
 same "the assignments are the same" \
     "SELECT string_agg(format('%s|%s|%s|%s|%s', id, lead_id, owner, assigned_at, via), ',' ORDER BY id) FROM leadqual.assignment"
 same "the touches are the same" \

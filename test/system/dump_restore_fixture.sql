@@ -61,6 +61,8 @@ CREATE TABLE crm.imported (id int PRIMARY KEY, owner text, score int NOT NULL DE
                            lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
 INSERT INTO crm.imported (id, owner, lifecycle_stage) VALUES (1, 'dora', 'sql'), (2, NULL, 'mql');
 SELECT leadqual.manage('crm.imported', owner_column => 'owner');
+-- an owner for one table's leads only: its table is dumped by name
+INSERT INTO leadqual.owner (name, lead_tables) VALUES ('erin', '{crm.imported}');
 CREATE TABLE crm.imported_transitions (lead_id text, to_stage text, changed_at timestamptz);
 INSERT INTO crm.imported_transitions VALUES
     ('1', 'lead', '2026-03-02 10:00+00'), ('1', 'mql', '2026-03-03 10:00+00'),

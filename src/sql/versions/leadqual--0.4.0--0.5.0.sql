@@ -188,6 +188,15 @@ DROP FUNCTION @extschema@._start_clocks(regclass, text, @extschema@.lifecycle_st
 -- no PL/pgSQL, and no planner-forcing SET, runs once a touch.
 DROP FUNCTION @extschema@._stop_clocks(regclass, text, @extschema@.sla_stopped_by, timestamptz,
                                        @extschema@.lifecycle_stage, bigint);
+-- Owners scoped to tables (issue 18): an owner takes the leads of the
+-- tables in lead_tables only, NULL meaning every table's, and each table's
+-- pool takes turns on its own.
+ALTER TABLE @extschema@.owner ADD COLUMN lead_tables regclass[]
+    CONSTRAINT owner_lead_tables_not_empty
+    CHECK (pg_catalog.cardinality(lead_tables) > 0
+           AND pg_catalog.array_position(lead_tables, NULL) IS NULL);
+COMMENT ON TABLE @extschema@.owner IS
+    'Sales reps leads are assigned to, round-robin by weight, at promotion; a calendar limits them to their working hours, lead_tables to some tables'' leads';
 DELETE FROM @extschema@.owner_turn WHERE NOT confirmed;
 DROP INDEX @extschema@.owner_turn_unconfirmed_idx;
 ALTER TABLE @extschema@.owner_turn ALTER COLUMN confirmed SET DEFAULT true;
@@ -879,6 +888,32 @@ LANGUAGE c STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'leadqual_report_period';
 COMMENT ON FUNCTION @extschema@.report_period(timestamptz, text, text, text) IS
     'First day of the day, week, month, quarter or year holding the time, in the report time zone and from the report week''s first day';
+
+-- sla_breaches.overdue_by (issue 18).
+-- Two arms, so that each filter reaches its partial index: an owner's open
+-- breaches come from sla_clock_open_idx.  late_by is business time past
+-- the target, and is zero for a clock touched after its due time outside
+-- working hours; overdue_by is the wall-clock time since the due time,
+-- never zero for a breach.  Last, so that the view updates in place.
+CREATE OR REPLACE VIEW @extschema@.sla_breaches WITH (security_invoker = true) AS
+SELECT c.id AS clock_id, c.policy, c.lead_table, c.lead_id, c.stage, c.owner,
+       c.started_at, c.due_at, c.stopped_at,
+       'open_breached'::@extschema@.sla_state AS state,
+       @extschema@.business_time_between(c.calendar, c.started_at, pg_catalog.statement_timestamp())
+           OPERATOR(pg_catalog.-) c.target AS late_by,
+       pg_catalog.statement_timestamp() OPERATOR(pg_catalog.-) c.due_at AS overdue_by
+FROM @extschema@.sla_clock AS c
+WHERE c.stopped_at IS NULL AND c.due_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp()
+UNION ALL
+SELECT c.id, c.policy, c.lead_table, c.lead_id, c.stage, c.owner,
+       c.started_at, c.due_at, c.stopped_at,
+       'breached'::@extschema@.sla_state,
+       c.business_time OPERATOR(pg_catalog.-) c.target,
+       c.stopped_at OPERATOR(pg_catalog.-) c.due_at
+FROM @extschema@.sla_clock AS c
+WHERE c.stopped_at OPERATOR(pg_catalog.>) c.due_at;
+COMMENT ON VIEW @extschema@.sla_breaches IS
+    'SLA clocks stopped late or open past their due time, with how much business time past the target (late_by) and wall-clock time past the due time (overdue_by)';
 
 -- Weeks of the clock's start, by report_period().
 CREATE OR REPLACE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
