@@ -56,6 +56,10 @@ EXTVERSION := $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" \
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/src/sql/versions/$(EXTENSION)--*.sql))
 
+# The report command (Python 3, standard library; it runs psql): make
+# install puts it in PostgreSQL's bindir, beside psql.  See docs/report.md.
+SCRIPTS = leadqual_report
+
 # pg_regress: sql/NAME.sql against expected/NAME.out
 REGRESS = stages manage trigger_misuse stage_rules reject history scoring sla
 REGRESS_OPTS = --load-extension=leadqual

@@ -245,3 +245,80 @@ FROM leadqual.sla_compliance WHERE owner IS NOT NULL ORDER BY owner;
 SELECT stage, reached, conversion FROM leadqual.funnel
 WHERE lead_table = 'crm.leads'::regclass AND mode = 'in_order' AND reached > 0
 ORDER BY cohort, reached DESC;
+
+\echo
+\echo '== 12. Three months of history, imported from the old CRM, for the reports'
+-- a pipeline table loaded as it is today (stage, owner, region), then its
+-- past stage changes, owners and touches imported with their real times
+-- (leadqual.import_history(), docs/migration.md), so that the reports and
+-- leadqual_report have weeks of data to show.  Each lead's path is drawn
+-- at random (the seed above): most stay leads, most MQLs are touched within
+-- hours, some are never touched and stay open past their due time.
+CREATE TABLE crm.pipeline (
+    id              int PRIMARY KEY,
+    email           text NOT NULL,
+    region          text NOT NULL,
+    owner           text,
+    score           integer NOT NULL DEFAULT 0,
+    lifecycle_stage leadqual.lifecycle_stage NOT NULL
+);
+CREATE TEMP TABLE path AS
+SELECT g AS id, (ARRAY['EMEA', 'Americas', 'APAC'])[1 + g % 3] AS region,
+       (ARRAY['ana', 'bo', 'cy', 'cy'])[1 + (g * 7) % 4] AS owner,
+       date_trunc('hour', now()) - interval '90 days' + g * interval '3 hours' AS created_at,
+       random() AS qualifies, random() AS outcome, random() AS pace, random() AS depth
+FROM generate_series(1, 400) AS g;
+CREATE TEMP TABLE step AS   -- each lead's stages, in order, with their times
+SELECT p.id, s.n, s.stage::leadqual.lifecycle_stage AS stage, s.at, s.reason
+FROM path AS p
+CROSS JOIN LATERAL (
+    SELECT p.created_at + p.pace * interval '4 days' AS mql_at,
+           p.created_at + p.pace * interval '4 days' + interval '1 day' + p.depth * interval '6 days' AS next_at
+) AS t
+CROSS JOIN LATERAL (VALUES
+    (1, 'lead', p.created_at, NULL),
+    (2, CASE WHEN p.qualifies < 0.6 THEN 'mql'
+             WHEN p.qualifies > 0.93 THEN 'disqualified' END,
+        CASE WHEN p.qualifies < 0.6 THEN t.mql_at ELSE t.mql_at + interval '2 days' END,
+        CASE WHEN p.qualifies > 0.93 THEN 'not_icp' END),
+    (3, CASE WHEN p.qualifies >= 0.6 OR p.outcome < 0.25 THEN NULL
+             WHEN p.outcome < 0.40 THEN 'recycled'
+             WHEN p.outcome < 0.50 THEN 'disqualified'
+             WHEN p.outcome < 0.85 THEN 'sal'
+             ELSE 'sql' END,
+        t.next_at,
+        CASE WHEN p.qualifies >= 0.6 THEN NULL
+             WHEN p.outcome < 0.40 THEN CASE WHEN p.depth < 0.5 THEN 'bad_timing' ELSE 'no_budget' END
+             WHEN p.outcome < 0.50 THEN CASE WHEN p.depth < 0.5 THEN 'not_icp' ELSE 'competitor' END END),
+    (4, CASE WHEN p.qualifies < 0.6 AND p.outcome BETWEEN 0.50 AND 0.85 AND p.pace < 0.6 THEN 'sql' END,
+        t.next_at + interval '3 days' + p.depth * interval '5 days', NULL),
+    (5, CASE WHEN p.qualifies < 0.6 AND p.outcome >= 0.50 AND p.pace < 0.35 THEN 'opportunity' END,
+        t.next_at + interval '9 days' + p.depth * interval '5 days', NULL),
+    (6, CASE WHEN p.qualifies < 0.6 AND p.outcome >= 0.50 AND p.pace < 0.15 THEN 'customer' END,
+        t.next_at + interval '20 days' + p.depth * interval '10 days', NULL)
+) AS s(n, stage, at, reason)
+WHERE s.stage IS NOT NULL;
+-- the lead as it is today: its last stage, and its owner once it was an MQL
+INSERT INTO crm.pipeline (id, email, region, owner, lifecycle_stage)
+SELECT p.id, format('pipeline%s@example.com', p.id), p.region,
+       CASE WHEN p.qualifies < 0.6 THEN p.owner END,
+       (SELECT s.stage FROM step AS s WHERE s.id = p.id ORDER BY s.n DESC LIMIT 1)
+FROM path AS p;
+SELECT leadqual.manage('crm.pipeline', owner_column => 'owner') \g /dev/null
+CREATE TEMP VIEW pipeline_transitions AS
+SELECT id AS lead_id, stage AS to_stage, at AS changed_at, reason FROM step;
+CREATE TEMP VIEW pipeline_owners AS   -- assigned two minutes after the promotion
+SELECT p.id AS lead_id, p.owner, s.at + interval '2 minutes' AS assigned_at
+FROM path AS p JOIN step AS s ON s.id = p.id AND s.stage = 'mql';
+CREATE TEMP VIEW pipeline_touches AS  -- a quarter of the MQLs left in mql are never called
+SELECT p.id AS lead_id, 'call' AS kind, s.at + interval '5 minutes' + power(p.depth * p.pace, 2) * interval '20 hours' AS touched_at
+FROM path AS p JOIN step AS s ON s.id = p.id AND s.stage = 'mql'
+WHERE NOT (p.outcome < 0.25 AND p.depth < 0.4);
+SELECT relation, imported FROM leadqual.import_history('crm.pipeline', 'pipeline_transitions',
+                                                       'pipeline_owners', 'pipeline_touches');
+\echo 'SLA compliance of the mql_4h policy on the imported leads, week by week:'
+SELECT week, sum(clocks) AS clocks, sum(met) AS met, sum(breached) AS breached,
+       round(100.0 * sum(met) / nullif(sum(met) + sum(breached), 0), 1) AS pct_met
+FROM leadqual.sla_compliance
+WHERE lead_table = 'crm.pipeline'::regclass AND policy = 'mql_4h'
+GROUP BY week ORDER BY week;
