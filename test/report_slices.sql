@@ -6,7 +6,7 @@
 -- zone.  Bad arguments fail with their own errors and change nothing.
 \ir helpers/setup.psql
 
-SELECT plan(31);
+SELECT plan(32);
 
 SET LOCAL TIME ZONE 'UTC';
 CREATE TABLE sl_leads (
@@ -90,6 +90,10 @@ SELECT results_eq($$SELECT from_stage::text, to_stage::text, moves, median_time,
                   $$SELECT from_stage::text, to_stage::text, moves, median_time, avg_time, median_business_time, avg_business_time
                     FROM leadqual.stage_velocity WHERE lead_table = 'sl_leads'::regclass ORDER BY 1, 2$$,
                   'unsliced, velocity_report() has the view''s moves, medians and averages');
+SELECT results_eq($$SELECT p90_time, p90_business_time FROM leadqual.velocity_report('sl_leads') ORDER BY from_stage, to_stage$$,
+                  $$SELECT p90_time, p90_business_time FROM leadqual.stage_velocity
+                    WHERE lead_table = 'sl_leads'::regclass ORDER BY from_stage, to_stage$$,
+                  'the view has the same 90th percentiles, in its last columns');
 SELECT results_eq($$SELECT p90_time FROM leadqual.velocity_report('sl_leads') WHERE from_stage = 'lead' AND to_stage = 'mql'$$,
                   $$SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY time_in_stage) FROM leadqual.stage_history
                     WHERE lead_table = 'sl_leads'::regclass AND stage = 'lead' AND next_stage = 'mql'$$,

@@ -187,7 +187,8 @@ COMMENT ON VIEW @extschema@.funnel IS
     'Per cohort month: leads that reached each funnel stage and the conversion from the stage before, in_order (skips count) or any';
 
 -- Business time by the calendar the leadqual.report_calendar setting names
--- (weekdays_9_17 unless set).
+-- (weekdays_9_17 unless set).  The 90th percentiles come last, so that the
+-- view updates in place.
 CREATE VIEW @extschema@.stage_velocity WITH (security_invoker = true) AS
 SELECT h.lead_table,
        h.stage AS from_stage,
@@ -196,7 +197,9 @@ SELECT h.lead_table,
        pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY h.time_in_stage) AS median_time,
        pg_catalog.avg(h.time_in_stage) AS avg_time,
        pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY b.business_time) AS median_business_time,
-       pg_catalog.avg(b.business_time) AS avg_business_time
+       pg_catalog.avg(b.business_time) AS avg_business_time,
+       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY h.time_in_stage) AS p90_time,
+       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY b.business_time) AS p90_business_time
 FROM @extschema@.stage_history AS h
 CROSS JOIN LATERAL (
     SELECT @extschema@.business_time_between(COALESCE(pg_catalog.current_setting('leadqual.report_calendar', true),
@@ -206,7 +209,7 @@ CROSS JOIN LATERAL (
 WHERE h.next_stage IS NOT NULL
 GROUP BY h.lead_table, h.stage, h.next_stage;
 COMMENT ON VIEW @extschema@.stage_velocity IS
-    'Per pair of consecutive stages: moves, and the median and average time from entering one to entering the next, wall-clock and business';
+    'Per pair of consecutive stages: moves, and the median, average and 90th percentile time from entering one to entering the next, wall-clock and business';
 
 -- Months by report_period().
 CREATE VIEW @extschema@.rejection_summary WITH (security_invoker = true) AS

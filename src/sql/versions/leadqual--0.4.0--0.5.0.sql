@@ -1024,6 +1024,31 @@ WINDOW w AS (PARTITION BY c.lead_table, c.mode, c.cohort ORDER BY c.funnel_rank)
 COMMENT ON VIEW @extschema@.funnel IS
     'Per cohort month: leads that reached each funnel stage and the conversion from the stage before, in_order (skips count) or any';
 
+-- Business time by the calendar the leadqual.report_calendar setting names
+-- (weekdays_9_17 unless set).  The 90th percentiles come last, so that the
+-- view updates in place.
+CREATE OR REPLACE VIEW @extschema@.stage_velocity WITH (security_invoker = true) AS
+SELECT h.lead_table,
+       h.stage AS from_stage,
+       h.next_stage AS to_stage,
+       pg_catalog.count(*) AS moves,
+       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY h.time_in_stage) AS median_time,
+       pg_catalog.avg(h.time_in_stage) AS avg_time,
+       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY b.business_time) AS median_business_time,
+       pg_catalog.avg(b.business_time) AS avg_business_time,
+       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY h.time_in_stage) AS p90_time,
+       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY b.business_time) AS p90_business_time
+FROM @extschema@.stage_history AS h
+CROSS JOIN LATERAL (
+    SELECT @extschema@.business_time_between(COALESCE(pg_catalog.current_setting('leadqual.report_calendar', true),
+                                                      'weekdays_9_17'),
+                                             h.entered_at, h.left_at) AS business_time
+) AS b
+WHERE h.next_stage IS NOT NULL
+GROUP BY h.lead_table, h.stage, h.next_stage;
+COMMENT ON VIEW @extschema@.stage_velocity IS
+    'Per pair of consecutive stages: moves, and the median, average and 90th percentile time from entering one to entering the next, wall-clock and business';
+
 -- Months by report_period().
 CREATE OR REPLACE VIEW @extschema@.rejection_summary WITH (security_invoker = true) AS
 SELECT t.lead_table,
