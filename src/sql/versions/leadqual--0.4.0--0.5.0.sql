@@ -962,14 +962,18 @@ COMMENT ON VIEW @extschema@.sla_compliance IS
 -- rank.  A lead was in the stages it entered, and in the one its log shows
 -- it leaving first (a lead from before manage(), or an imported history
 -- that starts later); a lead the log shows only in detours (inserted
--- disqualified, say) was a lead, and counts at lead.
+-- disqualified, say) was a lead, and counts at lead.  Ids are grouped
+-- byte by byte (COLLATE "C"): under a deterministic collation two ids are
+-- equal only when their bytes are, and comparing bytes costs far less than
+-- the database's collation over the whole log (a third of the funnel's
+-- time at 1M leads).
 CREATE VIEW @extschema@._funnel_lead WITH (security_invoker = true) AS
 SELECT p.lead_table, p.lead_id, p.first_at,
        COALESCE(p.furthest, @extschema@.funnel_rank('lead')) AS furthest,
        CASE p.entered WHEN 0 THEN 1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank('lead')
                       ELSE p.entered END AS entered
 FROM (
-    SELECT t.lead_table, t.lead_id,
+    SELECT t.lead_table, t.lead_id COLLATE "C" AS lead_id,
            pg_catalog.min(t.changed_at) AS first_at,
            pg_catalog.max(GREATEST(@extschema@.funnel_rank(t.to_stage),
                                    @extschema@.funnel_rank(t.from_stage))) AS furthest,
@@ -978,7 +982,7 @@ FROM (
                              COALESCE(1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank(t.from_stage), 0)) AS entered
     FROM @extschema@.transition AS t
     WHERE t.to_stage IS NOT NULL
-    GROUP BY t.lead_table, t.lead_id
+    GROUP BY t.lead_table, t.lead_id COLLATE "C"
 ) AS p;
 COMMENT ON VIEW @extschema@._funnel_lead IS
     'Each logged lead''s first logged time, furthest funnel stage and the funnel stages it was in (bits by funnel rank), for the funnel reports';
@@ -1112,7 +1116,7 @@ BEGIN
                   HINT = pg_catalog.format('Name a column of the lead table, as \d %s lists them, such as source or region.', leads);
     END IF;
     RETURN pg_catalog.format('LEFT JOIN (SELECT l.%I::pg_catalog.text AS lead_id, l.%I::pg_catalog.text AS slice FROM %s AS l) AS d'
-                             ' ON d.lead_id OPERATOR(pg_catalog.=) %I.lead_id',
+                             ' ON d.lead_id OPERATOR(pg_catalog.=) %I.lead_id COLLATE "C"',
                              id_name, dimension, leads, lead_alias);
 END
 $slice$;
@@ -1216,7 +1220,7 @@ BEGIN
         ORDER BY 1, 2, 3, 4, 5$query$,
         CASE WHEN by_cohort THEN 'p.first_at' ELSE 'h.left_at' END,
         CASE WHEN by_cohort THEN 'JOIN @extschema@._funnel_lead AS p ON p.lead_table OPERATOR(pg_catalog.=) h.lead_table'
-                                 ' AND p.lead_id OPERATOR(pg_catalog.=) h.lead_id' END,
+                                 ' AND p.lead_id OPERATOR(pg_catalog.=) h.lead_id COLLATE "C"' END,
         @extschema@._report_slice_join('velocity_report', leads, dimension, 'h'))
     USING leads, period, time_zone, week_start, COALESCE(by_owner, false);
 END
