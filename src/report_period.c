@@ -85,20 +85,12 @@ report_time_zone(FunctionCallInfo fcinfo, int argno, LqPeriodCache *cache)
 	return cache->zone;
 }
 
-static int64
-floor_div(int64 value, int64 divisor)
-{
-	int64		quotient = value / divisor;
-
-	return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
-}
-
 /* Remembers that the zone's offset is "offset" from "at" until the zone's next change. */
 static void
 remember_span(LqPeriodCache *cache, TimestampTz at, int64 offset)
 {
 	const int64 unix_shift = (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
-	pg_time_t	seconds = (pg_time_t) (floor_div(at, USECS_PER_SEC) + unix_shift);
+	pg_time_t	seconds = (pg_time_t) (lq_floor_div(at, USECS_PER_SEC) + unix_shift);
 	long int	before_gmtoff;
 	long int	after_gmtoff;
 	int			before_isdst;
@@ -138,14 +130,14 @@ local_date(LqPeriodCache *cache, TimestampTz at)
 
 	for (int i = 0; i < cache->nspans; i++)
 		if (at >= cache->spans[i].from && at < cache->spans[i].until)
-			return (DateADT) floor_div(at + cache->spans[i].offset, USECS_PER_DAY);
+			return (DateADT) lq_floor_div(at + cache->spans[i].offset, USECS_PER_DAY);
 	if (timestamp2tm(at, &tzoff, &tm, &fsec, NULL, cache->zone) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("leadqual.report_period: timestamp out of range")));
 	date = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
 	/* tzoff counts seconds west of UTC */
-	if (floor_div(at - (int64) tzoff * USECS_PER_SEC, USECS_PER_DAY) == date)
+	if (lq_floor_div(at - (int64) tzoff * USECS_PER_SEC, USECS_PER_DAY) == date)
 		remember_span(cache, at, -(int64) tzoff * USECS_PER_SEC);
 	return date;
 }

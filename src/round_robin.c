@@ -214,7 +214,7 @@ read_scope(LqCandidate *candidate, Datum lead_tables, bool every_table)
 	candidate->tables = palloc(sizeof(Oid) * Max(count, 1));
 	candidate->ntables = 0;
 	for (int i = 0; i < count; i++)
-		if (!nulls[i])			/* refused by owner_lead_tables_valid */
+		if (!nulls[i])			/* refused by owner_lead_tables_not_empty */
 			candidate->tables[candidate->ntables++] = DatumGetObjectId(elements[i]);
 }
 

@@ -36,17 +36,17 @@ lq_weekday_from_name(const char *name)
 	return -1;
 }
 
-/* floor(a / b) and its remainder in [0, b), for b > 0 */
-static int64_t
-floor_div(int64_t a, int64_t b)
+int64_t
+lq_floor_div(int64_t a, int64_t b)
 {
 	return a / b - (a % b < 0);
 }
 
+/* a's remainder by b in [0, b), for b > 0 */
 static int64_t
 floor_mod(int64_t a, int64_t b)
 {
-	return a - floor_div(a, b) * b;
+	return a - lq_floor_div(a, b) * b;
 }
 
 int
@@ -61,7 +61,7 @@ static void
 civil_from_days(int64_t date, int64_t *year, int *month)
 {
 	int64_t		z = date + UNIX_TO_2000 + 719468;
-	int64_t		era = floor_div(z, 146097);
+	int64_t		era = lq_floor_div(z, 146097);
 	int64_t		doe = z - era * 146097;
 	int64_t		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	int64_t		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -76,7 +76,7 @@ static int64_t
 days_from_civil(int64_t year, int month)
 {
 	int64_t		y = year - (month <= 2);
-	int64_t		era = floor_div(y, 400);
+	int64_t		era = lq_floor_div(y, 400);
 	int64_t		yoe = y - era * 400;
 	int64_t		doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5;
 	int64_t		doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;

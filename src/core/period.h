@@ -31,6 +31,9 @@ extern int	lq_period_from_name(const char *name);
 /* A weekday by its English name, lower case: 0 = monday ... 6 = sunday; -1 if none. */
 extern int	lq_weekday_from_name(const char *name);
 
+/* floor(a / b), for b > 0: rounded down, negative a included. */
+extern int64_t lq_floor_div(int64_t a, int64_t b);
+
 /* The weekday of a date: 0 = Monday ... 6 = Sunday. */
 extern int	lq_weekday_of(int32_t date);
 
