@@ -16,6 +16,7 @@ CORE_OBJS = \
 	src/core/stage.o
 OBJS = \
 	$(CORE_OBJS) \
+	src/cache_invalidation.o \
 	src/calendar.o \
 	src/clock_references.o \
 	src/config.o \

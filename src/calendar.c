@@ -157,8 +157,13 @@ static const LqZoneOps pg_zone_ops = {zone_offset_at, zone_next_transition};
 
 /* ---- the cache ---- */
 
-static void
-mark_calendars_stale(Datum arg pg_attribute_unused(), Oid relid)
+/*
+ * The relcache entry of relid (InvalidOid: of every relation) was
+ * invalidated: if it is one of the three tables, the cache is stale.
+ * Called from leadqual's relcache callback (cache_invalidation.c).
+ */
+void
+lq_calendars_changed(Oid relid)
 {
 	if (relid == InvalidOid || relid == calendar_relids[0] ||
 		relid == calendar_relids[1] || relid == calendar_relids[2])
@@ -181,12 +186,9 @@ calendar_hash(void)
 	HASHCTL		ctl;
 
 	if (calendar_cxt == NULL)
-	{
 		calendar_cxt = AllocSetContextCreate(TopMemoryContext,
 											 "leadqual calendar cache",
 											 ALLOCSET_SMALL_SIZES);
-		CacheRegisterRelcacheCallback(mark_calendars_stale, (Datum) 0);
-	}
 	if (calendars_stale && calendars != NULL)
 	{
 		MemoryContextReset(calendar_cxt);

@@ -33,4 +33,7 @@ extern Interval *lq_business_time_between(const char *calendar, TimestampTz from
 extern bool lq_calendar_is_open(const char *calendar, TimestampTz at,
 								const char *caller);
 
+/* Marks the cache stale if relid is a calendar table (cache_invalidation.c). */
+extern void lq_calendars_changed(Oid relid);
+
 #endif

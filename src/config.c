@@ -26,7 +26,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/partcache.h"
@@ -42,8 +41,14 @@
 static MemoryContext config_cxt = NULL;
 static HTAB *config_by_trigger = NULL;
 
-static void
-invalidate_table_config(Datum arg pg_attribute_unused(), Oid relid)
+/*
+ * The relcache entry of relid (InvalidOid: of every relation) was
+ * invalidated: the entries of its triggers, and of every model if it is a
+ * model table, are rebuilt at their next use.  Called from leadqual's
+ * relcache callback (cache_invalidation.c).
+ */
+void
+lq_table_configs_changed(Oid relid)
 {
 	HASH_SEQ_STATUS status;
 	LqTableConfig *entry;
@@ -55,12 +60,6 @@ invalidate_table_config(Datum arg pg_attribute_unused(), Oid relid)
 		if (relid == InvalidOid || entry->relid == relid ||
 			(entry->model != NULL && lq_is_model_table(relid)))
 			entry->valid = false;
-}
-
-void
-lq_config_init(void)
-{
-	CacheRegisterRelcacheCallback(invalidate_table_config, (Datum) 0);
 }
 
 static HTAB *

@@ -102,7 +102,7 @@ typedef struct LqTableConfig
 	struct LqEngagementRules *engagement_rules;
 } LqTableConfig;
 
-extern void lq_config_init(void);
+extern void lq_table_configs_changed(Oid relid);
 extern LqTableConfig *lq_config_for_trigger(Relation rel, Trigger *trigger);
 extern Trigger *lq_find_qualify_trigger(Relation rel);
 extern LqTableConfig *lq_config_if_managed(Oid relid);

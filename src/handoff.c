@@ -38,7 +38,6 @@
 #include "utils/datetime.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
-#include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -180,34 +179,13 @@ typedef struct LqEntry
 	bool		had_owner;
 } LqEntry;
 
-static void forget_policies(Oid relid);
-static void forget_outbox(Oid relid);
-
 /*
- * One relcache callback for this file's caches (PostgreSQL has ten slots
- * for every extension of a backend together), registered at first use.
+ * The relcache entry of relid (InvalidOid: of every relation) was
+ * invalidated: if it is leadqual.sla_policy's, the policies are read again.
+ * Called from leadqual's relcache callback (cache_invalidation.c).
  */
-static void
-handoff_relcache_changed(Datum arg pg_attribute_unused(), Oid relid)
-{
-	forget_policies(relid);
-	forget_outbox(relid);
-}
-
-static void
-watch_relcache(void)
-{
-	static bool registered = false;
-
-	if (!registered)
-	{
-		CacheRegisterRelcacheCallback(handoff_relcache_changed, (Datum) 0);
-		registered = true;
-	}
-}
-
-static void
-forget_policies(Oid relid)
+void
+lq_policies_changed(Oid relid)
 {
 	if (relid == InvalidOid || relid == policy_relid)
 	{
@@ -274,7 +252,6 @@ current_policies(void)
 	if (policies_valid &&
 		(policies_xact == InvalidLocalTransactionId || policies_xact == MyProc->lxid))
 		return &policies_in_force;
-	watch_relcache();
 	if (policies_cxt == NULL)
 		policies_cxt = AllocSetContextCreate(CacheMemoryContext, "leadqual SLA policies",
 											 ALLOCSET_SMALL_SIZES);
@@ -500,8 +477,9 @@ wake_up_workers(const char *table, LqStage to)
 static Oid	outbox_relid = InvalidOid;
 static bool outbox_known = false;
 
-static void
-forget_outbox(Oid relid)
+/* Called from leadqual's relcache callback (cache_invalidation.c). */
+void
+lq_outbox_changed(Oid relid)
 {
 	if (relid == InvalidOid || !OidIsValid(outbox_relid) || relid == outbox_relid)
 		outbox_known = false;
@@ -512,7 +490,6 @@ outbox_installed(void)
 {
 	if (outbox_known)
 		return OidIsValid(outbox_relid);
-	watch_relcache();
 	outbox_relid = get_relname_relid("handoff", get_namespace_oid("leadqual", false));
 	outbox_known = true;
 	return OidIsValid(outbox_relid);

@@ -20,6 +20,8 @@ extern bool lq_assign_owner(LqFiring *firing, const char *lead_id,
 extern void lq_stage_changed(const LqTransition *transition,
 							 LqTableConfig *config, int64 transition_id,
 							 TimestampTz at, const char *owner);
+extern void lq_policies_changed(Oid relid);
+extern void lq_outbox_changed(Oid relid);
 extern void lq_owner_changed(Oid lead_table, const char *lead_id,
 							 const char *owner, bool by_round_robin,
 							 const LqTurn *turn, bool entered_now);

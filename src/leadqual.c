@@ -11,8 +11,8 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "cache_invalidation.h"
 #include "compat.h"
-#include "config.h"
 #include "leadqual.h"
 
 PG_MODULE_MAGIC;
@@ -204,5 +204,5 @@ _PG_init(void)
 
 	MarkGUCPrefixReserved("leadqual");
 
-	lq_config_init();
+	lq_register_cache_callbacks();
 }

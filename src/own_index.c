@@ -68,7 +68,8 @@ lq_aborted_subtransactions(void)
 
 /*
  * Forgets the columns of the indexes on relid (every index, for
- * InvalidOid).  Called by trust_boundary.c's relcache callback.
+ * InvalidOid).  Called from leadqual's relcache callback
+ * (cache_invalidation.c).
  */
 void
 lq_own_indexes_changed(Oid relid)

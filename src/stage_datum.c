@@ -12,7 +12,6 @@
 #include "access/htup_details.h"
 #include "catalog/pg_enum.h"
 #include "utils/catcache.h"
-#include "utils/inval.h"
 #include "utils/syscache.h"
 
 #include "stage_datum.h"
@@ -24,11 +23,13 @@ typedef struct LqStageMap
 } LqStageMap;
 
 static LqStageMap stage_map;
-static bool stage_map_callback_registered = false;
 
-static void
-forget_stage_map(Datum arg pg_attribute_unused(), int cacheid pg_attribute_unused(),
-				 uint32 hashvalue pg_attribute_unused())
+/*
+ * A pg_enum row changed: forgets the map.  Called from leadqual's syscache
+ * callback (cache_invalidation.c).
+ */
+void
+lq_stage_map_changed(void)
 {
 	stage_map.enum_type = InvalidOid;
 }
@@ -38,12 +39,6 @@ build_stage_map(Oid enum_type)
 {
 	CatCList   *labels;
 	LqStageMap	map;
-
-	if (!stage_map_callback_registered)
-	{
-		CacheRegisterSyscacheCallback(ENUMOID, forget_stage_map, (Datum) 0);
-		stage_map_callback_registered = true;
-	}
 
 	memset(&map, 0, sizeof(map));
 	labels = SearchSysCacheList1(ENUMTYPOIDNAME, ObjectIdGetDatum(enum_type));

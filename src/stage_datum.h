@@ -11,5 +11,6 @@
 
 extern LqStage lq_stage_from_datum(Datum label);
 extern Datum lq_stage_to_datum(Oid enum_type, LqStage stage);
+extern void lq_stage_map_changed(void);
 
 #endif							/* LQ_STAGE_DATUM_H */

@@ -38,13 +38,11 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "own_index.h"
 #include "own_table.h"
 #include "trust_boundary.h"
 
@@ -55,15 +53,13 @@
 static Oid	cached_log_owner = InvalidOid;
 static Oid	cached_log_relid = InvalidOid;
 static bool cached_handoff_installed = false;
-static bool log_owner_callback_registered = false;
 
-static void
-forget_log_owner(Datum arg pg_attribute_unused(), Oid relid)
+/* Called from leadqual's relcache callback (cache_invalidation.c). */
+void
+lq_log_owner_changed(Oid relid)
 {
 	if (relid == InvalidOid || relid == cached_log_relid)
 		cached_log_owner = InvalidOid;
-	lq_own_tables_changed(relid);
-	lq_own_indexes_changed(relid);
 }
 
 static Oid
@@ -74,11 +70,6 @@ log_owner(void)
 
 	if (OidIsValid(cached_log_owner))
 		return cached_log_owner;
-	if (!log_owner_callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_log_owner, (Datum) 0);
-		log_owner_callback_registered = true;
-	}
 
 	schema = get_namespace_oid("leadqual", false);
 	cached_log_relid = get_relname_relid("transition", schema);
