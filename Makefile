@@ -118,6 +118,10 @@ test/unit/engagement_test: test/unit/engagement_test.c test/unit/engagement_orac
 		src/core/engagement.c src/core/engagement.h src/core/decay.c src/core/decay.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/engagement_test.c src/core/engagement.c src/core/decay.c -lm
 
+# A library for test/system/callback_slots.sh alone, which builds it with
+# `make test/system/callback_slots.so` (PGXS's rules); never installed.
+TEST_LIBS = test/system/callback_slots.so
+
 # libFuzzer harnesses of the plain-C cores (clang); see tools/fuzz.
 FUZZERS = test/fuzz/seniority_fuzz test/fuzz/decay_fuzz test/fuzz/business_time_fuzz \
 	test/fuzz/engagement_fuzz test/fuzz/period_fuzz
@@ -152,4 +156,4 @@ bench-quick:
 bench-check:
 	bench/check
 
-EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZERS) results/ output_iso/ regression.diffs regression.out bench/results/
+EXTRA_CLEAN = $(UNIT_TESTS) $(FUZZERS) $(TEST_LIBS) $(TEST_LIBS:.so=.o) results/ output_iso/ regression.diffs regression.out bench/results/
