@@ -40,6 +40,8 @@ OBJS = \
 	src/qualify.o \
 	src/reject.o \
 	src/report_period.o \
+	src/clock_rollup.o \
+	src/rollup_refresh.o \
 	src/round_robin.o \
 	src/score_leads.o \
 	src/score.o \

@@ -54,6 +54,7 @@
 #include "leadqual.h"
 #include "managed_row.h"
 #include "own_index.h"
+#include "rollup_refresh.h"
 #include "round_robin.h"
 #include "stage_datum.h"
 #include "transition_log.h"
@@ -690,8 +691,10 @@ change_open_clocks(Oid lead_table, const char *lead_id, const LqClockChange *cha
 	}
 	lq_own_probe_end(&probe);
 	for (int i = 0; i < count; i++)
-		(void) lq_update_as_owner(change->kind == LQ_CLOCKS_NEW_OWNER ? &clock_owner : &clock_stop,
-								  &tids[i], revise_clock, (void *) change);
+		if (lq_update_as_owner(change->kind == LQ_CLOCKS_NEW_OWNER ? &clock_owner : &clock_stop,
+							   &tids[i], revise_clock, (void *) change) &&
+			change->kind != LQ_CLOCKS_NEW_OWNER)
+			lq_rollup_clock_stopped();
 }
 
 /* Stops the lead's clocks that leaving "stage" stops, at "at". */

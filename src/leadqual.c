@@ -4,6 +4,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
@@ -23,6 +25,8 @@ bool		lq_enforce_stage_rules = true;
 char	   *lq_handoff_retention_guc = NULL;
 Interval	lq_handoff_retention = {0, 7, 0};	/* what the default says */
 char	   *lq_report_time_zone = NULL;
+bool		lq_report_rollups = true;
+int			lq_rollup_refresh_after = 1000;
 int			lq_week_start = 0;
 
 /* leadqual.week_start: the weekday names of core/period.c, Monday = 0 */
@@ -174,6 +178,34 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   check_report_time_zone, NULL, NULL);
+	/*
+	 * Off, sla_compliance counts every clock one by one instead of reading
+	 * the days leadqual.refresh_rollups() folded: a check that the two
+	 * agree, and a way around a rollup in doubt.
+	 */
+	DefineCustomBoolVariable("leadqual.report_rollups",
+							 "Lets the reports read the rollups refresh_rollups() keeps.",
+							 "Off, they count every SLA clock one by one.",
+							 &lq_report_rollups,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	/*
+	 * How many clock stops a backend commits before it starts a background
+	 * worker that folds them into the rollup (rollup_refresh.c): often
+	 * enough that reports read few clocks one by one, seldom enough that
+	 * the refreshes cost little.  0 never starts one.
+	 */
+	DefineCustomIntVariable("leadqual.rollup_refresh_after",
+							"Clock stops a session commits before it starts leadqual.refresh_rollups() in a background worker.",
+							"0 never starts one: run leadqual.refresh_rollups() yourself.",
+							&lq_rollup_refresh_after,
+							1000,
+							0, INT_MAX,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
 	DefineCustomEnumVariable("leadqual.week_start",
 							 "Weekday on which the reports' weeks start.",
 							 NULL,

@@ -27,16 +27,28 @@
  * security.  leadqual has no check that must see rows the caller can't, so
  * it never runs anything as a table's owner.
  *
+ * One more piece of code runs as the owner without changing ids: the
+ * rollup's refresh worker (leadqual_rollup_refresh_main(), at the end),
+ * which connects as the owner and runs leadqual.refresh_rollups(), a
+ * function over leadqual's own tables, under search_path pg_catalog.
+ *
  * docs/security.md lists every query that crosses, and why each is safe.
  */
 #include "postgres.h"
 
 #include "access/transam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
@@ -80,6 +92,13 @@ log_owner(void)
 	ReleaseSysCache(tuple);
 	cached_handoff_installed = get_attnum(cached_log_relid, "owner") != InvalidAttrNumber;
 	return cached_log_owner;
+}
+
+/* See trust_boundary.h. */
+Oid
+lq_extension_owner(void)
+{
+	return log_owner();
 }
 
 /*
@@ -334,4 +353,43 @@ lq_connect_spi(void)
 {
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "leadqual: SPI_connect failed");
+}
+
+PGDLLEXPORT void leadqual_rollup_refresh_main(Datum main_arg);
+
+/*
+ * The rollup's refresh worker (started by rollup_refresh.c): connects to the database as the role given, and folds the
+ * clocks stopped since the last refresh, unless another refresh is
+ * running (the lock refresh_rollups() takes).
+ */
+void
+leadqual_rollup_refresh_main(Datum main_arg)
+{
+	Oid			role;
+	int			ret;
+
+	memcpy(&role, MyBgworkerEntry->bgw_extra, sizeof(role));
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg), role, 0);
+	/* nothing of a database's or role's search_path reaches the query */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "leadqual rollup refresh: SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	debug_query_string = "SELECT leadqual.refresh_rollups()";
+	pgstat_report_activity(STATE_RUNNING, debug_query_string);
+	ret = SPI_execute("SELECT leadqual.refresh_rollups() "
+					  "WHERE pg_catalog.pg_try_advisory_xact_lock("
+					  "'leadqual.sla_clock_day'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int8)",
+					  false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "leadqual rollup refresh: refresh_rollups() failed: %d", ret);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	proc_exit(0);
 }

@@ -65,6 +65,9 @@ extern void lq_run_kept(LqKeptQuery *query, Datum *values, const char *nulls,
 /* Whether the database's schema has the 0.3.0 handoff (the log's owner). */
 extern bool lq_handoff_installed(void);
 
+/* The role that owns leadqual's tables, which its own work runs as. */
+extern Oid	lq_extension_owner(void);
+
 /* Forgets the log's owner if relid is the log (cache_invalidation.c). */
 extern void lq_log_owner_changed(Oid relid);
 

@@ -134,13 +134,20 @@ CREATE TABLE @extschema@.sla_clock (
     stopped_by    @extschema@.sla_stopped_by,
     touch_id      bigint,
     business_time interval,
+    -- counted in leadqual.sla_clock_day by refresh_rollups(); only a
+    -- stopped clock is, once
+    folded        boolean NOT NULL DEFAULT false,
     UNIQUE (entry_id, policy),
     CONSTRAINT sla_clock_stopped CHECK ((stopped_at IS NULL) = (stopped_by IS NULL)
-                                        AND (stopped_at IS NULL) = (business_time IS NULL))
+                                        AND (stopped_at IS NULL) = (business_time IS NULL)),
+    CONSTRAINT sla_clock_folded_stopped CHECK (NOT folded OR stopped_at IS NOT NULL)
 );
 -- An owner's open clocks by due time: open breaches come from this index.
 CREATE INDEX sla_clock_open_idx ON @extschema@.sla_clock (owner, due_at) WHERE stopped_at IS NULL;
 CREATE INDEX sla_clock_late_idx ON @extschema@.sla_clock (owner, stopped_at) WHERE stopped_at > due_at;
+-- The clocks the rollup does not hold (the open ones, and those stopped
+-- since the last refresh_rollups()), which the reports read one by one.
+CREATE INDEX sla_clock_unfolded_idx ON @extschema@.sla_clock (started_at) WHERE NOT folded;
 
 -- A clock names its policy and calendar without a foreign key, whose check
 -- would cost a query a clock.  Starting a clock locks both rows FOR KEY

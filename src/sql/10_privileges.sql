@@ -70,6 +70,16 @@ GRANT USAGE ON SEQUENCE @extschema@.touch_id_seq TO PUBLIC;
 -- to the worker's role, not to PUBLIC.
 REVOKE ALL ON @extschema@.handoff FROM PUBLIC;
 GRANT SELECT ON @extschema@.handoff TO PUBLIC;
+-- The clocks' rollup is written by refresh_rollups(), which only the owner
+-- (and those it grants EXECUTE to) runs.  Its rows count every lead, so
+-- row security shows them to no role it restricts (no policy): such a
+-- role's reports count the clocks it may see one by one.
+REVOKE ALL ON @extschema@.sla_clock_day, @extschema@.rollup_state FROM PUBLIC;
+GRANT SELECT ON @extschema@.sla_clock_day, @extschema@.rollup_state TO PUBLIC;
+ALTER TABLE @extschema@.sla_clock_day ENABLE ROW LEVEL SECURITY;
+REVOKE EXECUTE ON FUNCTION @extschema@.refresh_rollups(boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@._rename_rollup_policy() FROM PUBLIC;
+GRANT SELECT ON @extschema@._clock_state, @extschema@._clock_figures TO PUBLIC;
 GRANT SELECT ON @extschema@.sla_status, @extschema@.sla_breaches, @extschema@.sla_compliance, @extschema@._funnel_lead,
                 @extschema@.funnel, @extschema@.stage_velocity, @extschema@.rejection_summary TO PUBLIC;
 

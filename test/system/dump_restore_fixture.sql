@@ -73,3 +73,7 @@ CREATE TABLE crm.imported_touches (lead_id text, touched_at timestamptz);
 INSERT INTO crm.imported_touches VALUES ('1', '2026-03-03 16:00+00');
 SELECT * FROM leadqual.import_history('crm.imported', 'crm.imported_transitions',
                                       'crm.imported_owners', 'crm.imported_touches');
+
+-- The clocks' rollup: the stopped clocks folded, which a restore keeps
+-- with their marks.
+SELECT leadqual.refresh_rollups();

@@ -838,7 +838,17 @@ FROM (
 ) AS h
 WHERE h.stage IS NOT NULL;
 
-CREATE OR REPLACE VIEW @extschema@.sla_status WITH (security_invoker = true) AS
+-- The clocks' rollup (issue 18): refresh_rollups() marks the stopped
+-- clocks it folds into sla_clock_day.
+ALTER TABLE @extschema@.sla_clock
+    ADD COLUMN folded boolean NOT NULL DEFAULT false,
+    ADD CONSTRAINT sla_clock_folded_stopped CHECK (NOT folded OR stopped_at IS NOT NULL);
+-- The clocks the rollup does not hold (the open ones, and those stopped
+-- since the last refresh_rollups()), which the reports read one by one.
+CREATE INDEX sla_clock_unfolded_idx ON @extschema@.sla_clock (started_at) WHERE NOT folded;
+
+-- Every clock, as sla_status shows it, and whether the rollup holds it.
+CREATE VIEW @extschema@._clock_state WITH (security_invoker = true) AS
 SELECT c.id AS clock_id,
        c.policy,
        c.lead_table,
@@ -863,8 +873,16 @@ SELECT c.id AS clock_id,
                       THEN 'cancelled'
                       ELSE 'met' END
             WHEN c.due_at OPERATOR(pg_catalog.<) pg_catalog.statement_timestamp() THEN 'open_breached'
-            ELSE 'open' END::@extschema@.sla_state AS state
+            ELSE 'open' END::@extschema@.sla_state AS state,
+       c.folded
 FROM @extschema@.sla_clock AS c;
+COMMENT ON VIEW @extschema@._clock_state IS
+    'Every SLA clock as leadqual.sla_status shows it, and whether leadqual.sla_clock_day holds it';
+
+CREATE OR REPLACE VIEW @extschema@.sla_status WITH (security_invoker = true) AS
+SELECT s.clock_id, s.policy, s.lead_table, s.lead_id, s.stage, s.owner, s.entered_at, s.started_at, s.due_at,
+       s.stopped_at, s.stopped_by, s.target, s.business_time, s.state
+FROM @extschema@._clock_state AS s;
 
 -- sla_compliance (with its cancelled clocks) and funnel (without
 -- deletions) are replaced below, with the reports' periods.
@@ -915,44 +933,269 @@ WHERE c.stopped_at OPERATOR(pg_catalog.>) c.due_at;
 COMMENT ON VIEW @extschema@.sla_breaches IS
     'SLA clocks stopped late or open past their due time, with how much business time past the target (late_by) and wall-clock time past the due time (overdue_by)';
 
--- Weeks of the clock's start, by report_period().
+-- The clocks' daily rollup: per table, policy, owner and local day of the
+-- clocks' start, what sla_compliance counts of the stopped clocks folded
+-- in by refresh_rollups().  A stopped clock's figures never change (the
+-- ways leadqual changes one, merge() and erase(), leave them be; a renamed
+-- policy renames its rows, below), so the report reads a day of them as a
+-- row, and only the open clocks and those stopped since the last refresh
+-- one by one.  Days are those of the time zone the rollup_state row names;
+-- a report in another zone reads every clock.  Business times are kept as
+-- microseconds, in no order.
+CREATE TABLE @extschema@.sla_clock_day (
+    lead_table               regclass NOT NULL,
+    policy                   text NOT NULL,
+    owner                    text,
+    day                      date NOT NULL,
+    -- the report week of that day, from the rollup_state row's week start
+    week                     date NOT NULL,
+    clocks                   integer NOT NULL,
+    met                      integer NOT NULL,
+    breached                 integer NOT NULL,
+    cancelled                integer NOT NULL,
+    touched                  integer NOT NULL,
+    touched_within_5_minutes integer NOT NULL,
+    touch_time               interval,
+    touch_times              bigint[] NOT NULL,
+    wait_times               bigint[] NOT NULL,
+    CONSTRAINT sla_clock_day_key UNIQUE NULLS NOT DISTINCT (lead_table, policy, owner, day)
+);
+-- A report's weeks, a range of them
+CREATE INDEX sla_clock_day_week_idx ON @extschema@.sla_clock_day (week);
+COMMENT ON TABLE @extschema@.sla_clock_day IS
+    'The stopped SLA clocks folded by leadqual.refresh_rollups(), per table, policy, owner and day of their start, as leadqual.sla_compliance counts them';
+
+-- The time zone of the rollup's days and the first day of its weeks, one
+-- row once a refresh ran.
+CREATE TABLE @extschema@.rollup_state (
+    only_row     boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    time_zone    text NOT NULL,
+    week_start   text NOT NULL,
+    refreshed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.rollup_state IS
+    'The time zone and week start whose days and weeks leadqual.sla_clock_day holds, and when leadqual.refresh_rollups() last ran';
+
+-- pg_dump keeps the rollup with the clocks' folded marks.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sla_clock_day', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_state', '');
+
+-- The report time zone in force: leadqual.report_time_zone, else the
+-- session's.  A name, compared as written.
+CREATE FUNCTION @extschema@._report_time_zone()
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN COALESCE(NULLIF(pg_catalog.current_setting('leadqual.report_time_zone', true), ''),
+                pg_catalog.current_setting('TimeZone'));
+
+-- The report week's first day in force: leadqual.week_start, whose
+-- default (monday) this repeats for a session that has not loaded the
+-- library, where the setting has no default yet.
+CREATE FUNCTION @extschema@._report_week_start()
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN COALESCE(NULLIF(pg_catalog.current_setting('leadqual.week_start', true), ''), 'monday');
+
+-- Whether this query may read the rollup for the clocks it folded: it is
+-- on (leadqual.report_rollups), holds the days and weeks of the report
+-- time zone and week start, and the role sees every clock (row security does not apply to it, as to
+-- the extension's owner, superusers and BYPASSRLS roles): the rollup's
+-- counts are of all leads.  Otherwise the reports count the clocks the
+-- role may see, one by one.  No arguments: evaluated once per query.
+CREATE FUNCTION @extschema@._clock_rollup_serves()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $serves$
+    SELECT COALESCE(pg_catalog.current_setting('leadqual.report_rollups', true), 'on')::boolean
+           AND NOT pg_catalog.row_security_active('@extschema@.sla_clock'::regclass)
+           AND EXISTS (SELECT FROM @extschema@.rollup_state AS r
+                       WHERE r.time_zone OPERATOR(pg_catalog.=) @extschema@._report_time_zone()
+                         AND r.week_start OPERATOR(pg_catalog.=) @extschema@._report_week_start())
+$serves$;
+
+-- percentile_cont over business times given as a rollup row's
+-- microseconds or a clock's interval (C, src/clock_rollup.c): the
+-- percentiles of the fractions, in their order.
+CREATE FUNCTION @extschema@._business_time_percentiles_step(internal, bigint[], interval, double precision[])
+RETURNS internal
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadqual_business_time_percentiles_step';
+CREATE FUNCTION @extschema@._business_time_percentiles_final(internal)
+RETURNS interval[]
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadqual_business_time_percentiles_final';
+CREATE AGGREGATE @extschema@._business_time_percentiles(many bigint[], one interval, fractions double precision[]) (
+    SFUNC = @extschema@._business_time_percentiles_step,
+    STYPE = internal,
+    FINALFUNC = @extschema@._business_time_percentiles_final,
+    -- the final function reorders the times in place, and may again
+    FINALFUNC_MODIFY = SHAREABLE,
+    -- a week's times of one owner: a few hundred, 8 bytes each; the
+    -- planner's guess for an internal state (8 kB) keeps it from hashing
+    SSPACE = 4096
+);
+
+-- A clock as sla_compliance counts it, on its own or folded.  Cancelled is
+-- told by the states it is not, as a cast to text per clock costs more,
+-- and the 0.4.0--0.5.0 update creates this view in the transaction that
+-- adds the label.
+CREATE VIEW @extschema@._clock_figures WITH (security_invoker = true) AS
+SELECT s.clock_id, s.lead_table, s.policy, s.owner, s.started_at, s.folded,
+       (s.state OPERATOR(pg_catalog.=) 'met')::integer AS met,
+       (s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}'))::integer AS breached,
+       (s.state OPERATOR(pg_catalog.=) 'open')::integer AS open,
+       (s.state OPERATOR(pg_catalog.<>) ALL ('{open,open_breached,met,breached}'))::integer AS cancelled,
+       COALESCE(s.stopped_by OPERATOR(pg_catalog.=) 'touch', false)::integer AS touched,
+       COALESCE(s.stopped_by OPERATOR(pg_catalog.=) 'touch'
+                AND s.stopped_at OPERATOR(pg_catalog.-) s.started_at OPERATOR(pg_catalog.<=) interval '5 minutes',
+                false)::integer AS touched_within_5_minutes,
+       CASE WHEN s.stopped_by OPERATOR(pg_catalog.=) 'touch' THEN s.business_time END AS touch_time,
+       CASE WHEN s.state OPERATOR(pg_catalog.=) ANY ('{open,open_breached,met,breached}') THEN s.business_time END
+           AS wait_time
+FROM @extschema@._clock_state AS s;
+COMMENT ON VIEW @extschema@._clock_figures IS
+    'Each SLA clock''s counts and times as leadqual.sla_compliance adds them up';
+
+-- A business time in microseconds, days as 24 hours, as the rollup keeps it.
+CREATE FUNCTION @extschema@._microseconds(business_time interval)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN (EXTRACT(epoch FROM business_time) OPERATOR(pg_catalog.*) 1000000)::bigint;
+
+-- Folds the clocks stopped since the last call into sla_clock_day, in one
+-- statement that marks them folded, so that a report sees a clock either
+-- in the rollup or on its own, never both and never neither.  One refresh
+-- at a time.  Rebuilds the rollup when the report time zone changed, or
+-- when asked (after clocks were edited by hand).  Returns the clocks
+-- folded.
+CREATE FUNCTION @extschema@.refresh_rollups(rebuild boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $refresh$
+DECLARE
+    zone text := @extschema@._report_time_zone();
+    first_weekday text := @extschema@._report_week_start();
+    folded_now bigint;
+BEGIN
+    -- the rollup is the extension's: only the owner of its tables writes it
+    PERFORM pg_catalog.pg_advisory_xact_lock('@extschema@.sla_clock_day'::regclass::oid::bigint);
+    IF rebuild OR NOT EXISTS (SELECT FROM @extschema@.rollup_state AS r
+                              WHERE r.time_zone = zone AND r.week_start = first_weekday) THEN
+        DELETE FROM @extschema@.sla_clock_day;
+        UPDATE @extschema@.sla_clock AS c SET folded = false WHERE c.folded;
+    END IF;
+    INSERT INTO @extschema@.rollup_state AS r (time_zone, week_start, refreshed_at)
+    VALUES (zone, first_weekday, pg_catalog.statement_timestamp())
+    ON CONFLICT (only_row) DO UPDATE
+    SET time_zone = excluded.time_zone, week_start = excluded.week_start, refreshed_at = excluded.refreshed_at;
+
+    WITH marked AS (
+        UPDATE @extschema@.sla_clock AS c SET folded = true
+        WHERE NOT c.folded AND c.stopped_at IS NOT NULL
+        RETURNING c.id
+    ), days AS (
+        INSERT INTO @extschema@.sla_clock_day AS d
+        SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'day', zone),
+               @extschema@.report_period(f.started_at, 'week', zone, first_weekday),
+               pg_catalog.count(*), pg_catalog.sum(f.met), pg_catalog.sum(f.breached), pg_catalog.sum(f.cancelled),
+               pg_catalog.sum(f.touched), pg_catalog.sum(f.touched_within_5_minutes), pg_catalog.sum(f.touch_time),
+               COALESCE(pg_catalog.array_agg(@extschema@._microseconds(f.touch_time))
+                            FILTER (WHERE f.touch_time IS NOT NULL), '{}'),
+               COALESCE(pg_catalog.array_agg(@extschema@._microseconds(f.wait_time))
+                            FILTER (WHERE f.wait_time IS NOT NULL), '{}')
+        FROM @extschema@._clock_figures AS f JOIN marked AS m ON m.id OPERATOR(pg_catalog.=) f.clock_id
+        GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT ON CONSTRAINT sla_clock_day_key DO UPDATE
+        SET clocks = d.clocks + excluded.clocks, met = d.met + excluded.met,
+            breached = d.breached + excluded.breached, cancelled = d.cancelled + excluded.cancelled,
+            touched = d.touched + excluded.touched,
+            touched_within_5_minutes = d.touched_within_5_minutes + excluded.touched_within_5_minutes,
+            touch_time = COALESCE(d.touch_time + excluded.touch_time, d.touch_time, excluded.touch_time),
+            touch_times = d.touch_times || excluded.touch_times,
+            wait_times = d.wait_times || excluded.wait_times
+    )
+    SELECT pg_catalog.count(*) INTO folded_now FROM marked;
+    RETURN folded_now;
+END
+$refresh$;
+COMMENT ON FUNCTION @extschema@.refresh_rollups(boolean) IS
+    'Folds the SLA clocks stopped since the last call into leadqual.sla_clock_day, for fast reports; rebuild => true starts it over';
+
+-- A renamed policy renames its rows of the rollup, as _clock_references()
+-- renames its clocks.
+CREATE FUNCTION @extschema@._rename_rollup_policy()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $rename$
+BEGIN
+    UPDATE @extschema@.sla_clock_day SET policy = NEW.name WHERE policy = OLD.name;
+    RETURN NULL;
+END
+$rename$;
+CREATE TRIGGER rename_rollup_policy AFTER UPDATE OF name ON @extschema@.sla_policy
+    FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+    EXECUTE FUNCTION @extschema@._rename_rollup_policy();
+
+-- Weeks of the clock's start, by report_period().  The stopped clocks
+-- folded into sla_clock_day count a day a row when the rollup serves the
+-- query (_clock_rollup_serves(): one test per query); every other clock,
+-- and every clock when it does not serve, one by one.
 CREATE OR REPLACE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
-SELECT s.policy,
-       s.owner,
-       @extschema@.report_period(s.started_at, 'week') AS week,
-       pg_catalog.count(*) AS clocks,
-       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met') AS met,
-       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}')) AS breached,
-       pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'open') AS open,
-       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (WHERE s.state OPERATOR(pg_catalog.=) 'met')
-                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
-                            WHERE s.state OPERATOR(pg_catalog.=) ANY ('{met,breached,open_breached}')), 0), 1)
+WITH parts AS (
+    SELECT d.lead_table, d.policy, d.owner, d.week, d.clocks, d.met, d.breached, 0 AS open,
+           d.cancelled, d.touched, d.touched_within_5_minutes, d.touch_time AS touch_sum,
+           d.touch_times, NULL::interval AS touch_time, d.wait_times, NULL::interval AS wait_time
+    FROM @extschema@.sla_clock_day AS d
+    WHERE @extschema@._clock_rollup_serves()
+    UNION ALL
+    SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'week'), 1, f.met, f.breached, f.open,
+           f.cancelled, f.touched, f.touched_within_5_minutes, f.touch_time,
+           NULL, f.touch_time, NULL, f.wait_time
+    FROM @extschema@._clock_figures AS f
+    WHERE NOT f.folded
+    UNION ALL
+    -- LIMIT 0 when the rollup serves the query: a gate, like the WHERE of
+    -- the first part, but one the planner prices at a tenth of reading
+    -- every folded clock, so that a query the rollup serves is not costed
+    -- (and compiled by JIT, at 40 ms) as if it read them all
+    SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'week'), 1, f.met, f.breached, f.open,
+           f.cancelled, f.touched, f.touched_within_5_minutes, f.touch_time,
+           NULL, f.touch_time, NULL, f.wait_time
+    FROM (SELECT * FROM @extschema@._clock_figures AS f WHERE f.folded
+          LIMIT (SELECT CASE WHEN @extschema@._clock_rollup_serves() THEN 0 END)) AS f
+)
+SELECT p.policy,
+       p.owner,
+       p.week,
+       pg_catalog.sum(p.clocks) AS clocks,
+       pg_catalog.sum(p.met) AS met,
+       pg_catalog.sum(p.breached) AS breached,
+       pg_catalog.sum(p.open) AS open,
+       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.sum(p.met)
+                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.sum(p.met) OPERATOR(pg_catalog.+) pg_catalog.sum(p.breached), 0), 1)
            AS pct_met,
-       pg_catalog.avg(s.business_time) FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS avg_response,
-       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
-           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS median_response,
-       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
-           FILTER (WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch') AS p90_response,
-       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.count(*) FILTER (
-                            WHERE s.stopped_by OPERATOR(pg_catalog.=) 'touch'
-                              AND s.stopped_at OPERATOR(pg_catalog.-) s.started_at OPERATOR(pg_catalog.<=) interval '5 minutes')
-                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.count(*) FILTER (
-                            WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled'), 0), 1)
+       pg_catalog.sum(p.touch_sum) OPERATOR(pg_catalog./) NULLIF(pg_catalog.sum(p.touched), 0)::double precision
+           AS avg_response,
+       (@extschema@._business_time_percentiles(p.touch_times, p.touch_time, '{0.5,0.9}'))[1] AS median_response,
+       (@extschema@._business_time_percentiles(p.touch_times, p.touch_time, '{0.5,0.9}'))[2] AS p90_response,
+       pg_catalog.round(100.0 OPERATOR(pg_catalog.*) pg_catalog.sum(p.touched_within_5_minutes)
+                        OPERATOR(pg_catalog./) NULLIF(pg_catalog.sum(p.clocks) OPERATOR(pg_catalog.-) pg_catalog.sum(p.cancelled), 0), 1)
            AS pct_touched_within_5_minutes,
-       pg_catalog.count(*) FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.=) 'cancelled') AS cancelled,
+       pg_catalog.sum(p.cancelled) AS cancelled,
        -- every clock's wait, not only the touched ones': a clock nobody
        -- touched counts with the business time it ran (to its stage exit,
        -- or so far), a lower bound, so slow follow-up can't hide behind
        -- the leads nobody called.  Last, so that the view updates in place.
-       pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_time)
-           FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled') AS median_wait,
-       pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_time)
-           FILTER (WHERE s.state::pg_catalog.text OPERATOR(pg_catalog.<>) 'cancelled') AS p90_wait,
+       (@extschema@._business_time_percentiles(p.wait_times, p.wait_time, '{0.5,0.9}'))[1] AS median_wait,
+       (@extschema@._business_time_percentiles(p.wait_times, p.wait_time, '{0.5,0.9}'))[2] AS p90_wait,
        -- one row per table too, so that a sandbox table's clocks can be
        -- left out (policies watch every managed table)
-       s.lead_table
-FROM @extschema@.sla_status AS s
-GROUP BY s.lead_table, s.policy, s.owner, @extschema@.report_period(s.started_at, 'week');
+       p.lead_table
+FROM parts AS p
+GROUP BY p.lead_table, p.policy, p.owner, p.week;
 COMMENT ON VIEW @extschema@.sla_compliance IS
     'Per table, policy, owner and report week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes, and the median and 90th percentile wait of every clock, untouched ones included';
 
@@ -1317,3 +1560,14 @@ REVOKE EXECUTE ON FUNCTION @extschema@._check_model(), @extschema@._check_rule()
     @extschema@._check_calendar_row(), @extschema@._cached_table_changed(),
     @extschema@._clock_references(), @extschema@._check_sla_policy(),
     @extschema@._touches_recorded() FROM PUBLIC;
+
+-- The clocks' rollup is written by refresh_rollups(), which only the owner
+-- (and those it grants EXECUTE to) runs.  Its rows count every lead, so
+-- row security shows them to no role it restricts (no policy): such a
+-- role's reports count the clocks it may see one by one.
+REVOKE ALL ON @extschema@.sla_clock_day, @extschema@.rollup_state FROM PUBLIC;
+GRANT SELECT ON @extschema@.sla_clock_day, @extschema@.rollup_state TO PUBLIC;
+ALTER TABLE @extschema@.sla_clock_day ENABLE ROW LEVEL SECURITY;
+REVOKE EXECUTE ON FUNCTION @extschema@.refresh_rollups(boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@._rename_rollup_policy() FROM PUBLIC;
+GRANT SELECT ON @extschema@._clock_state, @extschema@._clock_figures TO PUBLIC;
