@@ -67,7 +67,7 @@ SCRIPTS = leadqual_report
 REGRESS = stages manage trigger_misuse stage_rules reject history scoring sla
 REGRESS_OPTS = --load-extension=leadqual
 # isolation tester: specs/NAME.spec against expected/NAME.out
-ISOLATION = concurrent_promotion concurrent_manage concurrent_scoring concurrent_assignment bulk_promotion notify handoff_claim clock_references clock_stops merge
+ISOLATION = concurrent_promotion concurrent_manage concurrent_scoring concurrent_assignment bulk_promotion notify handoff_claim clock_references clock_stops merge rollup_refresh
 ISOLATION_OPTS = --load-extension=leadqual
 
 # Our code builds warning-free under -Wextra; the server headers don't, so

@@ -114,15 +114,15 @@ CROSS JOIN LATERAL (SELECT least(cardinality(p.path),
 
 RESET session_replication_role;
 
--- The rollup as leadqual keeps it: its worker folds the stopped clocks once
--- a session has committed leadqual.rollup_refresh_after stops, so at any
--- time it trails by at most that many a session.  These clocks were
--- written straight into the table, which counts no stop: fold them as the
--- worker would have, over the year.
-SELECT leadqual.refresh_rollups();
-
 SELECT setval('leadqual.transition_id_seq', (SELECT max(id) FROM leadqual.transition));
 SELECT setval('leadqual.touch_id_seq', (SELECT max(id) FROM leadqual.touch));
 SELECT setval('leadqual.sla_clock_id_seq', (SELECT max(id) FROM leadqual.sla_clock));
+
+-- The rollups as leadqual keeps them: its worker folds the stopped clocks
+-- and the log once a session has committed leadqual.rollup_refresh_after
+-- changes, so at any time they trail by at most that many a session.  This
+-- history was written straight into the tables, which counts nothing:
+-- fold it as the worker would have, over the year.
+SELECT * FROM leadqual.refresh_rollups();
 VACUUM ANALYZE leadqual.transition, leadqual.sla_clock, leadqual.sla_clock_day, leadqual.touch, leadqual.owner, bench.report_leads;
 CHECKPOINT;

@@ -694,7 +694,7 @@ change_open_clocks(Oid lead_table, const char *lead_id, const LqClockChange *cha
 		if (lq_update_as_owner(change->kind == LQ_CLOCKS_NEW_OWNER ? &clock_owner : &clock_stop,
 							   &tids[i], revise_clock, (void *) change) &&
 			change->kind != LQ_CLOCKS_NEW_OWNER)
-			lq_rollup_clock_stopped();
+			lq_rollups_changed();
 }
 
 /* Stops the lead's clocks that leaving "stage" stops, at "at". */

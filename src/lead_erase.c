@@ -97,6 +97,25 @@ static LqKeptQuery erase_query = {
 	"    DELETE FROM leadqual.engagement_state AS k USING ids AS i"
 	"    WHERE k.lead_table OPERATOR(pg_catalog.=) $1 AND k.lead_id OPERATOR(pg_catalog.=) i.lead_id"
 	"    RETURNING 1"
+	/*
+	 * the funnel's rollup keeps no row naming the ids: their folded shapes
+	 * leave the counts, and the erased histories, under their placeholders,
+	 * are worked out from the log until the next refresh
+	 */
+	"), funnel_ids AS ("
+	/* and the duplicates merged into the person, marked by the merge */
+	"    SELECT i.lead_id FROM ids AS i"
+	"    UNION SELECT m.dropped_id FROM leadqual.lead_merge AS m"
+	"    WHERE m.lead_table OPERATOR(pg_catalog.=) $1 AND m.kept_id OPERATOR(pg_catalog.=) $2"
+	"), funnel_out AS ("
+	"    SELECT leadqual._funnel_take_out($1, pg_catalog.array_agg(i.lead_id)) AS shapes FROM funnel_ids AS i"
+	"), funnel_unmarked AS ("
+	"    DELETE FROM leadqual.funnel_dirty AS d USING funnel_ids AS i"
+	"    WHERE d.lead_table OPERATOR(pg_catalog.=) $1 AND d.lead_id OPERATOR(pg_catalog.=) i.lead_id"
+	"), funnel_marks AS ("
+	"    INSERT INTO leadqual.funnel_dirty AS d (lead_table, lead_id)"
+	"    SELECT DISTINCT $1, h.erased_id FROM histories AS h"
+	"    ON CONFLICT (lead_table, lead_id) DO UPDATE SET marks = d.marks OPERATOR(pg_catalog.+) 1"
 	")"
 	"SELECT r.relation, r.removed, r.pseudonymised FROM (VALUES"
 	"    (1, 'leadqual.transition'::pg_catalog.regclass, 0::pg_catalog.int8, (SELECT pg_catalog.count(*) FROM log)),"
@@ -110,6 +129,8 @@ static LqKeptQuery erase_query = {
 	"    (9, 'leadqual.lead_score', (SELECT pg_catalog.count(*) FROM subtotals), 0),"
 	"    (10, 'leadqual.engagement_state', (SELECT pg_catalog.count(*) FROM kept_states), 0))"
 	"  AS r(n, relation, removed, pseudonymised)"
+	/* runs funnel_out, a plain SELECT, which a data-modifying query would skip unread */
+	"  CROSS JOIN funnel_out"
 	" ORDER BY r.n",
 	2, {REGCLASSOID, TEXTOID}, NULL, 0
 };

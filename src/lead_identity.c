@@ -182,6 +182,11 @@ static LqKeptQuery retire_query = {
 	"    UPDATE leadqual.transition AS t SET lead_id = r.retired_id"
 	"    FROM retired AS r"
 	"    WHERE t.lead_table OPERATOR(pg_catalog.=) $1 AND t.lead_id OPERATOR(pg_catalog.=) r.lead_id"
+	/* the funnel's rollup works both ids out from the log until refreshed */
+	"), funnel_marks AS ("
+	"    INSERT INTO leadqual.funnel_dirty AS d (lead_table, lead_id)"
+	"    SELECT $1, r.lead_id FROM retired AS r UNION SELECT $1, r.retired_id FROM retired AS r"
+	"    ON CONFLICT (lead_table, lead_id) DO UPDATE SET marks = d.marks OPERATOR(pg_catalog.+) 1"
 	"), clocks AS ("
 	"    UPDATE leadqual.sla_clock AS c"
 	"    SET lead_id = r.retired_id,"

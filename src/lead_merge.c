@@ -81,6 +81,10 @@ static LqKeptQuery merge_query = {
 	"    UPDATE leadqual.transition AS t SET lead_id = $2, merge_id = COALESCE(t.merge_id, m.id)"
 	"    FROM merge AS m"
 	"    WHERE t.lead_table OPERATOR(pg_catalog.=) $1 AND t.lead_id OPERATOR(pg_catalog.=) $3"
+	/* the funnel's rollup works both ids out from the log until refreshed */
+	"), funnel_marks AS ("
+	"    INSERT INTO leadqual.funnel_dirty AS d (lead_table, lead_id) VALUES ($1, $2), ($1, $3)"
+	"    ON CONFLICT (lead_table, lead_id) DO UPDATE SET marks = d.marks OPERATOR(pg_catalog.+) 1"
 	"), clocks AS ("
 	"    UPDATE leadqual.sla_clock AS c"
 	"    SET lead_id = $2,"

@@ -1,14 +1,17 @@
 /*
  * rollup_refresh.c
- *		Keeps the clocks' rollup (leadqual.sla_clock_day) up to date: once a
- *		backend has committed leadqual.rollup_refresh_after clock stops, it
- *		starts a background worker that runs leadqual.refresh_rollups() in
- *		the same database, as the extension's owner.
+ *		Keeps the reports' rollups (leadqual.sla_clock_day, funnel_shape and
+ *		funnel_day) up to date: once a backend has committed
+ *		leadqual.rollup_refresh_after changes they fold (clock stops and
+ *		logged stage changes), it starts a background worker that runs
+ *		leadqual.refresh_rollups() in the same database, as the extension's
+ *		owner.  Also _wait_for_log_writers(), the one step of the refresh
+ *		SQL cannot take.
  *
- * The reports are right whether or not the rollup is up to date (a clock
+ * The reports are right whether or not the rollups are up to date (what is
  * not folded yet counts on its own); folding keeps them fast.  A worker of
  * its own, not the committing transaction, does the folding: a refresh
- * takes the rollup's rows, and a touch must not wait for it.  A worker is
+ * takes the rollups' rows, and a touch must not wait for it.  A worker is
  * started dynamically, so leadqual needs no shared_preload_libraries; when
  * no worker slot is free (max_worker_processes), the next commit past the
  * threshold tries again.  Only one refresh runs at a time: a worker that
@@ -24,15 +27,16 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
+#include "storage/lmgr.h"
 #include "utils/lsyscache.h"
 
 #include "leadqual.h"
 #include "rollup_refresh.h"
 #include "trust_boundary.h"
 
-/* Clock stops of the transaction in progress, and committed since the last start. */
-static int	stops_in_transaction = 0;
-static int	stops_committed = 0;
+/* Changes of the transaction in progress, and committed since the last start. */
+static int	changes_in_transaction = 0;
+static int	changes_committed = 0;
 
 /* The role the next worker connects as, looked up before the commit. */
 static Oid	worker_role = InvalidOid;
@@ -73,27 +77,27 @@ rollup_installed(void)
 }
 
 static void
-count_committed_stops(XactEvent event, void *arg pg_attribute_unused())
+count_committed_changes(XactEvent event, void *arg pg_attribute_unused())
 {
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 			/* the catalogs can still be read: find the role now */
-			if (stops_in_transaction > 0 && lq_rollup_refresh_after > 0 &&
-				stops_committed + stops_in_transaction >= lq_rollup_refresh_after &&
+			if (changes_in_transaction > 0 && lq_rollup_refresh_after > 0 &&
+				changes_committed + changes_in_transaction >= lq_rollup_refresh_after &&
 				rollup_installed())
 				worker_role = lq_extension_owner();
 			break;
 		case XACT_EVENT_COMMIT:
-			stops_committed += stops_in_transaction;
-			stops_in_transaction = 0;
+			changes_committed += changes_in_transaction;
+			changes_in_transaction = 0;
 			if (OidIsValid(worker_role) && start_refresh_worker(worker_role))
-				stops_committed = 0;
+				changes_committed = 0;
 			worker_role = InvalidOid;
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			stops_in_transaction = 0;
+			changes_in_transaction = 0;
 			worker_role = InvalidOid;
 			break;
 		default:
@@ -103,12 +107,42 @@ count_committed_stops(XactEvent event, void *arg pg_attribute_unused())
 
 /* See rollup_refresh.h. */
 void
-lq_rollup_clock_stopped(void)
+lq_rollups_changed(void)
 {
 	if (!xact_callback_registered)
 	{
-		RegisterXactCallback(count_committed_stops, NULL);
+		RegisterXactCallback(count_committed_changes, NULL);
 		xact_callback_registered = true;
 	}
-	stops_in_transaction++;
+	changes_in_transaction++;
+}
+
+/*
+ * leadqual._wait_for_log_writers(): returns once every transaction that
+ * was writing leadqual.transition when it was called has ended.  A row's
+ * id is taken while its transaction holds ROW EXCLUSIVE on the table (an
+ * INSERT locks its table before it takes the id from the sequence), so
+ * once they have, no row at or below an id the sequence had given can
+ * still appear.  WaitForLockers() waits for exactly those, as CREATE INDEX
+ * CONCURRENTLY does, and takes no lock: promotions that start meanwhile
+ * never wait for it.  Under READ COMMITTED only: the caller's next
+ * statement must see what they committed.
+ */
+PG_FUNCTION_INFO_V1(leadqual_wait_for_log_writers);
+Datum
+leadqual_wait_for_log_writers(PG_FUNCTION_ARGS)
+{
+	Oid			log = get_relname_relid("transition", get_namespace_oid("leadqual", false));
+	LOCKTAG		tag;
+
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("leadqual.refresh_rollups: must run under READ COMMITTED"),
+				 errhint("Call it in its own transaction, or at READ COMMITTED: a snapshot taken before the wait would not see what it waited for.")));
+	if (!OidIsValid(log))
+		elog(ERROR, "leadqual: table leadqual.transition is missing");
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, log);
+	WaitForLockers(tag, ShareLock, false);
+	PG_RETURN_VOID();
 }

@@ -7,10 +7,10 @@
 #define LEADQUAL_ROLLUP_REFRESH_H
 
 /*
- * Counts a clock stopped by the transaction in progress; once this backend
- * has committed leadqual.rollup_refresh_after of them, its commit starts
- * a refresh.
+ * Counts a change the rollups fold (a clock stopped, a row logged) made by
+ * the transaction in progress; once this backend has committed
+ * leadqual.rollup_refresh_after of them, its commit starts a refresh.
  */
-extern void lq_rollup_clock_stopped(void);
+extern void lq_rollups_changed(void);
 
 #endif

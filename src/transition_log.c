@@ -29,6 +29,7 @@
 #include "managed_row.h"
 #include "model_score.h"
 #include "pending.h"
+#include "rollup_refresh.h"
 #include "score.h"
 #include "transition_log.h"
 #include "trust_boundary.h"
@@ -101,6 +102,7 @@ log_transition(const LqTransition *transition, const char *owner, int64 *id,
 					   values, nulls, returned);
 	*id = DatumGetInt64(returned[0]);
 	*at = DatumGetTimestampTz(returned[1]);
+	lq_rollups_changed();
 }
 
 /*

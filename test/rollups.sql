@@ -91,17 +91,17 @@ $$;
 -- Folding
 ------------------------------------------------------------------------------
 
-SELECT ok(NOT leadqual._clock_rollup_serves(), 'never refreshed, the rollup serves no report');
+SELECT ok(NOT leadqual._rollup_serves(), 'never refreshed, the rollup serves no report');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'never refreshed, the view counts every clock');
-SELECT is(leadqual.refresh_rollups(), (SELECT count(*) FROM leadqual.sla_clock WHERE stopped_at IS NOT NULL),
+SELECT is((SELECT clocks_folded FROM leadqual.refresh_rollups()), (SELECT count(*) FROM leadqual.sla_clock WHERE stopped_at IS NOT NULL),
           'refresh_rollups() folds every stopped clock and says how many');
 SELECT is((SELECT count(*) FROM leadqual.sla_clock WHERE folded), (SELECT count(*) FROM leadqual.sla_clock WHERE stopped_at IS NOT NULL),
           'the stopped clocks, and only they, are marked folded');
 SELECT is((SELECT sum(clocks)::bigint FROM leadqual.sla_clock_day), (SELECT count(*) FROM leadqual.sla_clock WHERE folded),
           'the rollup''s days hold each folded clock once');
-SELECT ok(leadqual._clock_rollup_serves(), 'refreshed in the report time zone, the rollup serves the superuser''s reports');
+SELECT ok(leadqual._rollup_serves(), 'refreshed in the report time zone, the rollup serves the superuser''s reports');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'through the rollup, sla_compliance equals its recomputation');
-SELECT is(leadqual.refresh_rollups(), 0::bigint, 'a second refresh folds nothing');
+SELECT is((SELECT clocks_folded FROM leadqual.refresh_rollups()), 0::bigint, 'a second refresh folds nothing');
 
 -- The view reads the rollup: a day miscounted by hand shows.
 UPDATE leadqual.sla_clock_day SET met = met + 1000
@@ -109,7 +109,7 @@ WHERE day = (SELECT min(day) FROM leadqual.sla_clock_day) AND owner = 'ana';
 SELECT is((SELECT sum(met)::bigint FROM leadqual.sla_compliance WHERE owner = 'ana'),
           (SELECT count(*) FROM leadqual.sla_status WHERE owner = 'ana' AND state = 'met') + 1000,
           'sla_compliance reads its folded clocks from the rollup');
-SELECT ok(leadqual.refresh_rollups(rebuild => true) > 0, 'refresh_rollups(rebuild => true) folds every stopped clock again');
+SELECT ok((SELECT clocks_folded FROM leadqual.refresh_rollups(rebuild => true)) > 0, 'refresh_rollups(rebuild => true) folds every stopped clock again');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'rebuilt, the rollup agrees again');
 
 ------------------------------------------------------------------------------
@@ -123,13 +123,13 @@ SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'it counts on its 
 
 DELETE FROM rl_leads WHERE id = 2;
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'a deleted lead''s cancelled clock counts on its own too');
-SELECT is(leadqual.refresh_rollups(), 2::bigint, 'the next refresh folds the two');
+SELECT is((SELECT clocks_folded FROM leadqual.refresh_rollups()), 2::bigint, 'the next refresh folds the two');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'folded, they agree');
 
 SELECT FROM leadqual.merge('rl_leads', '3', '4');
 SELECT FROM leadqual.erase('rl_leads', '1');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'after merge() and erase(), the rollup agrees');
-SELECT is(leadqual.refresh_rollups(), 1::bigint, 'the merged lead''s clock, stopped by the merge, is folded next');
+SELECT is((SELECT clocks_folded FROM leadqual.refresh_rollups()), 1::bigint, 'the merged lead''s clock, stopped by the merge, is folded next');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'and agrees');
 
 UPDATE leadqual.sla_policy SET name = 'rl_mql_renamed' WHERE name = 'rl_mql';
@@ -142,19 +142,19 @@ SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'and the rollup ag
 ------------------------------------------------------------------------------
 
 SET LOCAL leadqual.report_time_zone = 'America/New_York';
-SELECT ok(NOT leadqual._clock_rollup_serves(), 'in another report time zone the rollup (of UTC days) serves nothing');
+SELECT ok(NOT leadqual._rollup_serves(), 'in another report time zone the rollup (of UTC days) serves nothing');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'and the view counts every clock in New York weeks');
-SELECT is(leadqual.refresh_rollups(), (SELECT count(*) FROM leadqual.sla_clock WHERE stopped_at IS NOT NULL),
+SELECT is((SELECT clocks_folded FROM leadqual.refresh_rollups()), (SELECT count(*) FROM leadqual.sla_clock WHERE stopped_at IS NOT NULL),
           'a refresh in another time zone rebuilds the rollup in its days');
-SELECT ok(leadqual._clock_rollup_serves(), 'which then serves New York''s reports');
+SELECT ok(leadqual._rollup_serves(), 'which then serves New York''s reports');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'and agrees with their recomputation');
 RESET leadqual.report_time_zone;
 SELECT FROM leadqual.refresh_rollups();
 
 SET LOCAL leadqual.week_start = 'sunday';
-SELECT ok(NOT leadqual._clock_rollup_serves(), 'nor do weeks from another first day serve');
+SELECT ok(NOT leadqual._rollup_serves(), 'nor do weeks from another first day serve');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'and the view counts every clock in weeks from Sunday');
-SELECT ok(leadqual.refresh_rollups() > 0, 'a refresh rebuilds the rollup in weeks from Sunday');
+SELECT ok((SELECT clocks_folded FROM leadqual.refresh_rollups()) > 0, 'a refresh rebuilds the rollup in weeks from Sunday');
 SELECT is_empty('SELECT * FROM pg_temp.rollup_differences()', 'which then agree with their recomputation');
 RESET leadqual.week_start;
 
@@ -168,7 +168,7 @@ ALTER TABLE rl_leads ENABLE ROW LEVEL SECURITY;
 CREATE POLICY rl_some ON rl_leads FOR SELECT TO rl_reader USING (id = 3);
 SELECT FROM leadqual.refresh_rollups();
 SET LOCAL ROLE rl_reader;
-SELECT ok(NOT leadqual._clock_rollup_serves(), 'the rollup serves no role that row security restricts');
+SELECT ok(NOT leadqual._rollup_serves(), 'the rollup serves no role that row security restricts');
 SELECT is((SELECT sum(clocks)::bigint FROM leadqual.sla_compliance),
           (SELECT count(*) FROM leadqual.sla_clock),
           'such a role''s compliance counts just the clocks it may see');

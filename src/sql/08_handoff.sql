@@ -146,8 +146,13 @@ CREATE TABLE @extschema@.sla_clock (
 CREATE INDEX sla_clock_open_idx ON @extschema@.sla_clock (owner, due_at) WHERE stopped_at IS NULL;
 CREATE INDEX sla_clock_late_idx ON @extschema@.sla_clock (owner, stopped_at) WHERE stopped_at > due_at;
 -- The clocks the rollup does not hold (the open ones, and those stopped
--- since the last refresh_rollups()), which the reports read one by one.
-CREATE INDEX sla_clock_unfolded_idx ON @extschema@.sla_clock (started_at) WHERE NOT folded;
+-- since the last refresh_rollups()), which the reports read one by one:
+-- with every column sla_compliance reads of them, so that it reads them
+-- from the index alone, not from as many pages of the table (an index-only
+-- scan: a third of a quarter's compliance at 1M leads).
+CREATE INDEX sla_clock_unfolded_idx ON @extschema@.sla_clock (started_at)
+    INCLUDE (id, lead_table, policy, owner, due_at, stopped_at, stopped_by, business_time, calendar)
+    WHERE NOT folded;
 
 -- A clock names its policy and calendar without a foreign key, whose check
 -- would cost a query a clock.  Starting a clock locks both rows FOR KEY

@@ -124,10 +124,12 @@ CREATE TABLE @extschema@.rollup_state (
     only_row     boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     time_zone    text NOT NULL,
     week_start   text NOT NULL,
-    refreshed_at timestamptz NOT NULL
+    refreshed_at timestamptz NOT NULL,
+    -- the funnel's rollup holds the log's rows up to this id
+    funnel_folded_through bigint NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE @extschema@.rollup_state IS
-    'The time zone and week start whose days and weeks leadqual.sla_clock_day holds, and when leadqual.refresh_rollups() last ran';
+    'The time zone and week start whose days and weeks the rollups hold, how far the funnel''s rollup folded the log, and when leadqual.refresh_rollups() last ran';
 
 -- pg_dump keeps the rollup with the clocks' folded marks.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.sla_clock_day', '');
@@ -155,7 +157,7 @@ RETURN COALESCE(NULLIF(pg_catalog.current_setting('leadqual.week_start', true), 
 -- the extension's owner, superusers and BYPASSRLS roles): the rollup's
 -- counts are of all leads.  Otherwise the reports count the clocks the
 -- role may see, one by one.  No arguments: evaluated once per query.
-CREATE FUNCTION @extschema@._clock_rollup_serves()
+CREATE FUNCTION @extschema@._rollup_serves()
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -216,66 +218,6 @@ RETURNS bigint
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN (EXTRACT(epoch FROM business_time) OPERATOR(pg_catalog.*) 1000000)::bigint;
 
--- Folds the clocks stopped since the last call into sla_clock_day, in one
--- statement that marks them folded, so that a report sees a clock either
--- in the rollup or on its own, never both and never neither.  One refresh
--- at a time.  Rebuilds the rollup when the report time zone changed, or
--- when asked (after clocks were edited by hand).  Returns the clocks
--- folded.
-CREATE FUNCTION @extschema@.refresh_rollups(rebuild boolean DEFAULT false)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $refresh$
-DECLARE
-    zone text := @extschema@._report_time_zone();
-    first_weekday text := @extschema@._report_week_start();
-    folded_now bigint;
-BEGIN
-    -- the rollup is the extension's: only the owner of its tables writes it
-    PERFORM pg_catalog.pg_advisory_xact_lock('@extschema@.sla_clock_day'::regclass::oid::bigint);
-    IF rebuild OR NOT EXISTS (SELECT FROM @extschema@.rollup_state AS r
-                              WHERE r.time_zone = zone AND r.week_start = first_weekday) THEN
-        DELETE FROM @extschema@.sla_clock_day;
-        UPDATE @extschema@.sla_clock AS c SET folded = false WHERE c.folded;
-    END IF;
-    INSERT INTO @extschema@.rollup_state AS r (time_zone, week_start, refreshed_at)
-    VALUES (zone, first_weekday, pg_catalog.statement_timestamp())
-    ON CONFLICT (only_row) DO UPDATE
-    SET time_zone = excluded.time_zone, week_start = excluded.week_start, refreshed_at = excluded.refreshed_at;
-
-    WITH marked AS (
-        UPDATE @extschema@.sla_clock AS c SET folded = true
-        WHERE NOT c.folded AND c.stopped_at IS NOT NULL
-        RETURNING c.id
-    ), days AS (
-        INSERT INTO @extschema@.sla_clock_day AS d
-        SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'day', zone),
-               @extschema@.report_period(f.started_at, 'week', zone, first_weekday),
-               pg_catalog.count(*), pg_catalog.sum(f.met), pg_catalog.sum(f.breached), pg_catalog.sum(f.cancelled),
-               pg_catalog.sum(f.touched), pg_catalog.sum(f.touched_within_5_minutes), pg_catalog.sum(f.touch_time),
-               COALESCE(pg_catalog.array_agg(@extschema@._microseconds(f.touch_time))
-                            FILTER (WHERE f.touch_time IS NOT NULL), '{}'),
-               COALESCE(pg_catalog.array_agg(@extschema@._microseconds(f.wait_time))
-                            FILTER (WHERE f.wait_time IS NOT NULL), '{}')
-        FROM @extschema@._clock_figures AS f JOIN marked AS m ON m.id OPERATOR(pg_catalog.=) f.clock_id
-        GROUP BY 1, 2, 3, 4, 5
-        ON CONFLICT ON CONSTRAINT sla_clock_day_key DO UPDATE
-        SET clocks = d.clocks + excluded.clocks, met = d.met + excluded.met,
-            breached = d.breached + excluded.breached, cancelled = d.cancelled + excluded.cancelled,
-            touched = d.touched + excluded.touched,
-            touched_within_5_minutes = d.touched_within_5_minutes + excluded.touched_within_5_minutes,
-            touch_time = COALESCE(d.touch_time + excluded.touch_time, d.touch_time, excluded.touch_time),
-            touch_times = d.touch_times || excluded.touch_times,
-            wait_times = d.wait_times || excluded.wait_times
-    )
-    SELECT pg_catalog.count(*) INTO folded_now FROM marked;
-    RETURN folded_now;
-END
-$refresh$;
-COMMENT ON FUNCTION @extschema@.refresh_rollups(boolean) IS
-    'Folds the SLA clocks stopped since the last call into leadqual.sla_clock_day, for fast reports; rebuild => true starts it over';
-
 -- A renamed policy renames its rows of the rollup, as _clock_references()
 -- renames its clocks.
 CREATE FUNCTION @extschema@._rename_rollup_policy()
@@ -294,7 +236,7 @@ CREATE TRIGGER rename_rollup_policy AFTER UPDATE OF name ON @extschema@.sla_poli
 
 -- Weeks of the clock's start, by report_period().  The stopped clocks
 -- folded into sla_clock_day count a day a row when the rollup serves the
--- query (_clock_rollup_serves(): one test per query); every other clock,
+-- query (_rollup_serves(): one test per query); every other clock,
 -- and every clock when it does not serve, one by one.
 CREATE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
 WITH parts AS (
@@ -302,7 +244,7 @@ WITH parts AS (
            d.cancelled, d.touched, d.touched_within_5_minutes, d.touch_time AS touch_sum,
            d.touch_times, NULL::interval AS touch_time, d.wait_times, NULL::interval AS wait_time
     FROM @extschema@.sla_clock_day AS d
-    WHERE @extschema@._clock_rollup_serves()
+    WHERE @extschema@._rollup_serves()
     UNION ALL
     SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'week'), 1, f.met, f.breached, f.open,
            f.cancelled, f.touched, f.touched_within_5_minutes, f.touch_time,
@@ -318,7 +260,7 @@ WITH parts AS (
            f.cancelled, f.touched, f.touched_within_5_minutes, f.touch_time,
            NULL, f.touch_time, NULL, f.wait_time
     FROM (SELECT * FROM @extschema@._clock_figures AS f WHERE f.folded
-          LIMIT (SELECT CASE WHEN @extschema@._clock_rollup_serves() THEN 0 END)) AS f
+          LIMIT (SELECT CASE WHEN @extschema@._rollup_serves() THEN 0 END)) AS f
 )
 SELECT p.policy,
        p.owner,
@@ -352,6 +294,37 @@ GROUP BY p.lead_table, p.policy, p.owner, p.week;
 COMMENT ON VIEW @extschema@.sla_compliance IS
     'Per table, policy, owner and report week: clocks met, breached, open and cancelled (lead deleted), % met, business response times, % touched within 5 minutes, and the median and 90th percentile wait of every clock, untouched ones included';
 
+-- A lead's shape in the funnel as it counts, from the raw aggregates of
+-- its log rows (max and bit_or, NULL and 0 for a lead the log shows only
+-- in detours: such a lead was a lead, and counts at lead).  Inlined.
+CREATE FUNCTION @extschema@._funnel_furthest(raw integer)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN COALESCE(raw, @extschema@.funnel_rank('lead'));
+CREATE FUNCTION @extschema@._funnel_entered(raw integer)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE raw WHEN 0 THEN 1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank('lead') ELSE raw END;
+
+-- One lead's raw shape from its log, through transition_lead_idx: when
+-- its first stage was logged (NULL: no row), the furthest funnel stage it
+-- reached, and the funnel stages it was in, as bits by funnel rank.  For
+-- the funnel's rollup, which reads the leads it has not folded a lead at a
+-- time.  Inlined.
+CREATE FUNCTION @extschema@._funnel_shape_of(leads regclass, lead text)
+RETURNS TABLE (first_at timestamptz, furthest integer, entered integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.min(t.changed_at),
+           pg_catalog.max(GREATEST(@extschema@.funnel_rank(t.to_stage), @extschema@.funnel_rank(t.from_stage))),
+           pg_catalog.bit_or(COALESCE(1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank(t.to_stage), 0)
+                             OPERATOR(pg_catalog.|)
+                             COALESCE(1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank(t.from_stage), 0))
+    FROM @extschema@.transition AS t
+    WHERE t.lead_table OPERATOR(pg_catalog.=) leads AND t.lead_id OPERATOR(pg_catalog.=) lead
+      AND t.to_stage IS NOT NULL;
+END;
+
 -- Each lead's shape in the funnel, from its log, for the funnel and
 -- funnel_report(): when its first stage was logged, the furthest funnel
 -- stage it reached, and the funnel stages it was in, as bits by funnel
@@ -365,9 +338,7 @@ COMMENT ON VIEW @extschema@.sla_compliance IS
 -- time at 1M leads).
 CREATE VIEW @extschema@._funnel_lead WITH (security_invoker = true) AS
 SELECT p.lead_table, p.lead_id, p.first_at,
-       COALESCE(p.furthest, @extschema@.funnel_rank('lead')) AS furthest,
-       CASE p.entered WHEN 0 THEN 1 OPERATOR(pg_catalog.<<) @extschema@.funnel_rank('lead')
-                      ELSE p.entered END AS entered
+       @extschema@._funnel_furthest(p.furthest) AS furthest, @extschema@._funnel_entered(p.entered) AS entered
 FROM (
     SELECT t.lead_table, t.lead_id COLLATE "C" AS lead_id,
            pg_catalog.min(t.changed_at) AS first_at,
@@ -400,15 +371,282 @@ BEGIN ATOMIC
     WHERE f.funnel_rank IS NOT NULL;
 END;
 
+------------------------------------------------------------------------------
+-- The funnel's rollup.  Grouping the whole log by lead is most of the
+-- funnel's cost, so refresh_rollups() folds the log, up to an id, into a
+-- row a lead (funnel_shape) and counts those by shape and local day of the
+-- lead's first stage (funnel_day).  The funnel then reads the counts, and
+-- works out from the log only the leads with rows after that id or whose
+-- rows moved to another id since (funnel_dirty): less their folded shape,
+-- plus their shape now.  A promotion pays nothing for it.  The shapes are
+-- the raw aggregates of _funnel_lead (min, max and bit_or, so a lead's
+-- shape grows with its log); the days and counts, its displayed shapes.
+------------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.funnel_shape (
+    lead_table regclass NOT NULL,
+    lead_id    text NOT NULL,
+    first_at   timestamptz NOT NULL,
+    furthest   integer,
+    entered    integer NOT NULL,
+    PRIMARY KEY (lead_table, lead_id)
+);
+COMMENT ON TABLE @extschema@.funnel_shape IS
+    'The funnel''s rollup: each folded lead''s first logged time, furthest funnel stage and the funnel stages it was in, as its log up to rollup_state.funnel_folded_through says';
+
+CREATE TABLE @extschema@.funnel_day (
+    lead_table regclass NOT NULL,
+    day        date NOT NULL,
+    -- the report month of that day
+    month      date NOT NULL,
+    furthest   integer NOT NULL,
+    entered    integer NOT NULL,
+    leads      integer NOT NULL,
+    PRIMARY KEY (lead_table, day, furthest, entered)
+);
+COMMENT ON TABLE @extschema@.funnel_day IS
+    'The folded leads of leadqual.funnel_shape counted by table, local day of their first logged stage, furthest funnel stage and funnel stages they were in';
+
+-- Leads whose rows of the log took or left their id since they were
+-- folded (merge(), erase(), a lead's deletion): the funnel works them out
+-- from the log until the next refresh.  marks counts the marks, so that a
+-- refresh clears only those it read.
+CREATE TABLE @extschema@.funnel_dirty (
+    lead_table regclass NOT NULL,
+    lead_id    text NOT NULL,
+    marks      bigint NOT NULL DEFAULT 1,
+    PRIMARY KEY (lead_table, lead_id)
+);
+COMMENT ON TABLE @extschema@.funnel_dirty IS
+    'Leads whose rows of the log changed id since leadqual.refresh_rollups() folded them';
+
+-- pg_dump keeps the rollup, with how far it folded.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.funnel_shape', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.funnel_day', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.funnel_dirty', '');
+
+-- A truncated log or clock table empties its rollup.
+CREATE FUNCTION @extschema@._forget_rollup()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $forget$
+BEGIN
+    IF TG_TABLE_NAME = 'sla_clock' THEN
+        TRUNCATE @extschema@.sla_clock_day;
+    ELSE
+        TRUNCATE @extschema@.funnel_shape, @extschema@.funnel_day, @extschema@.funnel_dirty;
+        UPDATE @extschema@.rollup_state SET funnel_folded_through = 0;
+    END IF;
+    RETURN NULL;
+END
+$forget$;
+CREATE TRIGGER forget_rollup AFTER TRUNCATE ON @extschema@.transition
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_rollup();
+CREATE TRIGGER forget_rollup AFTER TRUNCATE ON @extschema@.sla_clock
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._forget_rollup();
+-- ALWAYS: under session_replication_role = replica too
+ALTER TABLE @extschema@.transition ENABLE ALWAYS TRIGGER forget_rollup;
+ALTER TABLE @extschema@.sla_clock ENABLE ALWAYS TRIGGER forget_rollup;
+
+-- Takes leads out of the funnel's rollup: deletes their folded shapes and
+-- takes them out of the day counts (a count may reach 0, which the next
+-- refresh deletes).  For refresh_rollups(), and for erase(), which leaves
+-- no row naming an erased id.  Returns how many shapes it took out.
+CREATE FUNCTION @extschema@._funnel_take_out(leads regclass, lead_ids text[])
+RETURNS bigint
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $take_out$
+    WITH unfolded AS (
+        DELETE FROM @extschema@.funnel_shape AS f
+        WHERE f.lead_table = _funnel_take_out.leads AND f.lead_id = ANY (_funnel_take_out.lead_ids)
+        RETURNING f.first_at, f.furthest, f.entered
+    ), taken_out AS (
+        SELECT @extschema@.report_period(u.first_at, 'day', (SELECT r.time_zone FROM @extschema@.rollup_state AS r)) AS day,
+               @extschema@._funnel_furthest(u.furthest) AS furthest, @extschema@._funnel_entered(u.entered) AS entered,
+               pg_catalog.count(*) AS shapes
+        FROM unfolded AS u GROUP BY 1, 2, 3
+    ), counted AS (
+        UPDATE @extschema@.funnel_day AS d SET leads = d.leads - o.shapes
+        FROM taken_out AS o
+        WHERE d.lead_table = _funnel_take_out.leads AND d.day = o.day AND d.furthest = o.furthest AND d.entered = o.entered
+    )
+    SELECT pg_catalog.count(*) FROM unfolded
+$take_out$;
+
+-- Returns once every transaction writing leadqual.transition when called
+-- has ended, without holding up those that start meanwhile (C,
+-- src/rollup_refresh.c).
+CREATE FUNCTION @extschema@._wait_for_log_writers()
+RETURNS void
+LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'leadqual_wait_for_log_writers';
+
+-- Folds what the rollups do not hold yet:
+--   - the clocks stopped since the last call into sla_clock_day, in one
+--     statement that marks them folded, so that a report sees a clock
+--     either in the rollup or on its own, never both and never neither;
+--   - the log's rows up to the last id taken, once the transactions that
+--     could still be writing such rows have ended (waited for; new ones are
+--     not held up), and the leads marked dirty, into funnel_shape and
+--     funnel_day: each such lead's folded shape is taken out of the counts
+--     and its shape from its whole log put in.
+-- One refresh at a time, under READ COMMITTED.  Rebuilds both when the
+-- report time zone or week start changed, or when asked (after the log or
+-- the clocks were edited by hand).
+CREATE FUNCTION @extschema@.refresh_rollups(rebuild boolean DEFAULT false)
+RETURNS TABLE (clocks_folded bigint, leads_folded bigint)
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $refresh$
+DECLARE
+    zone text := @extschema@._report_time_zone();
+    first_weekday text := @extschema@._report_week_start();
+    was bigint;
+    upto bigint;
+BEGIN
+    -- the rollup is the extension's: only the owner of its tables writes it
+    PERFORM pg_catalog.pg_advisory_xact_lock('@extschema@.sla_clock_day'::regclass::oid::bigint);
+    IF rebuild OR NOT EXISTS (SELECT FROM @extschema@.rollup_state AS r
+                              WHERE r.time_zone = zone AND r.week_start = first_weekday) THEN
+        DELETE FROM @extschema@.sla_clock_day;
+        UPDATE @extschema@.sla_clock AS c SET folded = false WHERE c.folded;
+        TRUNCATE @extschema@.funnel_shape, @extschema@.funnel_day, @extschema@.funnel_dirty;
+        UPDATE @extschema@.rollup_state SET funnel_folded_through = 0;
+    END IF;
+    INSERT INTO @extschema@.rollup_state AS r (time_zone, week_start, refreshed_at)
+    VALUES (zone, first_weekday, pg_catalog.statement_timestamp())
+    ON CONFLICT (only_row) DO UPDATE
+    SET time_zone = excluded.time_zone, week_start = excluded.week_start, refreshed_at = excluded.refreshed_at
+    RETURNING r.funnel_folded_through INTO was;
+
+    WITH marked AS (
+        UPDATE @extschema@.sla_clock AS c SET folded = true
+        WHERE NOT c.folded AND c.stopped_at IS NOT NULL
+        RETURNING c.id
+    ), days AS (
+        INSERT INTO @extschema@.sla_clock_day AS d
+        SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'day', zone),
+               @extschema@.report_period(f.started_at, 'week', zone, first_weekday),
+               pg_catalog.count(*), pg_catalog.sum(f.met), pg_catalog.sum(f.breached), pg_catalog.sum(f.cancelled),
+               pg_catalog.sum(f.touched), pg_catalog.sum(f.touched_within_5_minutes), pg_catalog.sum(f.touch_time),
+               COALESCE(pg_catalog.array_agg(@extschema@._microseconds(f.touch_time))
+                            FILTER (WHERE f.touch_time IS NOT NULL), '{}'),
+               COALESCE(pg_catalog.array_agg(@extschema@._microseconds(f.wait_time))
+                            FILTER (WHERE f.wait_time IS NOT NULL), '{}')
+        FROM @extschema@._clock_figures AS f JOIN marked AS m ON m.id OPERATOR(pg_catalog.=) f.clock_id
+        GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT ON CONSTRAINT sla_clock_day_key DO UPDATE
+        SET clocks = d.clocks + excluded.clocks, met = d.met + excluded.met,
+            breached = d.breached + excluded.breached, cancelled = d.cancelled + excluded.cancelled,
+            touched = d.touched + excluded.touched,
+            touched_within_5_minutes = d.touched_within_5_minutes + excluded.touched_within_5_minutes,
+            touch_time = COALESCE(d.touch_time + excluded.touch_time, d.touch_time, excluded.touch_time),
+            touch_times = d.touch_times || excluded.touch_times,
+            wait_times = d.wait_times || excluded.wait_times
+    )
+    SELECT pg_catalog.count(*) INTO clocks_folded FROM marked;
+
+    -- the log: every id taken so far, once their transactions have ended
+    SELECT CASE WHEN q.is_called THEN q.last_value ELSE q.last_value - 1 END
+    INTO upto FROM @extschema@.transition_id_seq AS q;
+    PERFORM @extschema@._wait_for_log_writers();
+    CREATE TEMP TABLE refolded ON COMMIT DROP AS
+    SELECT t.lead_table, t.lead_id, NULL::bigint AS marks
+    FROM @extschema@.transition AS t
+    WHERE t.id > was AND t.id <= upto
+    UNION
+    SELECT d.lead_table, d.lead_id, d.marks FROM @extschema@.funnel_dirty AS d;
+    ANALYZE refolded;
+    PERFORM @extschema@._funnel_take_out(r.lead_table, pg_catalog.array_agg(r.lead_id))
+    FROM refolded AS r GROUP BY r.lead_table;
+    WITH folded AS (
+        INSERT INTO @extschema@.funnel_shape (lead_table, lead_id, first_at, furthest, entered)
+        SELECT r.lead_table, r.lead_id, s.first_at, s.furthest, s.entered
+        FROM (SELECT DISTINCT r.lead_table, r.lead_id FROM refolded AS r) AS r
+        CROSS JOIN LATERAL @extschema@._funnel_shape_of(r.lead_table, r.lead_id) AS s
+        WHERE s.first_at IS NOT NULL
+        RETURNING lead_table, first_at, furthest, entered
+    )
+    INSERT INTO @extschema@.funnel_day AS d (lead_table, day, month, furthest, entered, leads)
+    SELECT f.lead_table, @extschema@.report_period(f.first_at, 'day', zone),
+           @extschema@.report_period(f.first_at, 'month', zone),
+           @extschema@._funnel_furthest(f.furthest), @extschema@._funnel_entered(f.entered),
+           pg_catalog.count(*)
+    FROM folded AS f GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (lead_table, day, furthest, entered) DO UPDATE SET leads = d.leads + excluded.leads;
+    SELECT pg_catalog.count(DISTINCT (r.lead_table, r.lead_id)) INTO leads_folded FROM refolded AS r;
+    DELETE FROM @extschema@.funnel_day AS d WHERE d.leads = 0;
+    -- the marks read, not one made since
+    DELETE FROM @extschema@.funnel_dirty AS d USING refolded AS r
+    WHERE d.lead_table = r.lead_table AND d.lead_id = r.lead_id AND d.marks = r.marks;
+    UPDATE @extschema@.rollup_state SET funnel_folded_through = GREATEST(was, upto);
+    DROP TABLE refolded;
+    IF leads_folded > 10000 THEN
+        ANALYZE @extschema@.funnel_shape, @extschema@.funnel_day;
+    END IF;
+    RETURN NEXT;
+END
+$refresh$;
+COMMENT ON FUNCTION @extschema@.refresh_rollups(boolean) IS
+    'Folds the SLA clocks stopped and the log written since the last call into the reports'' rollups; rebuild => true starts them over';
+
+-- Each funnel shape's leads by cohort, for the funnel: from the rollup
+-- when it serves the query (_rollup_serves()), the folded counts, less the
+-- folded shapes of the leads logged or moved since, plus their shapes now,
+-- read from the log a lead at a time through transition_lead_idx; else
+-- every lead from the log.  PL/pgSQL so that the watermark is a constant
+-- in the plan of "rows since", which then reads the index's newest end.
+CREATE FUNCTION @extschema@._funnel_shapes()
+RETURNS TABLE (lead_table regclass, cohort date, furthest integer, entered integer, leads bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $shapes$
+DECLARE
+    folded_through bigint;
+BEGIN
+    IF NOT @extschema@._rollup_serves() THEN
+        RETURN QUERY
+        SELECT p.lead_table, @extschema@.report_period(p.first_at, 'month'), p.furthest, p.entered,
+               pg_catalog.count(*)
+        FROM @extschema@._funnel_lead AS p
+        GROUP BY 1, 2, 3, 4;
+        RETURN;
+    END IF;
+    SELECT r.funnel_folded_through INTO folded_through FROM @extschema@.rollup_state AS r;
+    RETURN QUERY EXECUTE pg_catalog.format($query$
+        WITH changed AS (
+            SELECT t.lead_table, t.lead_id FROM @extschema@.transition AS t WHERE t.id > %s
+            UNION
+            SELECT d.lead_table, d.lead_id FROM @extschema@.funnel_dirty AS d
+        )
+        SELECT d.lead_table, d.month, d.furthest, d.entered, d.leads::bigint
+        FROM @extschema@.funnel_day AS d
+        UNION ALL
+        SELECT f.lead_table, @extschema@.report_period(f.first_at, 'month'),
+               @extschema@._funnel_furthest(f.furthest), @extschema@._funnel_entered(f.entered), -1::bigint
+        FROM changed AS c
+        JOIN @extschema@.funnel_shape AS f ON f.lead_table = c.lead_table AND f.lead_id = c.lead_id
+        UNION ALL
+        SELECT c.lead_table, @extschema@.report_period(s.first_at, 'month'),
+               @extschema@._funnel_furthest(s.furthest), @extschema@._funnel_entered(s.entered), 1::bigint
+        FROM changed AS c
+        CROSS JOIN LATERAL @extschema@._funnel_shape_of(c.lead_table, c.lead_id) AS s
+        WHERE s.first_at IS NOT NULL$query$, folded_through);
+END
+$shapes$;
+
 -- Cohort: the month of a lead's first logged stage, by report_period().
 -- in_order and any as _funnel_marks() counts them, a lead's shape as
--- _funnel_lead has it.
+-- _funnel_lead has it, the leads of each shape as _funnel_shapes() counts
+-- them (from the rollup when it serves).
 CREATE VIEW @extschema@.funnel WITH (security_invoker = true) AS
 WITH shapes AS (
-    SELECT p.lead_table, @extschema@.report_period(p.first_at, 'month') AS cohort,
-           p.furthest, p.entered, pg_catalog.count(*) AS leads
-    FROM @extschema@._funnel_lead AS p
+    SELECT b.lead_table, b.cohort, b.furthest, b.entered, pg_catalog.sum(b.leads) AS leads
+    FROM @extschema@._funnel_shapes() AS b
     GROUP BY 1, 2, 3, 4
+    HAVING pg_catalog.sum(b.leads) OPERATOR(pg_catalog.<>) 0
 ), counts AS (
     SELECT s.lead_table, k.mode, s.cohort, k.stage, k.funnel_rank,
            COALESCE(pg_catalog.sum(s.leads) FILTER (WHERE k.counted), 0)::bigint AS reached

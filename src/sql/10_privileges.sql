@@ -70,15 +70,21 @@ GRANT USAGE ON SEQUENCE @extschema@.touch_id_seq TO PUBLIC;
 -- to the worker's role, not to PUBLIC.
 REVOKE ALL ON @extschema@.handoff FROM PUBLIC;
 GRANT SELECT ON @extschema@.handoff TO PUBLIC;
--- The clocks' rollup is written by refresh_rollups(), which only the owner
--- (and those it grants EXECUTE to) runs.  Its rows count every lead, so
--- row security shows them to no role it restricts (no policy): such a
--- role's reports count the clocks it may see one by one.
-REVOKE ALL ON @extschema@.sla_clock_day, @extschema@.rollup_state FROM PUBLIC;
-GRANT SELECT ON @extschema@.sla_clock_day, @extschema@.rollup_state TO PUBLIC;
+-- The reports' rollups are written by refresh_rollups(), which only the
+-- owner (and those it grants EXECUTE to) runs.  Their rows count every
+-- lead, so row security shows them to no role it restricts (no policy):
+-- such a role's reports count the clocks and leads it may see one by one.
+REVOKE ALL ON @extschema@.sla_clock_day, @extschema@.rollup_state, @extschema@.funnel_shape,
+              @extschema@.funnel_day, @extschema@.funnel_dirty FROM PUBLIC;
+GRANT SELECT ON @extschema@.sla_clock_day, @extschema@.rollup_state, @extschema@.funnel_shape,
+                @extschema@.funnel_day, @extschema@.funnel_dirty TO PUBLIC;
 ALTER TABLE @extschema@.sla_clock_day ENABLE ROW LEVEL SECURITY;
-REVOKE EXECUTE ON FUNCTION @extschema@.refresh_rollups(boolean) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION @extschema@._rename_rollup_policy() FROM PUBLIC;
+ALTER TABLE @extschema@.funnel_shape ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.funnel_day ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.funnel_dirty ENABLE ROW LEVEL SECURITY;
+REVOKE EXECUTE ON FUNCTION @extschema@.refresh_rollups(boolean), @extschema@._wait_for_log_writers(),
+    @extschema@._funnel_take_out(regclass, text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@._rename_rollup_policy(), @extschema@._forget_rollup() FROM PUBLIC;
 GRANT SELECT ON @extschema@._clock_state, @extschema@._clock_figures TO PUBLIC;
 GRANT SELECT ON @extschema@.sla_status, @extschema@.sla_breaches, @extschema@.sla_compliance, @extschema@._funnel_lead,
                 @extschema@.funnel, @extschema@.stage_velocity, @extschema@.rejection_summary TO PUBLIC;

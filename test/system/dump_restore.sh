@@ -74,6 +74,8 @@ same "the SLA clocks are the same" \
     "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s|%s', id, policy, lead_id, owner, started_at, due_at, stopped_at, stopped_by, business_time), ',' ORDER BY id) FROM leadqual.sla_clock"
 same "the clocks' rollup and its state are the same, and every stopped clock is folded" \
     "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s', lead_table, policy, owner, day, week, clocks, wait_times), ',' ORDER BY lead_table::text, policy, owner, day) || ';' || (SELECT format('%s|%s', time_zone, week_start) FROM leadqual.rollup_state) || ';' || (SELECT count(*) FILTER (WHERE folded) || '/' || count(*) FILTER (WHERE stopped_at IS NOT NULL) FROM leadqual.sla_clock) FROM leadqual.sla_clock_day"
+same "the funnel's rollup, and how far it folded the log, are the same" \
+    "SELECT string_agg(format('%s|%s|%s|%s|%s', lead_table::text, day, furthest, entered, leads), ',' ORDER BY lead_table::text, day, furthest, entered) || ';' || (SELECT count(*) FROM leadqual.funnel_shape) || ';' || (SELECT funnel_folded_through FROM leadqual.rollup_state) FROM leadqual.funnel_day"
 same "the handed-over leads and their owners are the same" \
     "SELECT string_agg(format('%s|%s|%s', id, owner, lifecycle_stage), ',' ORDER BY id) FROM crm.handed"
 

@@ -74,6 +74,6 @@ INSERT INTO crm.imported_touches VALUES ('1', '2026-03-03 16:00+00');
 SELECT * FROM leadqual.import_history('crm.imported', 'crm.imported_transitions',
                                       'crm.imported_owners', 'crm.imported_touches');
 
--- The clocks' rollup: the stopped clocks folded, which a restore keeps
--- with their marks.
-SELECT leadqual.refresh_rollups();
+-- The rollups: the stopped clocks and the log folded, which a restore
+-- keeps with their marks and watermark.
+SELECT * FROM leadqual.refresh_rollups();
