@@ -121,6 +121,7 @@ DECLARE
     existing    record;
     settings    text;
     owner_generated "char";
+    citus_kind  text;
 BEGIN
     IF leads IS NULL OR id_column IS NULL OR score_column IS NULL OR stage_column IS NULL THEN
         RAISE EXCEPTION 'leadqual.manage: leads and the column names must not be NULL'
@@ -151,6 +152,22 @@ BEGIN
         RAISE EXCEPTION 'leadqual.manage: % is not a table', leads
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'leadqual manages ordinary and partitioned tables, not views, foreign tables or other relations.';
+    END IF;
+    -- A table Citus distributes (or keeps as a reference or Citus local
+    -- table) fires its triggers on its shards, on the workers, where
+    -- leadqual would log into each node's own tables, not the coordinator's
+    -- (docs/design.md, "Citus").  Looked up with EXECUTE: without Citus the
+    -- catalog does not exist.
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT CASE WHEN p.partmethod = ''n'' AND p.repmodel = ''t'' THEN ''reference''
+                             WHEN p.partmethod = ''n'' THEN ''Citus local'' ELSE ''distributed'' END
+                 FROM pg_catalog.pg_dist_partition AS p WHERE p.logicalrelid = $1'
+        INTO citus_kind USING leads;
+        IF citus_kind IS NOT NULL THEN
+            RAISE EXCEPTION 'leadqual.manage: table % is a % table of Citus, which leadqual does not support yet', leads, citus_kind
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Manage a table Citus does not distribute: on a distributed table leadqual''s triggers would fire on the workers'' shards and log there, not on the coordinator.';
+        END IF;
     END IF;
 
     managed_parent := (SELECT m.leads FROM @extschema@.managed AS m

@@ -196,7 +196,7 @@ CREATE AGGREGATE @extschema@._business_time_percentiles(many bigint[], one inter
 -- and the 0.4.0--0.5.0 update creates this view in the transaction that
 -- adds the label.
 CREATE VIEW @extschema@._clock_figures WITH (security_invoker = true) AS
-SELECT s.clock_id, s.lead_table, s.policy, s.owner, s.started_at, s.folded,
+SELECT s.clock_id, s.lead_table, s.policy, s.owner, s.started_at, s.stopped_at, s.folded,
        (s.state OPERATOR(pg_catalog.=) 'met')::integer AS met,
        (s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}'))::integer AS breached,
        (s.state OPERATOR(pg_catalog.=) 'open')::integer AS open,
@@ -236,8 +236,9 @@ CREATE TRIGGER rename_rollup_policy AFTER UPDATE OF name ON @extschema@.sla_poli
 
 -- Weeks of the clock's start, by report_period().  The stopped clocks
 -- folded into sla_clock_day count a day a row when the rollup serves the
--- query (_rollup_serves(): one test per query); every other clock,
--- and every clock when it does not serve, one by one.
+-- query (_rollup_serves(): one test per query); the open clocks, those
+-- stopped since the last fold, and every clock when the rollup does not
+-- serve, one by one (each part reads its own index).
 CREATE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
 WITH parts AS (
     SELECT d.lead_table, d.policy, d.owner, d.week, d.clocks, d.met, d.breached, 0 AS open,
@@ -249,18 +250,18 @@ WITH parts AS (
     SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'week'), 1, f.met, f.breached, f.open,
            f.cancelled, f.touched, f.touched_within_5_minutes, f.touch_time,
            NULL, f.touch_time, NULL, f.wait_time
-    FROM @extschema@._clock_figures AS f
-    WHERE NOT f.folded
-    UNION ALL
-    -- LIMIT 0 when the rollup serves the query: a gate, like the WHERE of
-    -- the first part, but one the planner prices at a tenth of reading
-    -- every folded clock, so that a query the rollup serves is not costed
-    -- (and compiled by JIT, at 40 ms) as if it read them all
-    SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'week'), 1, f.met, f.breached, f.open,
-           f.cancelled, f.touched, f.touched_within_5_minutes, f.touch_time,
-           NULL, f.touch_time, NULL, f.wait_time
-    FROM (SELECT * FROM @extschema@._clock_figures AS f WHERE f.folded
-          LIMIT (SELECT CASE WHEN @extschema@._rollup_serves() THEN 0 END)) AS f
+    FROM (
+        SELECT * FROM @extschema@._clock_figures AS f WHERE f.stopped_at IS NULL
+        UNION ALL
+        SELECT * FROM @extschema@._clock_figures AS f WHERE NOT f.folded AND f.stopped_at IS NOT NULL
+        UNION ALL
+        -- LIMIT 0 when the rollup serves the query: a gate, like the WHERE
+        -- of the first part, but one the planner prices at a tenth of
+        -- reading every folded clock, so that a query the rollup serves is
+        -- not costed (and compiled by JIT, at 40 ms) as if it read them all
+        (SELECT * FROM @extschema@._clock_figures AS f WHERE f.folded
+         LIMIT (SELECT CASE WHEN @extschema@._rollup_serves() THEN 0 END))
+    ) AS f
 )
 SELECT p.policy,
        p.owner,

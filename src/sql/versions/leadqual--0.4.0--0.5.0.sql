@@ -543,6 +543,7 @@ DECLARE
     existing    record;
     settings    text;
     owner_generated "char";
+    citus_kind  text;
 BEGIN
     IF leads IS NULL OR id_column IS NULL OR score_column IS NULL OR stage_column IS NULL THEN
         RAISE EXCEPTION 'leadqual.manage: leads and the column names must not be NULL'
@@ -573,6 +574,22 @@ BEGIN
         RAISE EXCEPTION 'leadqual.manage: % is not a table', leads
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'leadqual manages ordinary and partitioned tables, not views, foreign tables or other relations.';
+    END IF;
+    -- A table Citus distributes (or keeps as a reference or Citus local
+    -- table) fires its triggers on its shards, on the workers, where
+    -- leadqual would log into each node's own tables, not the coordinator's
+    -- (docs/design.md, "Citus").  Looked up with EXECUTE: without Citus the
+    -- catalog does not exist.
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT CASE WHEN p.partmethod = ''n'' AND p.repmodel = ''t'' THEN ''reference''
+                             WHEN p.partmethod = ''n'' THEN ''Citus local'' ELSE ''distributed'' END
+                 FROM pg_catalog.pg_dist_partition AS p WHERE p.logicalrelid = $1'
+        INTO citus_kind USING leads;
+        IF citus_kind IS NOT NULL THEN
+            RAISE EXCEPTION 'leadqual.manage: table % is a % table of Citus, which leadqual does not support yet', leads, citus_kind
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Manage a table Citus does not distribute: on a distributed table leadqual''s triggers would fire on the workers'' shards and log there, not on the coordinator.';
+        END IF;
     END IF;
 
     managed_parent := (SELECT m.leads FROM @extschema@.managed AS m
@@ -843,14 +860,19 @@ WHERE h.stage IS NOT NULL;
 ALTER TABLE @extschema@.sla_clock
     ADD COLUMN folded boolean NOT NULL DEFAULT false,
     ADD CONSTRAINT sla_clock_folded_stopped CHECK (NOT folded OR stopped_at IS NOT NULL);
--- The clocks the rollup does not hold (the open ones, and those stopped
--- since the last refresh_rollups()), which the reports read one by one:
--- with every column sla_compliance reads of them, so that it reads them
--- from the index alone, not from as many pages of the table (an index-only
--- scan: a third of a quarter's compliance at 1M leads).
+-- The clocks the rollup does not hold, which the reports read one by one:
+-- those stopped since the last refresh_rollups() (few, but every clock
+-- written stopped, as an import writes them, passes through), and the
+-- open ones, with every column sla_compliance reads of them, so that they
+-- come from the index alone, not from as many pages of the table (an
+-- index-only scan: a third of a quarter's compliance at 1M leads, where a
+-- fiftieth of the clocks stay open).  Two indexes, so that the clocks a
+-- bulk load writes stopped, folded at once, leave the covering one small.
 CREATE INDEX sla_clock_unfolded_idx ON @extschema@.sla_clock (started_at)
-    INCLUDE (id, lead_table, policy, owner, due_at, stopped_at, stopped_by, business_time, calendar)
-    WHERE NOT folded;
+    WHERE NOT folded AND stopped_at IS NOT NULL;
+CREATE INDEX sla_clock_open_started_idx ON @extschema@.sla_clock (started_at)
+    INCLUDE (id, lead_table, policy, owner, due_at, stopped_at, stopped_by, business_time, calendar, folded)
+    WHERE stopped_at IS NULL;
 
 -- Every clock, as sla_status shows it, and whether the rollup holds it.
 CREATE VIEW @extschema@._clock_state WITH (security_invoker = true) AS
@@ -1048,7 +1070,7 @@ CREATE AGGREGATE @extschema@._business_time_percentiles(many bigint[], one inter
 -- and the 0.4.0--0.5.0 update creates this view in the transaction that
 -- adds the label.
 CREATE VIEW @extschema@._clock_figures WITH (security_invoker = true) AS
-SELECT s.clock_id, s.lead_table, s.policy, s.owner, s.started_at, s.folded,
+SELECT s.clock_id, s.lead_table, s.policy, s.owner, s.started_at, s.stopped_at, s.folded,
        (s.state OPERATOR(pg_catalog.=) 'met')::integer AS met,
        (s.state OPERATOR(pg_catalog.=) ANY ('{breached,open_breached}'))::integer AS breached,
        (s.state OPERATOR(pg_catalog.=) 'open')::integer AS open,
@@ -1088,8 +1110,9 @@ CREATE TRIGGER rename_rollup_policy AFTER UPDATE OF name ON @extschema@.sla_poli
 
 -- Weeks of the clock's start, by report_period().  The stopped clocks
 -- folded into sla_clock_day count a day a row when the rollup serves the
--- query (_rollup_serves(): one test per query); every other clock,
--- and every clock when it does not serve, one by one.
+-- query (_rollup_serves(): one test per query); the open clocks, those
+-- stopped since the last fold, and every clock when the rollup does not
+-- serve, one by one (each part reads its own index).
 CREATE OR REPLACE VIEW @extschema@.sla_compliance WITH (security_invoker = true) AS
 WITH parts AS (
     SELECT d.lead_table, d.policy, d.owner, d.week, d.clocks, d.met, d.breached, 0 AS open,
@@ -1101,18 +1124,18 @@ WITH parts AS (
     SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'week'), 1, f.met, f.breached, f.open,
            f.cancelled, f.touched, f.touched_within_5_minutes, f.touch_time,
            NULL, f.touch_time, NULL, f.wait_time
-    FROM @extschema@._clock_figures AS f
-    WHERE NOT f.folded
-    UNION ALL
-    -- LIMIT 0 when the rollup serves the query: a gate, like the WHERE of
-    -- the first part, but one the planner prices at a tenth of reading
-    -- every folded clock, so that a query the rollup serves is not costed
-    -- (and compiled by JIT, at 40 ms) as if it read them all
-    SELECT f.lead_table, f.policy, f.owner, @extschema@.report_period(f.started_at, 'week'), 1, f.met, f.breached, f.open,
-           f.cancelled, f.touched, f.touched_within_5_minutes, f.touch_time,
-           NULL, f.touch_time, NULL, f.wait_time
-    FROM (SELECT * FROM @extschema@._clock_figures AS f WHERE f.folded
-          LIMIT (SELECT CASE WHEN @extschema@._rollup_serves() THEN 0 END)) AS f
+    FROM (
+        SELECT * FROM @extschema@._clock_figures AS f WHERE f.stopped_at IS NULL
+        UNION ALL
+        SELECT * FROM @extschema@._clock_figures AS f WHERE NOT f.folded AND f.stopped_at IS NOT NULL
+        UNION ALL
+        -- LIMIT 0 when the rollup serves the query: a gate, like the WHERE
+        -- of the first part, but one the planner prices at a tenth of
+        -- reading every folded clock, so that a query the rollup serves is
+        -- not costed (and compiled by JIT, at 40 ms) as if it read them all
+        (SELECT * FROM @extschema@._clock_figures AS f WHERE f.folded
+         LIMIT (SELECT CASE WHEN @extschema@._rollup_serves() THEN 0 END))
+    ) AS f
 )
 SELECT p.policy,
        p.owner,
