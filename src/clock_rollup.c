@@ -2,7 +2,8 @@
  * clock_rollup.c
  *		leadqual._business_time_percentiles(): percentile_cont over business
  *		times that come both as single clocks' times and as the arrays of
- *		leadqual.sla_clock_day, the clocks' daily rollup.
+ *		leadqual.sla_clock_day, the clocks' daily rollup; and
+ *		leadqual._microseconds(), which fills those arrays.
  *
  * sla_compliance reads a day's folded clocks as one rollup row holding
  * their business times in microseconds, and the clocks not folded yet one
@@ -59,14 +60,26 @@ interval_microseconds(const Interval *time)
 	if (time->month != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("leadqual._business_time_percentiles: business time has months"),
+				 errmsg("leadqual: business time %s has months",
+						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(time)))),
 				 errhint("Business times are hours; rebuild the clock's business_time with leadqual.business_time_between().")));
 	if (pg_mul_s64_overflow(time->day, USECS_PER_DAY, &us) ||
 		pg_add_s64_overflow(us, time->time, &us))
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERVAL_FIELD_OVERFLOW),
-				 errmsg("leadqual._business_time_percentiles: business time out of range")));
+				 errmsg("leadqual: business time out of range")));
 	return us;
+}
+
+/*
+ * leadqual._microseconds(business_time interval): the microseconds the
+ * rollup keeps of a business time, as the aggregate below counts them.
+ */
+PG_FUNCTION_INFO_V1(leadqual_microseconds);
+Datum
+leadqual_microseconds(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(interval_microseconds(PG_GETARG_INTERVAL_P(0)));
 }
 
 static Datum

@@ -1086,11 +1086,13 @@ FROM @extschema@._clock_state AS s;
 COMMENT ON VIEW @extschema@._clock_figures IS
     'Each SLA clock''s counts and times as leadqual.sla_compliance adds them up';
 
--- A business time in microseconds, days as 24 hours, as the rollup keeps it.
+-- A business time in microseconds, days as 24 hours (months refused), as
+-- the rollup keeps it and _business_time_percentiles() counts it (C,
+-- src/clock_rollup.c, one conversion for both).
 CREATE FUNCTION @extschema@._microseconds(business_time interval)
 RETURNS bigint
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN (EXTRACT(epoch FROM business_time) OPERATOR(pg_catalog.*) 1000000)::bigint;
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadqual_microseconds';
 
 -- A renamed policy renames its rows of the rollup, as _clock_references()
 -- renames its clocks.
