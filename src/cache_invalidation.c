@@ -19,6 +19,7 @@
 
 #include "cache_invalidation.h"
 #include "calendar.h"
+#include "citus_shards.h"
 #include "config.h"
 #include "handoff.h"
 #include "own_index.h"
@@ -37,6 +38,7 @@ relation_changed(Datum arg pg_attribute_unused(), Oid relid)
 	lq_log_owner_changed(relid);
 	lq_own_tables_changed(relid);
 	lq_own_indexes_changed(relid);
+	lq_citus_shards_changed(relid);
 }
 
 static void

@@ -38,6 +38,7 @@
 #include "clock_references.h"
 #include "config.h"
 #include "own_index.h"
+#include "citus_shards.h"
 #include "trust_boundary.h"
 
 static LqKeptQuery lock_policy_query = {
@@ -199,8 +200,7 @@ leadqual_clock_references(PG_FUNCTION_ARGS)
 	kind = is_policy ? "policy" : "calendar";
 	table = is_policy ? "sla_policy" : "calendar";
 	/* it renames clocks as the owner: never for another table's rows */
-	if (RelationGetRelid(trigger->tg_relation) !=
-		get_relname_relid(table, get_namespace_oid("leadqual", false)))
+	if (!lq_is_own_table(trigger->tg_relation, table))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("leadqual._clock_references: must be fired on leadqual.%s, not on %s",

@@ -116,12 +116,13 @@ typedef enum LqSettingKey
 	LQ_SET_PROMOTE_TO,
 	LQ_SET_MODEL,
 	LQ_SET_OWNER_COLUMN,
+	LQ_SET_TABLE_OID,
 	LQ_NUM_SETTINGS
 } LqSettingKey;
 
 static const char *const setting_names[LQ_NUM_SETTINGS] = {
 	"id_column", "score_column", "stage_column", "threshold", "promote_to",
-	"model", "owner_column"
+	"model", "owner_column", "table_oid"
 };
 
 /* Longest threshold taken, in characters: numeric's input never overflows. */
@@ -195,6 +196,13 @@ parse_settings(int nargs, char **args, LqSettings *settings)
 			return psprintf("The argument \"%s=...\" is given twice.", setting_names[key]);
 		settings->values[key] = strchr(args[i], '=') + 1;
 	}
+	if (settings->values[LQ_SET_TABLE_OID] != NULL &&
+		(!lq_is_decimal(settings->values[LQ_SET_TABLE_OID]) ||
+		 strspn(settings->values[LQ_SET_TABLE_OID], "0123456789") !=
+		 strlen(settings->values[LQ_SET_TABLE_OID]) ||
+		 strlen(settings->values[LQ_SET_TABLE_OID]) > 10))
+		return psprintf("The table OID \"%s\" is not an OID.",
+						clipped(settings->values[LQ_SET_TABLE_OID]));
 	if ((problem = missing(settings, LQ_SET_ID_COLUMN)) != NULL ||
 		(problem = missing(settings, LQ_SET_SCORE_COLUMN)) != NULL ||
 		(problem = missing(settings, LQ_SET_STAGE_COLUMN)) != NULL)
@@ -318,10 +326,37 @@ resolve_partition_key(LqTableConfig *entry, Relation rel)
 	}
 }
 
+/*
+ * For a table Citus distributes (manage() wrote table_oid=), whether rel is
+ * one of its shards; if so the log records the table under its OID on the
+ * coordinator, as Citus sends a regclass from one node to another (see
+ * citus_shards.c).
+ */
+static void
+set_shard(LqTableConfig *entry, Relation rel, const LqSettings *settings)
+{
+	memset(&entry->shard, 0, sizeof(entry->shard));
+	entry->rows_relid = entry->log_relid;
+	entry->distributed = settings->values[LQ_SET_TABLE_OID] != NULL;
+	if (!entry->distributed)
+		return;
+	lq_citus_shard_of(rel, &entry->shard);
+	if (entry->shard.shardid != 0)
+	{
+		if (entry->shard.key_attnum <= 0)
+			elog(ERROR, "leadqual: shard %s has no distribution column",
+				 RelationGetRelationName(rel));
+		entry->log_relid = (Oid) strtoul(settings->values[LQ_SET_TABLE_OID], NULL, 10);
+		entry->rows_relid = RelationGetRelid(rel);
+	}
+}
+
+/* As messages name the table: on a shard, the distributed table. */
 static void
 set_display_name(LqTableConfig *entry)
 {
-	strlcpy(entry->display_name, lq_qualified_name(entry->log_relid),
+	strlcpy(entry->display_name,
+			lq_qualified_name(entry->shard.shardid != 0 ? entry->shard.table : entry->log_relid),
 			sizeof(entry->display_name));
 }
 
@@ -493,6 +528,7 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 	memset(entry->score_sql, 0, sizeof(entry->score_sql));
 	entry->relid = RelationGetRelid(rel);
 	entry->log_relid = managed_table(rel, trigger);
+	set_shard(entry, rel, &settings);
 	set_display_name(entry);
 	resolve_columns(entry, rel, &settings);
 	resolve_partition_key(entry, rel);
@@ -502,6 +538,21 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 	Assert(OidIsValid(entry->log_relid));
 	entry->valid = true;
 	return entry;
+}
+
+/*
+ * Errors if Citus distributes the table: "caller" does not run there yet
+ * (docs/scale-out.md lists what does).
+ */
+void
+lq_refuse_distributed(const LqTableConfig *config, const char *caller)
+{
+	if (config->distributed)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: table %s is distributed by Citus, where leadqual does not support this yet",
+						caller, config->display_name),
+				 errhint("On a distributed table leadqual logs stage changes, promotes and hands off; docs/scale-out.md lists what else runs there.")));
 }
 
 /*
@@ -538,6 +589,7 @@ lq_config_for_table(Oid relid, const char *caller)
 						caller, config->display_name),
 				 errhint("Let a model compute its scores: SELECT leadqual.manage('%s', model => 'default');",
 						 config->display_name)));
+	lq_refuse_distributed(config, caller);
 	return config;
 }
 

@@ -13,6 +13,7 @@
 #include "fmgr.h"
 #include "utils/relcache.h"
 
+#include "citus_shards.h"
 #include "fit.h"
 #include "score.h"
 #include "stage.h"
@@ -38,7 +39,14 @@ typedef struct LqTableConfig
 	Oid			trigger_oid;	/* hash key */
 	bool		valid;
 	Oid			relid;			/* the table the trigger fires on */
-	Oid			log_relid;		/* what the log records: the partition root */
+	Oid			log_relid;		/* what the log records: the partition root,
+								 * or for a shard of a table Citus
+								 * distributes, the table's OID on the
+								 * coordinator (its table_oid= setting) */
+	Oid			rows_relid;		/* where leadqual's queries read the table's
+								 * rows: log_relid, or on a shard the shard */
+	LqShard		shard;			/* shardid 0: the table is no shard */
+	bool		distributed;	/* Citus distributes the table (table_oid=) */
 	/* schema.table, each part quoted: every character may double, plus quotes */
 	char		display_name[2 * (2 * NAMEDATALEN + 2) + 2];
 
@@ -107,6 +115,7 @@ extern LqTableConfig *lq_config_for_trigger(Relation rel, Trigger *trigger);
 extern Trigger *lq_find_qualify_trigger(Relation rel);
 extern LqTableConfig *lq_config_if_managed(Oid relid);
 extern char *lq_qualified_name(Oid relid);
+extern void lq_refuse_distributed(const LqTableConfig *config, const char *caller);
 extern LqTableConfig *lq_config_for_table(Oid relid, const char *caller);
 
 #endif							/* LQ_CONFIG_H */

@@ -48,6 +48,7 @@
 
 #include "calendar.h"
 #include "clock_references.h"
+#include "citus_shards.h"
 #include "config.h"
 #include "handoff.h"
 #include "lead_identity.h"
@@ -129,7 +130,9 @@ static LocalTransactionId policies_xact = InvalidLocalTransactionId;
 static LqKeptQuery policies_query = {
 	"SELECT p.name, p.stage::text, p.target, p.calendar, "
 	"p.starts_on OPERATOR(pg_catalog.=) 'owner_assignment'::leadqual.sla_start, p.stops_on::text "
-	"FROM leadqual._policies_in_force(NULL) AS p",
+	"FROM leadqual.sla_policy AS p "
+	"WHERE p.active AND (NOT p.builtin OR NOT EXISTS (SELECT FROM leadqual.sla_policy AS u "
+	"WHERE u.stage OPERATOR(pg_catalog.=) p.stage AND NOT u.builtin))",
 	0, {InvalidOid}, NULL, 0
 };
 
@@ -425,8 +428,11 @@ static void
 announce_handoff(const LqTransition *transition, const char *table,
 				 TimestampTz at, const char *owner)
 {
-	char	   *payload = handoff_payload(transition, table, at, owner);
+	char	   *payload;
 
+	if (lq_shard_write.shardid != 0)
+		return;
+	payload = handoff_payload(transition, table, at, owner);
 	Async_Notify("leadqual", payload);
 	pfree(payload);
 }
@@ -462,8 +468,17 @@ wake_up_payload(const char *table, LqStage to)
 static void
 wake_up_workers(const char *table, LqStage to)
 {
-	char	   *payload = wake_up_payload(table, to);
+	char	   *payload;
 
+	/*
+	 * Not from a shard of a table Citus distributes: a worker's NOTIFY
+	 * reaches only its own listeners, and a transaction that sent one
+	 * cannot PREPARE, which Citus's two-phase commit of a statement that
+	 * writes several nodes needs.  The handoff is in the outbox there too.
+	 */
+	if (lq_shard_write.shardid != 0)
+		return;
+	payload = wake_up_payload(table, to);
 	Async_Notify("leadqual", payload);
 	pfree(payload);
 }
@@ -1122,7 +1137,7 @@ lock_touched_lead(const LqTouch *touch)
 		config->touch_lock_sql =
 			MemoryContextStrdup(config->model_cxt,
 								psprintf("SELECT 1 FROM %s AS l WHERE %s FOR SHARE OF l",
-										 lq_qualified_name(config->log_relid),
+										 lq_qualified_name(config->rows_relid),
 										 lq_lead_id_matches(config, 1, "leadqual")));
 	lq_set_kept_query(&config->touch_lock_query, config->touch_lock_sql, 1, argtypes, 0);
 	lq_run_kept(&config->touch_lock_query, &lead_id, NULL, 1);

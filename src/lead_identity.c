@@ -40,6 +40,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "citus_shards.h"
 #include "config.h"
 #include "handoff.h"
 #include "lead_identity.h"
@@ -84,7 +85,7 @@ lq_lead_id_matches(LqTableConfig *config, int param, const char *caller)
 char *
 lq_delete_lead_sql(LqTableConfig *config, const char *caller)
 {
-	return psprintf("DELETE FROM %s AS l WHERE %s", lq_qualified_name(config->log_relid),
+	return psprintf("DELETE FROM %s AS l WHERE %s", lq_qualified_name(config->rows_relid),
 					lq_lead_id_matches(config, 1, caller));
 }
 
@@ -115,6 +116,7 @@ lq_open_identity_table(Oid relid, const char *caller, AclMode privileges, const 
 				 errmsg("%s: table %s is a partition of %s, which leadqual manages",
 						caller, lq_qualified_name(relid), config->display_name),
 				 errhint("Name the managed table: %s('%s', ...).", caller, config->display_name)));
+	lq_refuse_distributed(config, caller);
 	return config;
 }
 
@@ -301,7 +303,7 @@ lead_still_there(LqTableConfig *config, const char *lead_id)
 		config->lead_exists_sql =
 			MemoryContextStrdup(config->model_cxt,
 								psprintf("SELECT 1 FROM %s AS l WHERE %s",
-										 lq_qualified_name(config->log_relid),
+										 lq_qualified_name(config->rows_relid),
 										 lq_lead_id_matches(config, 1, "leadqual")));
 	lq_set_kept_query(&config->lead_exists_query, config->lead_exists_sql, 1, argtypes, 0);
 	lq_run_kept(&config->lead_exists_query, &value, NULL, 1);
@@ -389,9 +391,8 @@ check_deletion_trigger(FunctionCallInfo fcinfo)
  * SLA clocks and moves its history to its retired id (see the top of this
  * file).
  */
-PG_FUNCTION_INFO_V1(leadqual_log_deletion);
-Datum
-leadqual_log_deletion(PG_FUNCTION_ARGS)
+static Datum
+log_deletion(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata;
 	Trigger    *qualify;
@@ -408,6 +409,16 @@ leadqual_log_deletion(PG_FUNCTION_ARGS)
 				 errhint("Drop trigger \"%s\"; leadqual.manage() attaches it to the tables it manages.",
 						 trigdata->tg_trigger->tgname)));
 	config = lq_config_for_trigger(trigdata->tg_relation, qualify);
+	/* a statement trigger has no row, so no distribution value to write */
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) && config->shard.shardid != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("leadqual: TRUNCATE of table %s, which Citus distributes, is not supported",
+						config->display_name),
+				 errhint("DELETE its rows instead: leadqual retires each deleted lead's history.")));
+	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		lq_write_for_shard(config, RelationGetDescr(trigdata->tg_relation),
+						   trigdata->tg_trigtuple);
 	lq_connect_spi();
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		retire_all(config);
@@ -416,4 +427,12 @@ leadqual_log_deletion(PG_FUNCTION_ARGS)
 						   trigdata->tg_trigtuple);
 	SPI_finish();
 	return PointerGetDatum(NULL);
+}
+
+/* See the comment above log_deletion(); on a shard, it writes beside it. */
+PG_FUNCTION_INFO_V1(leadqual_log_deletion);
+Datum
+leadqual_log_deletion(PG_FUNCTION_ARGS)
+{
+	return lq_with_shard(fcinfo, log_deletion);
 }

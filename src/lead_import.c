@@ -406,7 +406,7 @@ find_leads(Import *import)
 				   quote_identifier(NameStr(config->stage_column)),
 				   config->owner_attnum != InvalidAttrNumber ? ", l." : "",
 				   config->owner_attnum != InvalidAttrNumber ? quote_identifier(NameStr(config->owner_column)) : "",
-				   lq_qualified_name(config->log_relid),
+				   lq_qualified_name(config->rows_relid),
 				   quote_identifier(NameStr(config->id_column)),
 				   lq_qualified_equality(config->id_type, CALLER),
 				   format_type_be_qualified(config->id_type));

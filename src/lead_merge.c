@@ -176,7 +176,7 @@ lock_leads(LqTableConfig *config, MergedLead *keep, MergedLead *drop)
 				   quote_identifier(NameStr(config->score_column)),
 				   config->owner_attnum == InvalidAttrNumber ? "NULL::pg_catalog.text"
 				   : psprintf("l.%s::pg_catalog.text", quote_identifier(NameStr(config->owner_column))),
-				   lq_qualified_name(config->log_relid),
+				   lq_qualified_name(config->rows_relid),
 				   lq_lead_id_matches(config, 1, "leadqual.merge"),
 				   lq_lead_id_matches(config, 2, "leadqual.merge"), id);
 	rc = SPI_execute_with_args(sql, 2, argtypes, values, NULL, false, 0);
@@ -278,7 +278,7 @@ update_survivor(LqTableConfig *config, const MergedLead *keep, const MergedLead 
 	values[2] = new_owner ? CStringGetTextDatum(drop->owner) : (Datum) 0;
 	run_marked(config->log_relid, keep->id, drop->id,
 			   psprintf("UPDATE %s AS l SET %s = $2%s WHERE %s",
-						lq_qualified_name(config->log_relid),
+						lq_qualified_name(config->rows_relid),
 						quote_identifier(NameStr(config->stage_column)),
 						new_owner ? psprintf(", %s = $3::%s",
 											 quote_identifier(NameStr(config->owner_column)),

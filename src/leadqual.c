@@ -20,6 +20,7 @@
 PG_MODULE_MAGIC;
 
 char	   *lq_reason_guc = NULL;
+char	   *lq_rejecting_guc = NULL;
 char	   *lq_report_calendar = NULL;
 bool		lq_enforce_stage_rules = true;
 char	   *lq_handoff_retention_guc = NULL;
@@ -141,6 +142,21 @@ _PG_init(void)
 							   "",
 							   PGC_USERSET,
 							   0,
+							   NULL, NULL, NULL);
+
+	/*
+	 * reject()'s reason, on a table Citus distributes, where the trigger
+	 * that logs the rejection fires on a worker (src/reject.c): set there
+	 * with SET LOCAL for the UPDATE alone.  Not for users: the move is
+	 * logged as a rejection (leadqual.reason logs it as a manual move).
+	 */
+	DefineCustomStringVariable("leadqual.rejecting",
+							   "The reason of the leadqual.reject() under way on a table Citus distributes.",
+							   "Internal: leadqual.reject() sets it.",
+							   &lq_rejecting_guc,
+							   "",
+							   PGC_USERSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							   NULL, NULL, NULL);
 
 	/*

@@ -11,6 +11,7 @@
 
 /* GUCs, defined in leadqual.c */
 extern char *lq_reason_guc;
+extern char *lq_rejecting_guc;
 extern char *lq_report_calendar;
 extern bool lq_enforce_stage_rules;
 extern char *lq_handoff_retention_guc;

@@ -128,6 +128,23 @@ read_row(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row,
 								&state->score_isnull);
 }
 
+/*
+ * On a shard of a table Citus distributes, leadqual writes for this row
+ * into its co-located shards, with the row's distribution value as their
+ * shard_key (citus_shards.c): until the trigger, which lq_with_shard()
+ * calls, returns.
+ */
+void
+lq_write_for_shard(LqTableConfig *config, TupleDesc tupdesc, HeapTuple row)
+{
+	if (config->shard.shardid == 0)
+		return;
+	lq_shard_write.shardid = config->shard.shardid;
+	lq_shard_write.key = heap_getattr(row, config->shard.key_attnum, tupdesc,
+									  &lq_shard_write.key_isnull);
+	lq_shard_write.key_type = TupleDescAttr(tupdesc, config->shard.key_attnum - 1)->atttypid;
+}
+
 /* Checks how the trigger fires, then reads the table's settings and row. */
 void
 lq_begin_firing(FunctionCallInfo fcinfo, const char *function, bool before,
@@ -146,6 +163,7 @@ lq_begin_firing(FunctionCallInfo fcinfo, const char *function, bool before,
 	firing->new_row = firing->is_insert ? trigdata->tg_trigtuple
 		: trigdata->tg_newtuple;
 
+	lq_write_for_shard(firing->config, firing->tupdesc, firing->new_row);
 	read_row(firing->config, firing->tupdesc, firing->new_row,
 			 &firing->new_state);
 	if (firing->is_insert)
@@ -209,12 +227,24 @@ lq_looks_like_promotion(const LqFiring *firing, LqStage from, LqStage to)
 					   &config->threshold);
 }
 
+/*
+ * Whether reject() is moving the lead: in this backend, or on a shard, from
+ * the coordinator (leadqual.rejecting).
+ */
+bool
+lq_rejecting(LqTableConfig *config)
+{
+	if (config->shard.shardid != 0)
+		return lq_rejecting_guc != NULL && lq_rejecting_guc[0] != '\0';
+	return lq_rejecting_relid == config->log_relid;
+}
+
 /* The reason a move carries: reject()'s, else SET LOCAL leadqual.reason. */
 const char *
 lq_given_reason(LqTableConfig *config)
 {
-	if (lq_rejecting_relid == config->log_relid)
-		return lq_rejecting_reason;
+	if (lq_rejecting(config))
+		return config->shard.shardid != 0 ? lq_rejecting_guc : lq_rejecting_reason;
 	if (lq_reason_guc != NULL && lq_reason_guc[0] != '\0')
 		return lq_reason_guc;
 	return NULL;

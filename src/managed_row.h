@@ -43,8 +43,11 @@ typedef struct LqFiring
 
 extern void lq_begin_firing(FunctionCallInfo fcinfo, const char *function,
 							bool before, LqFiring *firing);
+extern void lq_write_for_shard(LqTableConfig *config, TupleDesc tupdesc,
+							   HeapTuple row);
 extern char *lq_row_lead_id(LqTableConfig *config, TupleDesc tupdesc,
 							HeapTuple row);
+extern bool lq_rejecting(LqTableConfig *config);
 extern const char *lq_given_reason(LqTableConfig *config);
 extern const char *lq_via_name(LqVia via);
 extern bool lq_partition_key_changed(const LqFiring *firing);

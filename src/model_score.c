@@ -609,7 +609,7 @@ fits_sql(LqTableConfig *config, bool given_ids)
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT l.%s, leadqual._fit($1, l) FROM %s AS l",
-					 id, lq_qualified_name(config->log_relid));
+					 id, lq_qualified_name(config->rows_relid));
 	if (given_ids)
 		appendStringInfo(&sql, " JOIN pg_catalog.unnest($2::%s[]) AS u(id) ON l.%s %s u.id",
 						 format_type_be_qualified(config->id_type), id,

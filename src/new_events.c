@@ -29,6 +29,7 @@
 #include "utils/memutils.h"
 #include "utils/rls.h"
 
+#include "citus_shards.h"
 #include "config.h"
 #include "engagement_state.h"
 #include "score_leads.h"
@@ -56,8 +57,7 @@ require_statement_trigger(FunctionCallInfo fcinfo, const char *function, bool in
 				 errmsg("%s: must be fired AFTER ... FOR EACH STATEMENT%s", function,
 						insert ? " by INSERT, with its new rows as a transition table" : ""),
 				 errhint("leadqual attaches it to leadqual.event; don't attach it elsewhere.")));
-	if (RelationGetRelid(trigdata->tg_relation) !=
-		get_relname_relid("event", get_namespace_oid("leadqual", false)))
+	if (!lq_is_own_table(trigdata->tg_relation, "event"))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s: must be fired on leadqual.event, not on %s", function,

@@ -29,6 +29,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "citus_shards.h"
 #include "own_index.h"
 
 /* The indexes looked up so far, so an invalidation can forget them. */
@@ -85,7 +86,9 @@ look_up(LqOwnIndex *index, Relation table)
 {
 	Oid			leadqual = get_namespace_oid("leadqual", false);
 
-	index->index = get_relname_relid(index->indexname, leadqual);
+	index->index = index->shardid != 0
+		? lq_citus_colocated_shard(index->shardid, index->indexname, false)
+		: get_relname_relid(index->indexname, leadqual);
 	if (!OidIsValid(index->index))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -122,7 +125,9 @@ open_table(LqOwnIndex *index, LOCKMODE lock)
 
 	if (OidIsValid(index->table))
 		return table_open(index->table, lock);
-	table = table_open(get_relname_relid(index->relname, get_namespace_oid("leadqual", false)),
+	table = table_open(index->shardid != 0
+					   ? lq_citus_colocated_shard(index->shardid, index->relname, false)
+					   : get_relname_relid(index->relname, get_namespace_oid("leadqual", false)),
 					   lock);
 	look_up(index, table);
 	for (LqOwnIndex *other = known_indexes; other != NULL; other = other->next_known)
@@ -150,8 +155,15 @@ void
 lq_own_probe_begin(LqOwnProbe *probe, LqOwnIndex *index, int nkeys, ScanKey keys,
 				   ScanDirection direction)
 {
-	LOCKMODE	lock = lock_needed(index);
+	LOCKMODE	lock;
 
+	/* in a trigger firing on a shard, the co-located shard's index */
+	if (index->shardid != lq_shard_write.shardid)
+	{
+		index->table = InvalidOid;
+		index->shardid = lq_shard_write.shardid;
+	}
+	lock = lock_needed(index);
 	/* relations looked up again may be new ones: lock them */
 	if (!OidIsValid(index->table))
 		lock = AccessShareLock;

@@ -32,6 +32,7 @@ typedef struct LqOwnIndex
 	int			ncolumns;
 	const char *columns[LQ_OWN_INDEX_MAX_COLUMNS];
 	/* looked up */
+	int64		shardid;		/* for this shard's (citus_shards.c), or 0 */
 	Oid			table;			/* InvalidOid: not yet, or forgotten */
 	Oid			index;
 	AttrNumber	attnums[LQ_OWN_INDEX_MAX_COLUMNS];
@@ -42,7 +43,7 @@ typedef struct LqOwnIndex
 } LqOwnIndex;
 
 /* The looked-up fields of an LqOwnIndex initializer. */
-#define LQ_OWN_INDEX_UNRESOLVED InvalidOid, InvalidOid, {0}, NULL, InvalidLocalTransactionId, 0
+#define LQ_OWN_INDEX_UNRESOLVED 0, InvalidOid, InvalidOid, {0}, NULL, InvalidLocalTransactionId, 0
 
 /* One probe under way. */
 typedef struct LqOwnProbe

@@ -56,6 +56,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "citus_shards.h"
 #include "own_index.h"
 #include "own_table.h"
 
@@ -75,6 +76,10 @@ struct LqOwnTableState
 	bool		is_enum[LQ_OWN_TABLE_MAX_COLUMNS];
 	FmgrInfo	enum_in[LQ_OWN_TABLE_MAX_COLUMNS];
 	Oid			enum_typioparam[LQ_OWN_TABLE_MAX_COLUMNS];
+	int64		shardid;		/* the shard written for (lq_shard_write), or 0 */
+	AttrNumber	shard_key_attnum;	/* in a shard: its shard_key column */
+	AttrNumber	id_attnum;		/* in a shard: its id column, given by default */
+	int64		id_base;		/* added to that default: lq_citus_id_base() */
 	int			ndefaults;
 	AttrNumber *default_attnums;
 	ExprState **defaults;
@@ -179,11 +184,28 @@ map_columns(LqOwnTableState *state, Relation rel, Oid leadqual)
 				 insert->relname, insert->returning[i]);
 }
 
-/* The defaults of the columns not given, ready to evaluate. */
+/*
+ * The defaults of the columns not given, ready to evaluate.  A shard of a
+ * table Citus distributes has no defaults: they are the table's, whose
+ * sequences Citus gives every node a range of its own.  Its shard_key is
+ * the lead's distribution value, which lq_shard_write holds.
+ */
 static void
 prepare_defaults(LqOwnTableState *state, Relation rel)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Relation	table = rel;
+
+	if (lq_shard_write.shardid != 0)
+	{
+		table = table_open(get_relname_relid(state->insert->relname,
+											 RelationGetNamespace(rel)),
+						   AccessShareLock);
+		state->shard_key_attnum = attnameAttNum(rel, "shard_key", false);
+		if (state->shard_key_attnum <= 0)
+			elog(ERROR, "leadqual: shard %s has no column shard_key", RelationGetRelationName(rel));
+		state->id_base = lq_citus_id_base(lq_shard_write.shardid);
+	}
 
 	state->default_attnums = palloc(sizeof(AttrNumber) * tupdesc->natts);
 	state->defaults = palloc(sizeof(ExprState *) * tupdesc->natts);
@@ -193,17 +215,30 @@ prepare_defaults(LqOwnTableState *state, Relation rel)
 		bool		given = false;
 		Node	   *expr;
 
-		if (TupleDescAttr(tupdesc, attnum - 1)->attisdropped)
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, attnum - 1);
+		AttrNumber	table_attnum;
+
+		if (attr->attisdropped || attnum == state->shard_key_attnum)
 			continue;
 		for (int i = 0; i < state->insert->ncolumns; i++)
 			given |= state->attnums[i] == attnum;
-		if (given || (expr = build_column_default(rel, attnum)) == NULL)
+		table_attnum = table == rel ? attnum
+			: attnameAttNum(table, NameStr(attr->attname), false);
+		if (given || table_attnum <= 0 ||
+			(expr = build_column_default(table, table_attnum)) == NULL)
 			continue;
+		if (table != rel && strcmp(NameStr(attr->attname), "id") == 0)
+		{
+			Assert(attr->atttypid == INT8OID);
+			state->id_attnum = attnum;
+		}
 		state->default_attnums[state->ndefaults] = attnum;
 		state->defaults[state->ndefaults] =
 			ExecInitExpr(expression_planner((Expr *) expr), NULL);
 		state->ndefaults++;
 	}
+	if (table != rel)
+		table_close(table, NoLock);
 }
 
 /*
@@ -229,12 +264,24 @@ borrow_relations(LqOwnTableState *state, bool take)
 	}
 }
 
+/*
+ * The table a row goes into: leadqual.<relname>, or in a trigger firing on
+ * a shard of a table Citus distributes, its co-located shard.
+ */
+static Oid
+target_relid(LqOwnInsert *insert)
+{
+	if (lq_shard_write.shardid != 0)
+		return lq_citus_colocated_shard(lq_shard_write.shardid, insert->relname, false);
+	return get_relname_relid(insert->relname, get_namespace_oid("leadqual", false));
+}
+
 /* Opens the table for this transaction's inserts, or its updates. */
 static LqOwnTableState *
 open_table(LqOwnInsert *insert, bool for_update)
 {
 	Oid			leadqual = get_namespace_oid("leadqual", false);
-	Oid			relid = get_relname_relid(insert->relname, leadqual);
+	Oid			relid = target_relid(insert);
 	MemoryContext caller_cxt;
 	LqOwnTableState *state;
 	RangeTblEntry *rte;
@@ -256,6 +303,7 @@ open_table(LqOwnInsert *insert, bool for_update)
 	state = palloc0(sizeof(LqOwnTableState));
 	state->insert = insert;
 	state->relid = relid;
+	state->shardid = lq_shard_write.shardid;
 	state->generation = lq_aborted_subtransactions();
 	state->estate = CreateExecutorState();
 	MemoryContextSwitchTo(state->estate->es_query_cxt);
@@ -325,7 +373,8 @@ close_table(LqOwnTableState *state)
 	while (*link != state)
 		link = &(*link)->next;
 	*link = state->next;
-	state->insert->state = NULL;
+	if (state->insert->state == state)
+		state->insert->state = NULL;
 	ExecResetTupleTable(state->estate->es_tupleTable, false);
 	FreeExecutorState(state->estate);
 	pfree(state);
@@ -341,6 +390,14 @@ current_state(LqOwnInsert *insert, bool for_update)
 {
 	LqOwnTableState *state = insert->state;
 
+	/* another shard's table (or leadqual's own): its own state */
+	if (state != NULL && state->shardid != lq_shard_write.shardid)
+	{
+		for (state = open_tables; state != NULL; state = state->next)
+			if (state->insert == insert && state->shardid == lq_shard_write.shardid)
+				break;
+		insert->state = state;
+	}
 	if (state != NULL &&
 		(state->stale || state->generation != lq_aborted_subtransactions()))
 		close_table(state);
@@ -406,8 +463,17 @@ lq_own_table_insert(LqOwnInsert *insert, const Datum *values, const bool *isnull
 
 		slot->tts_values[index] = ExecEvalExpr(state->defaults[i], econtext,
 											   &slot->tts_isnull[index]);
+		if (state->default_attnums[i] == state->id_attnum)
+			slot->tts_values[index] =
+				Int64GetDatum(DatumGetInt64(slot->tts_values[index]) + state->id_base);
 	}
 	put_given_values(state, slot, values, isnull);
+	if (state->shard_key_attnum > 0)
+	{
+		Assert(lq_shard_write.shardid != 0);
+		slot->tts_values[state->shard_key_attnum - 1] = lq_shard_write.key;
+		slot->tts_isnull[state->shard_key_attnum - 1] = lq_shard_write.key_isnull;
+	}
 	ExecStoreVirtualTuple(slot);
 
 	estate->es_output_cid = GetCurrentCommandId(true);

@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
+#include "citus_shards.h"
 #include "config.h"
 #include "fit.h"
 #include "handoff.h"
@@ -80,9 +81,8 @@ log_can_infer(const LqFiring *firing, const LqTransition *transition)
  * leadqual.qualify(): see the top of this file.  leadqual.manage() attaches
  * it with the table's settings as arguments.
  */
-PG_FUNCTION_INFO_V1(leadqual_qualify);
-Datum
-leadqual_qualify(PG_FUNCTION_ARGS)
+static Datum
+qualify_row(PG_FUNCTION_ARGS)
 {
 	LqFiring	firing;
 	LqTableConfig *config;
@@ -162,7 +162,7 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 		if (lq_enforce_move(config, transition.lead_id, firing.is_insert,
 							old_state->stage, new_state->stage, transition.reason))
 			transition.via = LQ_VIA_REPAIR;
-		else if (lq_rejecting_relid == config->log_relid && transition.reason != NULL)
+		else if (lq_rejecting(config) && transition.reason != NULL)
 			transition.via = LQ_VIA_REJECTION;
 		else if (lq_merging_into(config->log_relid, transition.lead_id))
 			transition.via = LQ_VIA_MERGE;
@@ -206,4 +206,12 @@ leadqual_qualify(PG_FUNCTION_ARGS)
 	if (row_may_move)
 		lq_pending_push(config->log_relid, &transition, true);
 	return PointerGetDatum(firing.new_row);
+}
+
+/* See the comment above qualify_row(); on a shard, it writes beside it. */
+PG_FUNCTION_INFO_V1(leadqual_qualify);
+Datum
+leadqual_qualify(PG_FUNCTION_ARGS)
+{
+	return lq_with_shard(fcinfo, qualify_row);
 }

@@ -16,12 +16,14 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "config.h"
+#include "leadqual.h"
 #include "model_score.h"
 #include "reject.h"
 #include "stage_datum.h"
@@ -81,6 +83,45 @@ lead_id_datum(Oid id_type, const char *lead_id)
 }
 
 /*
+ * SET LOCAL of a setting, from inside a DO block, as the statement it is:
+ * Citus sends such a SET LOCAL (once citus.propagate_set_commands is
+ * 'local') to the workers this transaction writes, in a transaction block
+ * or a DO block, never from a function called in autocommit.
+ */
+static void
+set_local_everywhere(const char *setting, const char *value)
+{
+	char	   *sql = psprintf("DO $leadqual$ BEGIN SET LOCAL citus.propagate_set_commands = 'local'; "
+							   "SET LOCAL %s = %s; END $leadqual$",
+							   setting, quote_literal_cstr(value));
+
+	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "leadqual.reject: setting %s failed", setting);
+	pfree(sql);
+}
+
+/*
+ * reject() on a table Citus distributes: the trigger that logs the
+ * rejection fires on a worker, which sees no variable of this backend's, so
+ * the reason goes there as leadqual.rejecting, SET LOCAL for the UPDATE
+ * alone; citus.propagate_set_commands goes back to what it was.
+ */
+static int
+reject_distributed(LqTableConfig *config, Datum *values, const char *reason,
+				   uint64 *processed)
+{
+	char	   *propagate = pstrdup(GetConfigOption("citus.propagate_set_commands", false, false));
+	int			rc;
+
+	set_local_everywhere("leadqual.rejecting", reason);
+	rc = SPI_execute_plan(reject_plan(config), values, NULL, false, 0);
+	*processed = SPI_processed;
+	set_local_everywhere("leadqual.rejecting", "");
+	set_local_everywhere("citus.propagate_set_commands", propagate);
+	return rc;
+}
+
+/*
  * leadqual.reject(leads regclass, lead_id text, to_stage lifecycle_stage,
  * reason text): move the lead to recycled or disqualified, logged as a
  * rejection with that reason.
@@ -98,6 +139,7 @@ leadqual_reject(PG_FUNCTION_ARGS)
 	LqTableConfig *config;
 	Datum		values[2];
 	volatile int rc;
+	uint64		processed;
 
 	require_argument(fcinfo, 0, "leads");
 	require_argument(fcinfo, 1, "lead_id");
@@ -140,23 +182,29 @@ leadqual_reject(PG_FUNCTION_ARGS)
 	values[0] = lq_stage_to_datum(config->stage_type, to_stage);
 	values[1] = lead_id_datum(config->id_type, lead_id);
 
-	PG_TRY();
+	if (config->distributed)
+		rc = reject_distributed(config, values, reason, &processed);
+	else
 	{
-		lq_rejecting_relid = config->log_relid;
-		lq_rejecting_reason = reason;
-		rc = SPI_execute_plan(reject_plan(config), values, NULL, false, 0);
+		PG_TRY();
+		{
+			lq_rejecting_relid = config->log_relid;
+			lq_rejecting_reason = reason;
+			rc = SPI_execute_plan(reject_plan(config), values, NULL, false, 0);
+		}
+		PG_FINALLY();
+		{
+			lq_rejecting_relid = InvalidOid;
+			lq_rejecting_reason = NULL;
+		}
+		PG_END_TRY();
+		processed = SPI_processed;
 	}
-	PG_FINALLY();
-	{
-		lq_rejecting_relid = InvalidOid;
-		lq_rejecting_reason = NULL;
-	}
-	PG_END_TRY();
 
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "leadqual.reject: UPDATE failed: %s",
 			 SPI_result_code_string(rc));
-	if (SPI_processed == 0)
+	if (processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("leadqual.reject: table %s has no lead with %s = '%s'",

@@ -513,7 +513,7 @@ rows_in_id_order_sql(LqTableConfig *config, Oid collation)
 	return psprintf("SELECT l.%s, leadqual._fit($1, l), l.%s FROM %s AS l "
 					"ORDER BY (%s(l.%s))::pg_catalog.text COLLATE %s",
 					id, quote_identifier(NameStr(config->score_column)),
-					lq_qualified_name(config->log_relid),
+					lq_qualified_name(config->rows_relid),
 					quote_qualified_identifier(get_namespace_name(get_func_namespace(output)),
 											   get_func_name(output)),
 					id, generate_collation_name(collation));

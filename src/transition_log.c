@@ -23,6 +23,7 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
+#include "citus_shards.h"
 #include "config.h"
 #include "handoff.h"
 #include "leadqual.h"
@@ -214,9 +215,8 @@ stage_change(LqFiring *firing, LqTransition *transition, const char *lead_id)
  * happened, then starts and stops SLA clocks and logs a change of owner;
  * for a table scored by a model it records the row's new score.
  */
-PG_FUNCTION_INFO_V1(leadqual_log_transition);
-Datum
-leadqual_log_transition(PG_FUNCTION_ARGS)
+static Datum
+log_row(PG_FUNCTION_ARGS)
 {
 	LqFiring	firing;
 	LqTableConfig *config;
@@ -267,4 +267,12 @@ leadqual_log_transition(PG_FUNCTION_ARGS)
 	if (transition.turn != NULL)
 		pfree(transition.turn);
 	return PointerGetDatum(NULL);
+}
+
+/* See the comment above log_row(); on a shard, it writes beside it. */
+PG_FUNCTION_INFO_V1(leadqual_log_transition);
+Datum
+leadqual_log_transition(PG_FUNCTION_ARGS)
+{
+	return lq_with_shard(fcinfo, log_row);
 }

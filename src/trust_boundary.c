@@ -56,6 +56,7 @@
 #include "utils/syscache.h"
 
 #include "own_table.h"
+#include "citus_shards.h"
 #include "trust_boundary.h"
 
 /*
@@ -153,12 +154,85 @@ require_own_relations(const LqKeptQuery *query, SPIPlanPtr plan)
 	}
 }
 
-/* Prepares the query the first time, as the current user, and keeps it. */
+/*
+ * A kept query's plans for the shards its trigger fired on, when it reads
+ * leadqual's tables of per-lead rows: a plan a shard, kept for the backend.
+ */
+typedef struct ShardPlanKey
+{
+	LqKeptQuery *query;
+	int64		shardid;
+} ShardPlanKey;
+
+typedef struct ShardPlan
+{
+	ShardPlanKey key;
+	SPIPlanPtr	plan;			/* NULL: the query reads no such table */
+} ShardPlan;
+
+static HTAB *shard_plans = NULL;
+
+/*
+ * In a trigger firing on a shard of a table Citus distributes, the plan of
+ * the query on the co-located shards (citus_shards.c), prepared and kept
+ * the first time; NULL if it reads none of them.
+ */
+static SPIPlanPtr
+shard_plan(LqKeptQuery *query, bool as_owner)
+{
+	ShardPlanKey key;
+	ShardPlan  *entry;
+	bool		found;
+
+	if (shard_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(ShardPlanKey);
+		ctl.entrysize = sizeof(ShardPlan);
+		ctl.hcxt = TopMemoryContext;
+		shard_plans = hash_create("leadqual queries on shards", 64, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	memset(&key, 0, sizeof(key));
+	key.query = query;
+	key.shardid = lq_shard_write.shardid != 0 ? lq_shard_write.shardid : LQ_LOCAL_COPIES;
+	entry = hash_search(shard_plans, &key, HASH_FIND, NULL);
+	if (entry == NULL)
+	{
+		char	   *sql = lq_citus_shard_sql(query->sql, key.shardid);
+		SPIPlanPtr	plan = NULL;
+
+		if (sql != NULL)
+		{
+			plan = SPI_prepare_cursor(sql, query->nargs, query->argtypes, query->cursor_options);
+			if (plan == NULL)
+				elog(ERROR, "leadqual: SPI_prepare failed for \"%s\": %s",
+					 sql, SPI_result_code_string(SPI_result));
+			if (as_owner)
+				require_own_relations(query, plan);
+			if (SPI_keepplan(plan) != 0)
+				elog(ERROR, "leadqual: SPI_keepplan failed");
+		}
+		entry = hash_search(shard_plans, &key, HASH_ENTER, &found);
+		entry->plan = plan;
+	}
+	return entry->plan;
+}
+
+/*
+ * Prepares the query the first time, as the current user, and keeps it;
+ * returns the plan to run: in a trigger firing on a shard of a table Citus
+ * distributes, the one on its co-located shards.
+ */
 static SPIPlanPtr
 prepare_kept(LqKeptQuery *query, bool as_owner)
 {
 	SPIPlanPtr	plan;
 
+	if ((lq_shard_write.shardid != 0 || lq_citus_mode()) &&
+		(plan = shard_plan(query, as_owner)) != NULL)
+		return plan;
 	if (query->plan != NULL)
 		return query->plan;
 	Assert(query->sql != NULL);
@@ -190,12 +264,12 @@ lq_kept_plan(LqKeptQuery *query)
 
 /* Runs the query, with the given snapshot or (InvalidSnapshot) SPI's. */
 static void
-execute_kept(LqKeptQuery *query, Datum *values, const char *nulls, long limit,
-			 Snapshot snapshot)
+execute_kept(LqKeptQuery *query, SPIPlanPtr plan, Datum *values, const char *nulls,
+			 long limit, Snapshot snapshot)
 {
 	int			rc = snapshot == InvalidSnapshot
-		? SPI_execute_plan(query->plan, values, nulls, false, limit)
-		: SPI_execute_snapshot(query->plan, values, nulls, snapshot, InvalidSnapshot,
+		? SPI_execute_plan(plan, values, nulls, false, limit)
+		: SPI_execute_snapshot(plan, values, nulls, snapshot, InvalidSnapshot,
 							   false, true, limit);
 
 	if (rc < 0)
@@ -247,8 +321,7 @@ lq_run_as_owner(LqKeptQuery *query, Datum *values, const char *nulls,
 {
 	LqCaller	caller = become_owner();
 
-	prepare_kept(query, true);
-	execute_kept(query, values, nulls, limit, InvalidSnapshot);
+	execute_kept(query, prepare_kept(query, true), values, nulls, limit, InvalidSnapshot);
 	become_caller(caller);
 }
 
@@ -263,8 +336,7 @@ lq_run_as_owner_latest(LqKeptQuery *query, Datum *values, const char *nulls,
 {
 	LqCaller	caller = become_owner();
 
-	prepare_kept(query, true);
-	execute_kept(query, values, nulls, limit, GetLatestSnapshot());
+	execute_kept(query, prepare_kept(query, true), values, nulls, limit, GetLatestSnapshot());
 	become_caller(caller);
 }
 
@@ -281,8 +353,7 @@ lq_open_as_owner(LqKeptQuery *query, Datum *values, const char *nulls)
 	LqCaller	caller = become_owner();
 	Portal		portal;
 
-	prepare_kept(query, true);
-	portal = SPI_cursor_open(NULL, query->plan, values, nulls, false);
+	portal = SPI_cursor_open(NULL, prepare_kept(query, true), values, nulls, false);
 	become_caller(caller);
 	return portal;
 }
@@ -344,8 +415,7 @@ lq_set_kept_query(LqKeptQuery *query, const char *sql, int nargs,
 void
 lq_run_kept(LqKeptQuery *query, Datum *values, const char *nulls, long limit)
 {
-	prepare_kept(query, false);
-	execute_kept(query, values, nulls, limit, InvalidSnapshot);
+	execute_kept(query, prepare_kept(query, false), values, nulls, limit, InvalidSnapshot);
 }
 
 void

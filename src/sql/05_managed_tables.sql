@@ -92,6 +92,26 @@ BEGIN
 END
 $drop$;
 
+-- Whether Citus distributes the table (by hash, with leadqual's tables
+-- beside it: docs/scale-out.md).  Without Citus its catalog does not
+-- exist, hence EXECUTE.
+CREATE FUNCTION @extschema@._distributed_by_citus(leads regclass)
+RETURNS boolean
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $distributed$
+DECLARE
+    distributed boolean := false;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition AS p
+                                WHERE p.logicalrelid = $1 AND p.partmethod = ''h'')'
+        INTO distributed USING leads;
+    END IF;
+    RETURN distributed;
+END
+$distributed$;
+
 -- Attaches leadqual to a leads table, or changes its settings: checks the
 -- columns and settings, then (re)creates the five triggers, whose
 -- arguments hold the settings.  Under a model it scores the rows already
@@ -122,6 +142,8 @@ DECLARE
     settings    text;
     owner_generated "char";
     citus_kind  text;
+    colocated   boolean;
+    leadqual_distributed boolean;
 BEGIN
     IF leads IS NULL OR id_column IS NULL OR score_column IS NULL OR stage_column IS NULL THEN
         RAISE EXCEPTION 'leadqual.manage: leads and the column names must not be NULL'
@@ -153,20 +175,43 @@ BEGIN
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'leadqual manages ordinary and partitioned tables, not views, foreign tables or other relations.';
     END IF;
-    -- A table Citus distributes (or keeps as a reference or Citus local
-    -- table) fires its triggers on its shards, on the workers, where
-    -- leadqual would log into each node's own tables, not the coordinator's
-    -- (docs/design.md, "Citus").  Looked up with EXECUTE: without Citus the
-    -- catalog does not exist.
+    -- A table Citus distributes fires its triggers on its shards, on the
+    -- workers, which write leadqual's co-located shards there: leadqual's
+    -- tables must be distributed beside it (leadqual.distribute(), src/sql/
+    -- 11_scale_out.sql).  A reference or Citus local table is refused: its
+    -- triggers fire on every node's copy.  Looked up with EXECUTE: without
+    -- Citus the catalog does not exist.
     IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
         EXECUTE 'SELECT CASE WHEN p.partmethod = ''n'' AND p.repmodel = ''t'' THEN ''reference''
-                             WHEN p.partmethod = ''n'' THEN ''Citus local'' ELSE ''distributed'' END
+                             WHEN p.partmethod = ''n'' THEN ''Citus local'' ELSE ''distributed'' END,
+                        p.colocationid = (SELECT l.colocationid FROM pg_catalog.pg_dist_partition AS l
+                                          WHERE l.logicalrelid = ''@extschema@.transition''::pg_catalog.regclass)
                  FROM pg_catalog.pg_dist_partition AS p WHERE p.logicalrelid = $1'
-        INTO citus_kind USING leads;
-        IF citus_kind IS NOT NULL THEN
-            RAISE EXCEPTION 'leadqual.manage: table % is a % table of Citus, which leadqual does not support yet', leads, citus_kind
+        INTO citus_kind, colocated USING leads;
+        EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition AS l
+                                WHERE l.logicalrelid = ''@extschema@.transition''::pg_catalog.regclass)'
+        INTO leadqual_distributed;
+        IF citus_kind IN ('reference', 'Citus local') THEN
+            RAISE EXCEPTION 'leadqual.manage: table % is a % table of Citus, which leadqual does not support', leads, citus_kind
                 USING ERRCODE = 'feature_not_supported',
-                      HINT = 'Manage a table Citus does not distribute: on a distributed table leadqual''s triggers would fire on the workers'' shards and log there, not on the coordinator.';
+                      HINT = 'Distribute the leads table by its tenant, account or id column with create_distributed_table(), or manage a table Citus does not distribute.';
+        ELSIF citus_kind = 'distributed' AND colocated IS NULL THEN
+            RAISE EXCEPTION 'leadqual.manage: table % is distributed by Citus, and leadqual''s tables are not', leads
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = format('As the extension''s owner, distribute them beside it first: SELECT leadqual.distribute(%L).', leads::text);
+        ELSIF citus_kind = 'distributed' AND NOT colocated THEN
+            RAISE EXCEPTION 'leadqual.manage: table % is not co-located with leadqual''s tables', leads
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = format('Co-locate it with them: SELECT update_distributed_table_colocation(%L, colocate_with => ''leadqual.transition'').', leads::text);
+        ELSIF citus_kind = 'distributed'
+              AND pg_catalog.current_setting('citus.enable_unsafe_triggers', true) IS DISTINCT FROM 'on' THEN
+            RAISE EXCEPTION 'leadqual.manage: Citus runs no trigger on a distributed table such as %', leads
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Let it run leadqual''s, which write only beside the shard they fire on: ALTER SYSTEM SET citus.enable_unsafe_triggers = on, on the coordinator and every worker, then SELECT pg_reload_conf().';
+        ELSIF citus_kind IS NULL AND leadqual_distributed THEN
+            RAISE EXCEPTION 'leadqual.manage: leadqual''s tables are distributed by Citus, and table % is not', leads
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = format('Distribute it co-located with them: SELECT create_distributed_table(%L, ''<column>'', colocate_with => ''leadqual.transition'').', leads::text);
         END IF;
     END IF;
 
@@ -314,7 +359,12 @@ BEGIN
                         THEN format('%L, %L', 'threshold=' || threshold, 'promote_to=' || promote_to)
                         ELSE format('%L', 'model=' || model) END
                 || CASE WHEN owner_column IS NOT NULL
-                        THEN format(', %L', 'owner_column=' || owner_column) ELSE '' END;
+                        THEN format(', %L', 'owner_column=' || owner_column) ELSE '' END
+                -- the table's OID here, on the coordinator: the shards'
+                -- triggers record the table under it, as Citus sends a
+                -- regclass between nodes (src/citus_shards.c)
+                || CASE WHEN citus_kind = 'distributed'
+                        THEN format(', %L', 'table_oid=' || leads::oid) ELSE '' END;
     PERFORM @extschema@._drop_triggers(leads);
     -- qualify() decides each stage change; log_transition() logs the
     -- changes that were really written (not, say, rows ON CONFLICT skipped).

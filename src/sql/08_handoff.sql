@@ -294,6 +294,11 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = format('Manage it first: SELECT leadqual.manage(%L);', leads::text);
     END IF;
+    IF @extschema@._distributed_by_citus(leads) THEN
+        RAISE EXCEPTION 'leadqual.touch: table % is distributed by Citus, where leadqual does not support this yet', leads
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'On a distributed table leadqual logs stage changes, promotes and hands off; docs/scale-out.md lists what else runs there.';
+    END IF;
     -- not from RETURNING: see track()
     touch_id := pg_catalog.nextval('@extschema@.touch_id_seq');
     INSERT INTO @extschema@.touch (id, lead_table, lead_id, kind, touched_at, actor)

@@ -1,0 +1,56 @@
+/*
+ * citus_shards.h
+ *		Where leadqual writes when its triggers fire on a shard of a table
+ *		Citus distributes: the co-located shards of its own tables
+ *		(citus_shards.c).
+ */
+#ifndef LQ_CITUS_SHARDS_H
+#define LQ_CITUS_SHARDS_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "fmgr.h"
+#include "utils/relcache.h"
+
+/* A shard of a distributed leads table, as a trigger firing on it sees it. */
+typedef struct LqShard
+{
+	int64		shardid;		/* 0: the relation is no shard */
+	Oid			table;			/* the distributed table, on this node */
+	AttrNumber	key_attnum;		/* its distribution column, in the shard */
+} LqShard;
+
+/*
+ * The shard a leadqual trigger is writing for, and the distribution value
+ * of its lead: set for the trigger's call by lq_with_shard(), read by
+ * own_table.c and own_index.c, which then open the co-located shard of the
+ * table or index they name.  shardid 0: no shard, leadqual's own tables.
+ */
+typedef struct LqShardWrite
+{
+	int64		shardid;
+	Datum		key;
+	bool		key_isnull;
+	Oid			key_type;
+} LqShardWrite;
+
+extern PGDLLIMPORT LqShardWrite lq_shard_write;
+
+/*
+ * The "shard" whose co-located shards are this node's copies of leadqual's
+ * reference tables: lq_citus_shard_sql() then names those, and nothing
+ * else, outside a trigger firing on a shard.
+ */
+#define LQ_LOCAL_COPIES INT64CONST(-1)
+
+extern bool lq_citus_mode(void);
+extern void lq_citus_shard_of(Relation rel, LqShard *shard);
+extern Oid	lq_citus_colocated_shard(int64 shardid, const char *relname, bool missing_ok);
+extern int64 lq_citus_id_base(int64 shardid);
+extern char *lq_citus_shard_sql(const char *sql, int64 shardid);
+extern bool lq_is_own_table(Relation rel, const char *name);
+extern Datum lq_with_shard(FunctionCallInfo fcinfo, PGFunction body);
+extern void lq_citus_shards_changed(Oid relid);
+
+#endif							/* LQ_CITUS_SHARDS_H */
