@@ -53,6 +53,9 @@ typedef struct ColocatedEntry
 
 static HTAB *colocated = NULL;
 
+/* Bumped whenever a lookup here may have gone stale: see lq_citus_shards_changed(). */
+uint64		lq_citus_generation = 0;
+
 /* Whether leadqual's tables are Citus's (-1: not known since the last invalidation). */
 static int	citus_mode = -1;
 
@@ -68,12 +71,18 @@ lq_citus_shards_changed(Oid relid)
 	ColocatedEntry *entry;
 
 	citus_mode = -1;
+	if (relid == InvalidOid)
+		lq_citus_generation++;
 	if (colocated == NULL)
 		return;
 	hash_seq_init(&status, colocated);
 	while ((entry = hash_seq_search(&status)) != NULL)
 		if (relid == InvalidOid || entry->relid == relid)
+		{
 			hash_search(colocated, &entry->key, HASH_REMOVE, NULL);
+			/* the queries written for that shard, and its id base, too */
+			lq_citus_generation++;
+		}
 }
 
 /*
@@ -327,6 +336,7 @@ identifier_char(char c)
 }
 
 static char *rewrite_conflict_targets(char *sql);
+static char *rewrite_log_ids(char *sql, int64 shardid);
 
 /*
  * Whether Citus distributes leadqual's tables here (leadqual.distribute()
@@ -406,7 +416,37 @@ lq_citus_shard_sql(const char *sql, int64 shardid)
 		pfree(text.data);
 		return NULL;
 	}
-	return rewrite_conflict_targets(text.data);
+	if (shardid == LQ_LOCAL_COPIES)
+		return text.data;
+	return rewrite_log_ids(rewrite_conflict_targets(text.data), shardid);
+}
+
+/*
+ * Every id of the log a query on shards takes from the sequence, with the
+ * base of the ids on this shard's placement (lq_citus_id_base()), as
+ * own_table.c gives the rows it writes.
+ */
+static char *
+rewrite_log_ids(char *sql, int64 shardid)
+{
+	static const char next_id[] = "pg_catalog.nextval('leadqual.transition_id_seq'::pg_catalog.regclass)";
+	StringInfoData text;
+	char	   *c = sql;
+	char	   *found;
+
+	if (strstr(sql, next_id) == NULL)
+		return sql;
+	initStringInfo(&text);
+	while ((found = strstr(c, next_id)) != NULL)
+	{
+		appendBinaryStringInfo(&text, c, found - c);
+		appendStringInfo(&text, "(%s OPERATOR(pg_catalog.+) " INT64_FORMAT "::pg_catalog.int8)",
+						 next_id, lq_citus_id_base(shardid));
+		c = found + strlen(next_id);
+	}
+	appendStringInfoString(&text, c);
+	pfree(sql);
+	return text.data;
 }
 
 /*

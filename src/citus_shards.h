@@ -36,6 +36,7 @@ typedef struct LqShardWrite
 } LqShardWrite;
 
 extern PGDLLIMPORT LqShardWrite lq_shard_write;
+extern PGDLLIMPORT uint64 lq_citus_generation;
 
 /*
  * The "shard" whose co-located shards are this node's copies of leadqual's

@@ -168,6 +168,7 @@ typedef struct ShardPlan
 {
 	ShardPlanKey key;
 	SPIPlanPtr	plan;			/* NULL: the query reads no such table */
+	uint64		generation;		/* lq_citus_generation when prepared */
 } ShardPlan;
 
 static HTAB *shard_plans = NULL;
@@ -198,6 +199,14 @@ shard_plan(LqKeptQuery *query, bool as_owner)
 	key.query = query;
 	key.shardid = lq_shard_write.shardid != 0 ? lq_shard_write.shardid : LQ_LOCAL_COPIES;
 	entry = hash_search(shard_plans, &key, HASH_FIND, NULL);
+	/* a shard moved, or dropped: its names and id base may have changed */
+	if (entry != NULL && entry->generation != lq_citus_generation)
+	{
+		if (entry->plan != NULL)
+			SPI_freeplan(entry->plan);
+		hash_search(shard_plans, &key, HASH_REMOVE, NULL);
+		entry = NULL;
+	}
 	if (entry == NULL)
 	{
 		char	   *sql = lq_citus_shard_sql(query->sql, key.shardid);
@@ -216,6 +225,7 @@ shard_plan(LqKeptQuery *query, bool as_owner)
 		}
 		entry = hash_search(shard_plans, &key, HASH_ENTER, &found);
 		entry->plan = plan;
+		entry->generation = lq_citus_generation;
 	}
 	return entry->plan;
 }

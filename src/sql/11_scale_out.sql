@@ -60,6 +60,69 @@ BEGIN
 END
 $on_every_node$;
 
+-- What distribute() changes in each table of per-lead rows, on every
+-- node: a column shard_key of the distribution column's type.  Citus keeps
+-- a key unique only where it holds the distribution column: each one takes
+-- shard_key last, under its own name, so that the indexes leadqual probes
+-- keep their leading columns.
+CREATE FUNCTION @extschema@._layout_commands(key_type text)
+RETURNS text[]
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $layout$
+DECLARE
+    per_lead regclass;
+    key      record;
+    commands text[] := '{}';
+BEGIN
+    FOREACH per_lead IN ARRAY @extschema@._per_lead_tables() LOOP
+        commands := commands || format('ALTER TABLE %s ADD COLUMN shard_key %s NOT NULL DEFAULT @extschema@._shard_key()::%s',
+                                       per_lead, key_type, key_type);
+        FOR key IN
+            SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid) AS definition
+            FROM pg_catalog.pg_constraint AS c
+            WHERE c.conrelid = per_lead AND c.contype IN ('p', 'u')
+        LOOP
+            commands := commands || format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I %s',
+                                           per_lead, key.conname, key.conname,
+                                           pg_catalog.regexp_replace(key.definition, '\)$', ', shard_key)'));
+        END LOOP;
+    END LOOP;
+    RETURN commands;
+END
+$layout$;
+
+-- On a worker about to join a cluster whose leadqual tables are
+-- distributed: the same layout, so that Citus finds shard_key in the
+-- tables it takes as the shells (docs/scale-out.md, "Adding a worker").
+CREATE FUNCTION @extschema@.prepare_worker(key_type regtype)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $prepare$
+DECLARE
+    command text;
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+               WHERE a.attrelid = '@extschema@.transition'::pg_catalog.regclass
+                 AND a.attname = 'shard_key' AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'leadqual.prepare_worker: leadqual''s tables here have a shard_key already'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call it once, on a new worker, before citus_add_node() adds it.';
+    END IF;
+    IF EXISTS (SELECT FROM @extschema@.transition) THEN
+        RAISE EXCEPTION 'leadqual.prepare_worker: leadqual has logged stage changes on this server'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Prepare a new server: its leadqual tables become the shells of the distributed ones.';
+    END IF;
+    FOREACH command IN ARRAY @extschema@._layout_commands(pg_catalog.format_type(key_type, NULL)) LOOP
+        EXECUTE command;
+    END LOOP;
+END
+$prepare$;
+COMMENT ON FUNCTION @extschema@.prepare_worker(regtype) IS
+    'On a new Citus worker, before citus_add_node(): give leadqual''s tables the layout leadqual.distribute() gave them on the cluster';
+
 -- Distributes leadqual's tables beside a leads table Citus distributes:
 -- see the comment at the top.  Checks everything before it changes
 -- anything; changes all of it, or nothing.
@@ -70,6 +133,7 @@ SET search_path = pg_catalog, pg_temp
 AS $distribute$
 DECLARE
     key_type  text;
+    key_type_oid oid;
     per_lead  regclass;
     config    regclass;
     key       record;
@@ -83,17 +147,25 @@ BEGIN
             USING ERRCODE = 'feature_not_supported',
                   HINT = 'leadqual.distribute() is for a Citus cluster: CREATE EXTENSION citus, distribute the leads table with create_distributed_table(), then call it.';
     END IF;
-    EXECUTE 'SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+    EXECUTE 'SELECT pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypid
              FROM pg_catalog.pg_dist_partition AS p
              JOIN pg_catalog.pg_attribute AS a
                ON a.attrelid = p.logicalrelid
               AND a.attname = pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)
              WHERE p.logicalrelid = $1 AND p.partmethod = ''h'''
-    INTO key_type USING leads;
+    INTO key_type, key_type_oid USING leads;
     IF key_type IS NULL THEN
         RAISE EXCEPTION 'leadqual.distribute: table % is not a distributed table of Citus', leads
             USING ERRCODE = 'wrong_object_type',
                   HINT = format('Distribute it by its tenant, account or id column first: SELECT create_distributed_table(%L, ''tenant_id'').', leads::text);
+    END IF;
+    -- leadqual's queries on shards fill shard_key in as the extension's
+    -- owner, by a cast to its type: never a user's, whose input function
+    -- or domain checks would run with the owner's rights
+    IF key_type_oid >= 16384 THEN
+        RAISE EXCEPTION 'leadqual.distribute: table % is distributed by a column of type %, which is not built in', leads, key_type
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Distribute the leads table by a column of a built-in type, such as bigint, uuid or text.';
     END IF;
     EXECUTE 'SELECT p.logicalrelid FROM pg_catalog.pg_dist_partition AS p
              WHERE p.logicalrelid = ''@extschema@.transition''::pg_catalog.regclass'
@@ -150,25 +222,9 @@ BEGIN
         PERFORM pg_catalog.create_reference_table(config);
         EXECUTE format('ALTER TABLE %s ENABLE TRIGGER USER', config);
     END LOOP;
-    -- Each table of per-lead rows takes shard_key.  Citus keeps a key
-    -- unique only where it holds the distribution column: each one takes
-    -- shard_key last, under its own name, so that the indexes leadqual
-    -- probes keep their leading columns.  The same on every worker, whose
-    -- leadqual tables (CREATE EXTENSION made them there too) become the
-    -- tables' shells.
-    FOREACH per_lead IN ARRAY @extschema@._per_lead_tables() LOOP
-        layout := layout || format('ALTER TABLE %s ADD COLUMN shard_key %s NOT NULL DEFAULT @extschema@._shard_key()::%s',
-                                   per_lead, key_type, key_type);
-        FOR key IN
-            SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid) AS definition
-            FROM pg_catalog.pg_constraint AS c
-            WHERE c.conrelid = per_lead AND c.contype IN ('p', 'u')
-        LOOP
-            layout := layout || format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I %s',
-                                       per_lead, key.conname, key.conname,
-                                       pg_catalog.regexp_replace(key.definition, '\)$', ', shard_key)'));
-        END LOOP;
-    END LOOP;
+    -- the same on every worker, whose leadqual tables (CREATE EXTENSION
+    -- made them there too) become the tables' shells
+    layout := @extschema@._layout_commands(key_type);
     PERFORM @extschema@._on_every_node(layout);
     FOREACH per_lead IN ARRAY @extschema@._per_lead_tables() LOOP
         PERFORM pg_catalog.create_distributed_table(per_lead, 'shard_key', colocate_with => leads::text);
@@ -184,4 +240,5 @@ COMMENT ON FUNCTION @extschema@.distribute(regclass) IS
 
 -- Laying leadqual's tables out is for the extension's owner (a superuser,
 -- as Citus's own DDL needs).
-REVOKE EXECUTE ON FUNCTION @extschema@.distribute(regclass), @extschema@._on_every_node(text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@.distribute(regclass), @extschema@._on_every_node(text[]),
+    @extschema@.prepare_worker(regtype) FROM PUBLIC;

@@ -15,14 +15,18 @@
 #      the same log, clocks, handoffs and reports through the coordinator
 #      as on one node (test/system/citus/), every row on the shard beside
 #      its lead's, with ids unique across the nodes;
-#   5. what does not run on a distributed table yet refuses (0A000).
+#   5. what does not run on a distributed table yet refuses (0A000);
+#   6. a worker added (prepared with prepare_worker()), the rebalancer
+#      moving shards onto it, and the same results after; a worker killed
+#      in the middle of a promoting statement, and nothing of it kept.
 # As root (tools/test runs it outside pg_virtualenv): the servers run as
 # postgres, in a directory of their own, removed at the end.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=/usr/lib/postgresql/15/bin
-ports=(55436 55437 55438)
-nodes=(coordinator worker1 worker2)
+ports=(55436 55437 55438 55439)
+# worker3 joins later: adding a worker, then the rebalancer
+nodes=(coordinator worker1 worker2 worker3)
 
 count=0
 ok() {   # ok CONDITION-EXIT-STATUS DESCRIPTION
@@ -48,8 +52,9 @@ stop_all() {
 }
 trap stop_all EXIT
 
-for i in 0 1 2; do
-    n=${nodes[$i]}
+# start NODE-INDEX: a new server, Citus preloaded
+start() {
+    local i=$1 n=${nodes[$1]}
     runuser -u postgres -- "$bin/initdb" -D "$base/$n" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null ||
         { echo "Bail out! initdb failed for $n"; exit 1; }
     cat >> "$base/$n/postgresql.conf" <<CONF
@@ -62,7 +67,8 @@ citus.enable_statistics_collection = off
 CONF
     runuser -u postgres -- "$bin/pg_ctl" -D "$base/$n" -l "$base/$n.log" -w start >/dev/null ||
         { cat "$base/$n.log"; echo "Bail out! $n did not start"; exit 1; }
-done
+}
+for i in 0 1 2; do start $i; done
 
 # q NODE-INDEX [psql args]: SQL on a node, as postgres; prints what psql does
 q() {
@@ -91,7 +97,7 @@ SQL
 }
 cluster postgres
 
-echo "1..20"
+echo "1..29"
 
 q 0 -c "CREATE EXTENSION leadqual" >/dev/null
 same "$(for i in 0 1 2; do q $i -c "SELECT extversion FROM pg_extension WHERE extname = 'leadqual'"; done | paste -sd' ')" \
@@ -150,6 +156,11 @@ same "$(DB=dist state 0 "SET citus.enable_unsafe_triggers = off; SELECT leadqual
      "distribute() refuses while Citus runs no trigger on distributed tables (55000)"
 same "$(DB=dist state 0 "SELECT leadqual.distribute('others')")" 42809 \
      "distribute() refuses a table Citus does not distribute (42809)"
+DB=dist q 0 -c "CREATE DOMAIN tenant_id AS bigint CHECK (VALUE > 0)" \
+           -c "CREATE TABLE by_domain (tenant tenant_id NOT NULL, id bigint NOT NULL, PRIMARY KEY (tenant, id))" \
+           -c "SELECT create_distributed_table('by_domain', 'tenant', colocate_with => 'none')" >/dev/null
+same "$(DB=dist state 0 "SELECT leadqual.distribute('by_domain')")" 42804 \
+     "distribute() refuses a table distributed by a column of a type not built in, whose checks would run as the owner (42804)"
 DB=dist q 0 -c "SELECT leadqual.distribute('leads')" >/dev/null
 same "$(DB=dist q 0 -c "
     SELECT count(*) FILTER (WHERE p.partmethod = 'h' AND p.colocationid = l.colocationid) || ' distributed, ' ||
@@ -189,3 +200,67 @@ same "$(DB=dist state 0 "SELECT leadqual.touch('leads', '8')") $(DB=dist state 0
      "0A000 0A000 0A000" "touch(), merge() and TRUNCATE refuse on a distributed table, not yet supported (0A000)"
 same "$(DB=dist q 0 -c "SELECT count(*) FROM leads") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.touch")" "39 0" \
      "and change nothing"
+
+# Adding a worker: prepared as docs/scale-out.md says, then added; then the
+# rebalancer moves shards onto it, and the triggers on the moved shards log
+# as before
+start 3
+q 3 -c "ALTER SYSTEM SET citus.enable_unsafe_triggers = on" -c "SELECT pg_reload_conf()" -c "CREATE DATABASE dist" >/dev/null
+DB=dist q 3 -c "CREATE EXTENSION citus" -c "CREATE EXTENSION leadqual" >/dev/null
+[ "$(DB=dist state 0 "SELECT citus_add_node('localhost', ${ports[3]})")" != ok ]
+ok $? "citus_add_node() fails for a worker whose leadqual tables lack the layout"
+DB=dist q 3 -c "SELECT leadqual.prepare_worker('bigint')" >/dev/null
+same "$(DB=dist state 3 "SELECT leadqual.prepare_worker('bigint')")" 55000 "prepare_worker() refuses to run twice (55000)"
+same "$(DB=dist state 0 "SELECT citus_add_node('localhost', ${ports[3]})")" ok \
+     "a worker prepared with leadqual.prepare_worker() joins the cluster"
+DB=dist q 0 -c "SELECT citus_rebalance_start(shard_transfer_mode => 'block_writes')" -c "SELECT citus_rebalance_wait()" >/dev/null
+same "$(DB=dist q 0 -c "SELECT count(DISTINCT nodeport) FROM citus_shards WHERE table_name = 'leads'::regclass") $(DB=dist q 0 -c "SELECT count(*) FROM citus_shards AS l JOIN citus_shards AS t ON t.colocation_id = l.colocation_id AND t.nodeport <> l.nodeport AND t.table_name = 'leadqual.transition'::regclass JOIN pg_dist_shard AS ls ON ls.shardid = l.shardid JOIN pg_dist_shard AS ts ON ts.shardid = t.shardid AND ts.shardminvalue = ls.shardminvalue WHERE l.table_name = 'leads'::regclass")" \
+     "3 0" "the rebalancer spreads the leads' shards over the three workers, leadqual's moving with them"
+later="UPDATE leads SET score = 85 WHERE id BETWEEN 21 AND 32;
+       SELECT leadqual.reject('leads', '21', 'disqualified', 'not_icp');
+       DELETE FROM leads WHERE id = 39;"
+DB=single q 0 -c "$later" >/dev/null
+DB=dist q 0 -c "$later" >/dev/null
+single=$(DB=single q 0 -f "$here/citus/results.sql")
+distributed=$(DB=dist q 0 -f "$here/citus/results.sql")
+[ "$single" = "$distributed" ]
+status=$?
+[ $status -eq 0 ] || diff <(echo "$single") <(echo "$distributed") | sed 's/^/# /'
+ok $status "after the move, promotions, a rejection and a deletion give the same log, clocks and reports as on one node"
+same "$(DB=dist q 0 -c "
+    SELECT count(*) FROM (SELECT lead_id, id, pg_catalog.lag(id) OVER (PARTITION BY lead_id ORDER BY changed_at) AS before
+                          FROM leadqual.transition) AS t WHERE t.id <= t.before")" "0" \
+     "a lead's rows keep increasing ids in the order they were written, across the move"
+
+# A worker killed in the middle of a promoting statement: the statement
+# fails, and nothing of it is logged anywhere (Citus's two-phase commit)
+before=$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.transition")
+holder_key=$(DB=dist q 0 -c "SELECT tenant FROM leads WHERE id = 33")
+worker=$(DB=dist q 0 -c "SELECT nodeport FROM citus_shards WHERE table_name = 'leads'::regclass AND shardid = get_shard_id_for_distribution_column('leads', $holder_key)")
+DB=dist psql -X -q -h "$base" -p "${ports[0]}" -U postgres -d dist \
+    -c "BEGIN" -c "SELECT 1 FROM leads WHERE tenant = $holder_key AND id = 33 FOR UPDATE" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+holder=$!
+sleep 1
+DB=dist q 0 -c "UPDATE leads SET score = 99 WHERE id BETWEEN 33 AND 38" >"$base/killed.out" 2>&1 &
+statement=$!
+sleep 2
+for i in 1 2 3; do
+    if [ "${ports[$i]}" = "$worker" ]; then
+        runuser -u postgres -- "$bin/pg_ctl" -D "$base/${nodes[$i]}" -m immediate stop >/dev/null 2>&1
+        runuser -u postgres -- "$bin/pg_ctl" -D "$base/${nodes[$i]}" -l "$base/${nodes[$i]}.log" -w start >/dev/null 2>&1
+    fi
+done
+wait $statement
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+DB=dist q 0 -c "SELECT recover_prepared_transactions()" >/dev/null
+same "$(grep -c ERROR "$base/killed.out") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.transition") $(DB=dist q 0 -c "SELECT count(*) FROM leads WHERE score = 99")" \
+     "1 $before 0" "a worker killed in the middle of a promoting statement: the statement fails, and nothing of it is logged or kept"
+same "$(DB=dist q 0 -c "
+    WITH last AS MATERIALIZED (
+        SELECT DISTINCT ON (t.lead_id) t.lead_id, t.to_stage FROM leadqual.transition AS t
+        WHERE t.lead_table = 'leads'::regclass ORDER BY t.lead_id, t.changed_at DESC
+    ), lead AS MATERIALIZED (SELECT l.id::text AS lead_id, l.lifecycle_stage FROM leads AS l)
+    SELECT count(*) FROM lead AS l LEFT JOIN last AS t USING (lead_id)
+    WHERE t.to_stage IS DISTINCT FROM l.lifecycle_stage")" "0" \
+     "and every lead's stage is still its last logged one"
