@@ -19,6 +19,7 @@
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
@@ -200,7 +201,8 @@ parse_settings(int nargs, char **args, LqSettings *settings)
 		(!lq_is_decimal(settings->values[LQ_SET_TABLE_OID]) ||
 		 strspn(settings->values[LQ_SET_TABLE_OID], "0123456789") !=
 		 strlen(settings->values[LQ_SET_TABLE_OID]) ||
-		 strlen(settings->values[LQ_SET_TABLE_OID]) > 10))
+		 strlen(settings->values[LQ_SET_TABLE_OID]) > 10 ||
+		 strtoul(settings->values[LQ_SET_TABLE_OID], NULL, 10) > PG_UINT32_MAX))
 		return psprintf("The table OID \"%s\" is not an OID.",
 						clipped(settings->values[LQ_SET_TABLE_OID]));
 	if ((problem = missing(settings, LQ_SET_ID_COLUMN)) != NULL ||
@@ -337,7 +339,9 @@ set_shard(LqTableConfig *entry, Relation rel, const LqSettings *settings)
 {
 	memset(&entry->shard, 0, sizeof(entry->shard));
 	entry->rows_relid = entry->log_relid;
-	entry->distributed = settings->values[LQ_SET_TABLE_OID] != NULL;
+	/* what manage() writes for a table Citus distributes; by hand, elsewhere, nothing */
+	entry->distributed = settings->values[LQ_SET_TABLE_OID] != NULL &&
+		OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE));
 	if (!entry->distributed)
 		return;
 	lq_citus_shard_of(rel, &entry->shard);

@@ -5,7 +5,7 @@
 -- injected, and leaves the log, the triggers and the leads as they were.
 \ir helpers/setup.psql
 
-SELECT plan(219);
+SELECT plan(222);
 
 -- The canary: any injected "DROP TABLE x" that ran would remove it.
 CREATE TABLE x (canary text);
@@ -328,6 +328,12 @@ SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage
           '22023', 'qualify() with promote_to=lead: 22023');
 SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=50', 'promote_to=MQL'$$),
           '22023', 'qualify() with promote_to=MQL: 22023');
+SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=60', 'promote_to=mql', 'table_oid=16384'$$),
+          'ok mql', 'qualify() with a table_oid= (what manage() writes on Citus) on a server without Citus: works as without it');
+SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=60', 'promote_to=mql', 'table_oid=h_hand'$$),
+          '22023', 'qualify() with table_oid= not a number: 22023');
+SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=60', 'promote_to=mql', 'table_oid=4294967296'$$),
+          '22023', 'qualify() with table_oid= beyond an OID: 22023');
 SELECT is(pg_temp.hand('qualify', $$'id_column=', 'score_column=score', 'stage_column=lifecycle_stage', 'threshold=50', 'promote_to=mql'$$),
           '42703', 'qualify() with an empty id_column: undefined_column');
 SELECT is(pg_temp.hand('qualify', $$'id_column=id', 'score_column=nope', 'stage_column=lifecycle_stage', 'threshold=50', 'promote_to=mql'$$),
