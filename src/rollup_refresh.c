@@ -30,6 +30,7 @@
 #include "storage/lmgr.h"
 #include "utils/lsyscache.h"
 
+#include "citus_shards.h"
 #include "leadqual.h"
 #include "rollup_refresh.h"
 #include "trust_boundary.h"
@@ -109,6 +110,14 @@ count_committed_changes(XactEvent event, void *arg pg_attribute_unused())
 void
 lq_rollups_changed(void)
 {
+	/*
+	 * Not on a shard of a table Citus distributes: the rollups are the
+	 * coordinator's, and a refresh started on a worker would mark clocks
+	 * folded into a rollup there.  On Citus, refresh_rollups() runs on the
+	 * coordinator, on a schedule (docs/scale-out.md).
+	 */
+	if (lq_shard_write.shardid != 0)
+		return;
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(count_committed_changes, NULL);

@@ -14,3 +14,5 @@ UPDATE leads SET lifecycle_stage = 'disqualified' WHERE id IN (6, 7);
 COMMIT;
 DELETE FROM leads WHERE id = 40;
 UPDATE leads SET score = 90 WHERE id BETWEEN 13 AND 20;
+-- one lead, by its distribution value too: on Citus, one shard's own commit
+UPDATE leads SET score = 81 WHERE tenant = 1 AND id = 21;
