@@ -335,8 +335,7 @@ identifier_char(char c)
 		(c >= '0' && c <= '9') || c == '_' || c == '$' || IS_HIGHBIT_SET(c);
 }
 
-static char *rewrite_conflict_targets(char *sql);
-static char *rewrite_log_ids(char *sql, int64 shardid);
+static char *rewrite_for_shard(char *sql, int64 shardid);
 
 /*
  * Whether Citus distributes leadqual's tables here (leadqual.distribute()
@@ -346,23 +345,11 @@ bool
 lq_citus_mode(void)
 {
 	if (citus_mode < 0)
-	{
-		citus_mode = 0;
-		if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
-		{
-			Oid			calendar = get_relname_relid("calendar", get_namespace_oid("leadqual", false));
-			Datum		arg = ObjectIdGetDatum(calendar);
-
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "leadqual: SPI_connect failed");
-			if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_dist_partition AS p "
-									  "WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1",
-									  1, (Oid[]) {REGCLASSOID}, &arg, NULL, true, 1) != SPI_OK_SELECT)
-				elog(ERROR, "leadqual: reading Citus's tables failed");
-			citus_mode = SPI_processed > 0 ? 1 : 0;
-			SPI_finish();
-		}
-	}
+		citus_mode =
+			OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) &&
+			catalog_bigint("SELECT 1::pg_catalog.int8 FROM pg_catalog.pg_dist_partition AS p "
+						   "WHERE p.logicalrelid OPERATOR(pg_catalog.=) $2 AND $1 IS NOT NULL",
+						   2, 0, get_relname_relid("calendar", get_namespace_oid("leadqual", false))) == 1;
 	return citus_mode == 1;
 }
 
@@ -418,31 +405,25 @@ lq_citus_shard_sql(const char *sql, int64 shardid)
 	}
 	if (shardid == LQ_LOCAL_COPIES)
 		return text.data;
-	return rewrite_log_ids(rewrite_conflict_targets(text.data), shardid);
+	return rewrite_for_shard(text.data, shardid);
 }
 
-/*
- * Every id of the log a query on shards takes from the sequence, with the
- * base of the ids on this shard's placement (lq_citus_id_base()), as
- * own_table.c gives the rows it writes.
- */
+/* sql with every "from" in it replaced by "to"; frees sql if it changed. */
 static char *
-rewrite_log_ids(char *sql, int64 shardid)
+replace_all(char *sql, const char *from, const char *to)
 {
-	static const char next_id[] = "pg_catalog.nextval('leadqual.transition_id_seq'::pg_catalog.regclass)";
 	StringInfoData text;
 	char	   *c = sql;
 	char	   *found;
 
-	if (strstr(sql, next_id) == NULL)
+	if (strstr(sql, from) == NULL)
 		return sql;
 	initStringInfo(&text);
-	while ((found = strstr(c, next_id)) != NULL)
+	while ((found = strstr(c, from)) != NULL)
 	{
 		appendBinaryStringInfo(&text, c, found - c);
-		appendStringInfo(&text, "(%s OPERATOR(pg_catalog.+) " INT64_FORMAT "::pg_catalog.int8)",
-						 next_id, lq_citus_id_base(shardid));
-		c = found + strlen(next_id);
+		appendStringInfoString(&text, to);
+		c = found + strlen(from);
 	}
 	appendStringInfoString(&text, c);
 	pfree(sql);
@@ -450,28 +431,25 @@ rewrite_log_ids(char *sql, int64 shardid)
 }
 
 /*
- * Every ON CONFLICT (lead_table, lead_id) of a query on shards, with
- * shard_key: a shard's unique keys hold it last (leadqual.distribute()).
- * A lead has one distribution value, so the rows conflict as before.
+ * A query on shards, with every ON CONFLICT (lead_table, lead_id) taking
+ * shard_key too (a shard's unique keys hold it last: leadqual.distribute();
+ * a lead has one distribution value, so the rows conflict as before), and
+ * every id of the log it takes from the sequence with the base of the ids
+ * on this shard's placement (lq_citus_id_base()), as own_table.c gives the
+ * rows it writes.
  */
 static char *
-rewrite_conflict_targets(char *sql)
+rewrite_for_shard(char *sql, int64 shardid)
 {
-	static const char target[] = "ON CONFLICT (lead_table, lead_id)";
-	StringInfoData text;
-	char	   *c = sql;
-	char	   *found;
+	static const char next_id[] = "pg_catalog.nextval('leadqual.transition_id_seq'::pg_catalog.regclass)";
 
-	initStringInfo(&text);
-	while ((found = strstr(c, target)) != NULL)
-	{
-		appendBinaryStringInfo(&text, c, found - c);
-		appendStringInfoString(&text, "ON CONFLICT (lead_table, lead_id, shard_key)");
-		c = found + strlen(target);
-	}
-	appendStringInfoString(&text, c);
-	pfree(sql);
-	return text.data;
+	sql = replace_all(sql, "ON CONFLICT (lead_table, lead_id)",
+					  "ON CONFLICT (lead_table, lead_id, shard_key)");
+	if (strstr(sql, next_id) == NULL)
+		return sql;
+	return replace_all(sql, next_id,
+					   psprintf("(%s OPERATOR(pg_catalog.+) " INT64_FORMAT "::pg_catalog.int8)",
+								next_id, lq_citus_id_base(shardid)));
 }
 
 /*

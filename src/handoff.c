@@ -127,6 +127,12 @@ static Oid	policy_relid = InvalidOid;
  */
 static LocalTransactionId policies_xact = InvalidLocalTransactionId;
 
+/*
+ * The policies in force, as leadqual._policies_in_force(NULL) chooses them,
+ * written out rather than called: on a Citus worker the query is rewritten
+ * to name this node's copy of leadqual.sla_policy (citus_shards.c), which
+ * a call of the SQL function would hide from it.  Keep the two alike.
+ */
 static LqKeptQuery policies_query = {
 	"SELECT p.name, p.stage::text, p.target, p.calendar, "
 	"p.starts_on OPERATOR(pg_catalog.=) 'owner_assignment'::leadqual.sla_start, p.stops_on::text "

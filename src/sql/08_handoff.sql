@@ -245,7 +245,8 @@ CREATE TRIGGER policies_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
 -- users, or the built-in one while users have none (active or not) for its
 -- stage; an inactive policy of one's own switches the SLA for a stage off.
 -- No SET search_path, so that callers inline it (a SQL function with SET is
--- planned on every call); every name is qualified.
+-- planned on every call); every name is qualified.  src/handoff.c writes
+-- the same query out (policies_query): keep the two alike.
 CREATE FUNCTION @extschema@._policies_in_force(stage @extschema@.lifecycle_stage)
 RETURNS SETOF @extschema@.sla_policy
 LANGUAGE sql STABLE PARALLEL SAFE

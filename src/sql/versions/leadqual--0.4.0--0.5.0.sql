@@ -565,7 +565,6 @@ DECLARE
     owner_generated "char";
     citus_kind  text;
     colocated   boolean;
-    leadqual_distributed boolean;
 BEGIN
     IF leads IS NULL OR id_column IS NULL OR score_column IS NULL OR stage_column IS NULL THEN
         RAISE EXCEPTION 'leadqual.manage: leads and the column names must not be NULL'
@@ -610,9 +609,6 @@ BEGIN
                                           WHERE l.logicalrelid = ''@extschema@.transition''::pg_catalog.regclass)
                  FROM pg_catalog.pg_dist_partition AS p WHERE p.logicalrelid = $1'
         INTO citus_kind, colocated USING leads;
-        EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition AS l
-                                WHERE l.logicalrelid = ''@extschema@.transition''::pg_catalog.regclass)'
-        INTO leadqual_distributed;
         IF citus_kind IN ('reference', 'Citus local') THEN
             RAISE EXCEPTION 'leadqual.manage: table % is a % table of Citus, which leadqual does not support', leads, citus_kind
                 USING ERRCODE = 'feature_not_supported',
@@ -630,7 +626,7 @@ BEGIN
             RAISE EXCEPTION 'leadqual.manage: Citus runs no trigger on a distributed table such as %', leads
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = 'Let it run leadqual''s, which write only beside the shard they fire on: ALTER SYSTEM SET citus.enable_unsafe_triggers = on, on the coordinator and every worker, then SELECT pg_reload_conf().';
-        ELSIF citus_kind IS NULL AND leadqual_distributed THEN
+        ELSIF citus_kind IS NULL AND @extschema@._distributed_by_citus('@extschema@.transition') THEN
             RAISE EXCEPTION 'leadqual.manage: leadqual''s tables are distributed by Citus, and table % is not', leads
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = format('Distribute it co-located with them: SELECT create_distributed_table(%L, ''<column>'', colocate_with => ''leadqual.transition'').', leads::text);
