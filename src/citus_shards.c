@@ -28,6 +28,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "parser/parse_relation.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -35,6 +36,10 @@
 #include "utils/rel.h"
 
 #include "citus_shards.h"
+#include "config.h"
+#include "lead_identity.h"
+#include "score_leads.h"
+#include "trust_boundary.h"
 
 LqShardWrite lq_shard_write = {0};
 
@@ -59,6 +64,8 @@ uint64		lq_citus_generation = 0;
 /* Whether leadqual's tables are Citus's (-1: not known since the last invalidation). */
 static int	citus_mode = -1;
 
+static void forget_shard_lookups(Oid relid);
+
 /*
  * The relcache entry of relid (InvalidOid: every relation's) was
  * invalidated: forget the shards found there.  Called from leadqual's
@@ -73,6 +80,8 @@ lq_citus_shards_changed(Oid relid)
 	citus_mode = -1;
 	if (relid == InvalidOid)
 		lq_citus_generation++;
+	else
+		forget_shard_lookups(relid);
 	if (colocated == NULL)
 		return;
 	hash_seq_init(&status, colocated);
@@ -472,10 +481,10 @@ leadqual_shard_key(PG_FUNCTION_ARGS)
 }
 
 /*
- * Whether rel is leadqual.<name>, or the shard of it beside the shard a
- * leadqual trigger is writing for (lq_shard_write): the triggers of
- * leadqual's own tables fire on their shards too, under the trigger whose
- * query on shards changed them.
+ * Whether rel is leadqual.<name>, or a shard of it on this node: the
+ * triggers of leadqual's own tables fire on their shards too, under the
+ * trigger whose query on shards changed them, or for the rows track() and
+ * touch() insert beside a lead's.
  */
 bool
 lq_is_own_table(Relation rel, const char *name)
@@ -484,6 +493,341 @@ lq_is_own_table(Relation rel, const char *name)
 
 	if (relid == get_relname_relid(name, get_namespace_oid("leadqual", false)))
 		return true;
-	return lq_shard_write.shardid != 0 &&
-		relid == lq_citus_colocated_shard(lq_shard_write.shardid, name, true);
+	return lq_citus_own_shard(rel, name) != 0;
+}
+
+/*
+ * A backend's lookups, in *lookups, emptied when lq_citus_generation says
+ * they may have gone stale (a shard moved, or every relation invalidated).
+ */
+static void
+current_lookups(HTAB **lookups, uint64 *generation, const char *name, Size keysize,
+				Size entrysize)
+{
+	HASHCTL		ctl;
+
+	if (*lookups != NULL && *generation == lq_citus_generation)
+		return;
+	if (*lookups != NULL)
+		hash_destroy(*lookups);
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = TopMemoryContext;
+	*lookups = hash_create(name, 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	*generation = lq_citus_generation;
+}
+
+/* A relation found to be a shard of one of leadqual's tables, or not. */
+typedef struct OwnShardEntry
+{
+	Oid			relid;			/* hash key */
+	int64		shardid;		/* 0: no shard of leadqual's */
+	Oid			table;			/* leadqual's table, on this node */
+} OwnShardEntry;
+
+static HTAB *own_shards = NULL;
+static uint64 own_shards_generation = 0;
+
+/*
+ * If rel is a shard of leadqual.<name> (Citus distributes it by
+ * shard_key), its shard id; else 0.  Known for the backend until an
+ * invalidation.
+ */
+int64
+lq_citus_own_shard(Relation rel, const char *name)
+{
+	Oid			relid = RelationGetRelid(rel);
+	OwnShardEntry *entry;
+	bool		found;
+
+	current_lookups(&own_shards, &own_shards_generation, "leadqual's own shards",
+					sizeof(Oid), sizeof(OwnShardEntry));
+	entry = hash_search(own_shards, &relid, HASH_FIND, NULL);
+	if (entry == NULL)
+	{
+		LqShard		shard;
+
+		lq_citus_shard_of(rel, &shard);
+		entry = hash_search(own_shards, &relid, HASH_ENTER, &found);
+		entry->shardid = shard.shardid;
+		entry->table = shard.table;
+	}
+	if (entry->shardid == 0 ||
+		entry->table != get_relname_relid(name, get_namespace_oid("leadqual", false)))
+		return 0;
+	return entry->shardid;
+}
+
+/* A managed table's shard found beside a shard of leadqual's. */
+typedef struct LeadShardKey
+{
+	int64		shardid;		/* the shard of leadqual's table */
+	Oid			logged;			/* the managed table's OID on the coordinator */
+} LeadShardKey;
+
+typedef struct LeadShardEntry
+{
+	LeadShardKey key;
+	Oid			relid;			/* its shard on this node; InvalidOid: none */
+} LeadShardEntry;
+
+static HTAB *lead_shards = NULL;
+static uint64 lead_shards_generation = 0;
+
+/*
+ * The shard on this node, beside shard "shardid" of one of leadqual's
+ * tables, of the managed table Citus distributes whose OID on the
+ * coordinator is "logged" (a row's lead_table); InvalidOid if there is
+ * none.  Its leadqual.qualify trigger's table_oid= says so: the OID itself
+ * names another relation, or none, on a worker.
+ */
+Oid
+lq_citus_lead_shard(int64 shardid, Oid logged)
+{
+	LeadShardKey key = {shardid, logged};
+	LeadShardEntry *entry;
+	bool		found;
+
+	current_lookups(&lead_shards, &lead_shards_generation, "leadqual's leads shards",
+					sizeof(LeadShardKey), sizeof(LeadShardEntry));
+	entry = hash_search(lead_shards, &key, HASH_FIND, NULL);
+	if (entry == NULL)
+	{
+		Datum		arg = Int64GetDatum(shardid);
+		Oid			found_relid = InvalidOid;
+		MemoryContext caller_cxt = CurrentMemoryContext;
+		int			n;
+		Oid		   *tables;
+		int64	   *shards;
+
+		/* the co-located shards of managed tables, on this node */
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "leadqual: SPI_connect failed");
+		if (SPI_execute_with_args("SELECT o.logicalrelid::pg_catalog.oid, o.shardid "
+								  "FROM pg_catalog.pg_dist_shard AS s "
+								  "JOIN pg_catalog.pg_dist_partition AS sp "
+								  "ON sp.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid "
+								  "JOIN pg_catalog.pg_dist_partition AS op "
+								  "ON op.colocationid OPERATOR(pg_catalog.=) sp.colocationid "
+								  "JOIN pg_catalog.pg_dist_shard AS o "
+								  "ON o.logicalrelid OPERATOR(pg_catalog.=) op.logicalrelid "
+								  "AND o.shardminvalue OPERATOR(pg_catalog.=) s.shardminvalue "
+								  "WHERE s.shardid OPERATOR(pg_catalog.=) $1 "
+								  "AND EXISTS (SELECT FROM pg_catalog.pg_trigger AS t "
+								  "            WHERE t.tgrelid OPERATOR(pg_catalog.=) o.logicalrelid "
+								  "            AND t.tgfoid OPERATOR(pg_catalog.=) 'leadqual.qualify()'::pg_catalog.regprocedure)",
+								  1, (Oid[]) {INT8OID}, &arg, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "leadqual: reading Citus's shards failed");
+		n = (int) SPI_processed;
+		tables = MemoryContextAlloc(caller_cxt, sizeof(Oid) * Max(n, 1));
+		shards = MemoryContextAlloc(caller_cxt, sizeof(int64) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+		{
+			bool		isnull;
+
+			tables[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			shards[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		}
+		SPI_finish();
+		for (int i = 0; i < n && !OidIsValid(found_relid); i++)
+		{
+			LqTableConfig *config = lq_config_if_managed(tables[i]);
+			char	   *name = psprintf("%s_" INT64_FORMAT, get_rel_name(tables[i]), shards[i]);
+
+			if (config != NULL && config->distributed && config->log_relid == logged &&
+				strlen(name) < NAMEDATALEN)
+				found_relid = get_relname_relid(name, get_rel_namespace(tables[i]));
+		}
+		/* not kept when missing: the shard may arrive (a move keeps its id) */
+		if (!OidIsValid(found_relid))
+			return InvalidOid;
+		entry = hash_search(lead_shards, &key, HASH_ENTER, &found);
+		entry->relid = found_relid;
+	}
+	return entry->relid;
+}
+
+/*
+ * For the rows of one lead: leadqual writes beside its row in shard
+ * "shardid" (lq_shard_write), with its distribution value.  Until the
+ * caller restores what it saved, as lq_with_shard() does.
+ */
+void
+lq_write_beside_lead(int64 shardid, Datum key, bool key_isnull, Oid key_type)
+{
+	Assert(shardid != 0);
+	lq_shard_write.shardid = shardid;
+	lq_shard_write.key = key;
+	lq_shard_write.key_isnull = key_isnull;
+	lq_shard_write.key_type = key_type;
+}
+
+/*
+ * The distribution column of a table Citus distributes: where leadqual
+ * takes the shard_key of rows it inserts beside a lead's.
+ */
+char *
+lq_citus_distribution_column(Oid relid)
+{
+	Datum		arg = ObjectIdGetDatum(relid);
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	char	   *column = NULL;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "leadqual: SPI_connect failed");
+	if (SPI_execute_with_args("SELECT pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) "
+							  "FROM pg_catalog.pg_dist_partition AS p "
+							  "WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1 "
+							  "AND p.partmethod OPERATOR(pg_catalog.=) 'h'",
+							  1, (Oid[]) {REGCLASSOID}, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "leadqual: reading Citus's tables failed");
+	if (SPI_processed == 1)
+	{
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (name != NULL)
+			column = MemoryContextStrdup(caller_cxt, name);
+	}
+	SPI_finish();
+	if (column == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("leadqual: table %s is not distributed by hash", lq_qualified_name(relid)),
+				 errhint("leadqual.manage() takes a table Citus distributes by hash, co-located with leadqual's tables.")));
+	return column;
+}
+
+/*
+ * leadqual._logged_table(shard oid) RETURNS regclass: the OID on the
+ * coordinator of the managed table Citus distributes whose shard, on this
+ * node, "shard" is: what leadqual's rows name the table by.  STABLE, and
+ * of a column, so that Citus runs it beside the lead's row when track()
+ * and touch() insert from it.  Errors for anything else.
+ */
+PG_FUNCTION_INFO_V1(leadqual_logged_table);
+Datum
+leadqual_logged_table(PG_FUNCTION_ARGS)
+{
+	Oid			shard = PG_GETARG_OID(0);
+	LqTableConfig *config = lq_config_if_managed(shard);
+
+	if (config == NULL || config->shard.shardid == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leadqual._logged_table: relation %u is no shard of a managed table Citus distributes",
+						shard),
+				 errhint("track() and touch() call it on a distributed table's rows; don't call it.")));
+	PG_RETURN_OID(config->log_relid);
+}
+
+/*
+ * relid's relcache entry was invalidated: a relation looked up here may
+ * have been dropped, and its OID may name a new one.
+ */
+static void
+forget_shard_lookups(Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	LeadShardEntry *entry;
+
+	if (own_shards != NULL)
+		hash_search(own_shards, &relid, HASH_REMOVE, NULL);
+	if (lead_shards == NULL)
+		return;
+	hash_seq_init(&status, lead_shards);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		if (entry->relid == relid)
+			hash_search(lead_shards, &entry->key, HASH_REMOVE, NULL);
+}
+
+/* P0002 for a lead the caller does not see, as on one node. */
+static void
+no_such_lead(LqTableConfig *config, Datum lead_id, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("leadqual: lead \"%s\" of table %s does not exist",
+					TextDatumGetCString(lead_id), config->display_name),
+			 errhint("%s", hint)));
+}
+
+/*
+ * On the coordinator, for the lead of id lead_id of a table Citus
+ * distributes: inserts one row of leadqual.<table> (event or touch), as
+ * the caller, by an INSERT ... SELECT from the lead's row, which Citus runs
+ * beside it on the lead's shard.  So the row lands on the shard beside the
+ * lead's, with the lead's distribution value for shard_key, and its
+ * trigger there scores the lead or stops its clocks in the worker's own
+ * transaction.  The row names the table by its OID on the coordinator,
+ * which _logged_table() reads beside the row: Citus would send a regclass
+ * constant by name, which a worker reads as its own OID.  "columns" take
+ * the values from $2 on ($1 is the lead id); they give every column whose
+ * default isn't the same on every node.  Errors with no_data_found, and
+ * missing_hint, when the caller sees no such lead, as on one node.
+ *
+ * The lead's distribution value is read first, unless it is the lead's
+ * id: then the INSERT names it, and Citus runs it on the one shard, over
+ * the connection it keeps to that worker, rather than on every shard.
+ */
+void
+lq_citus_insert_beside_lead(LqTableConfig *config, int which, const char *columns,
+							int nargs, const Oid *argtypes, Datum *values,
+							const char *missing_hint)
+{
+	static const char *const tables[LQ_BESIDE_LEAD_TABLES] = {"event", "touch"};
+	ArrayBuildState *ids = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	Oid			types[LQ_MAX_QUERY_ARGS];
+	Datum		args[LQ_MAX_QUERY_ARGS];
+	bool		isnull;
+
+	Assert(which >= 0 && which < LQ_BESIDE_LEAD_TABLES && argtypes[0] == TEXTOID);
+	Assert(config->distributed && config->shard.shardid == 0);
+	Assert(nargs < LQ_MAX_QUERY_ARGS);
+	if (config->beside_lead_sql[which] == NULL)
+	{
+		char	   *column = lq_citus_distribution_column(config->relid);
+		const char *key = quote_identifier(column);
+		StringInfoData sql;
+
+		config->beside_lead_key_type = get_atttype(config->relid, get_attnum(config->relid, column));
+		config->beside_lead_by_id = strcmp(column, NameStr(config->id_column)) == 0;
+		config->beside_lead_key_sql =
+			MemoryContextStrdup(config->model_cxt,
+								psprintf("SELECT l.%s FROM %s AS l WHERE %s", key,
+										 lq_qualified_name(config->relid),
+										 lq_lead_id_matches(config, 1, "leadqual")));
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "INSERT INTO leadqual.%s (lead_table, lead_id, %s, shard_key) "
+						 "SELECT leadqual._logged_table(l.tableoid), $1",
+						 tables[which], columns);
+		for (int i = 2; i <= nargs; i++)
+			appendStringInfo(&sql, ", $%d", i);
+		appendStringInfo(&sql, ", l.%s FROM %s AS l WHERE %s", key, lq_qualified_name(config->relid),
+						 lq_lead_id_matches(config, 1, "leadqual"));
+		if (!config->beside_lead_by_id)
+			appendStringInfo(&sql, " AND l.%s OPERATOR(pg_catalog.=) $%d", key, nargs + 1);
+		config->beside_lead_sql[which] = MemoryContextStrdup(config->model_cxt, sql.data);
+	}
+	/* an id its column can't hold names no lead: the cast would fail instead */
+	ids = accumArrayResult(ids, values[0], false, TEXTOID, CurrentMemoryContext);
+	lq_require_castable_lead_ids(config, makeArrayResult(ids, CurrentMemoryContext));
+
+	memcpy(types, argtypes, sizeof(Oid) * nargs);
+	memcpy(args, values, sizeof(Datum) * nargs);
+	if (!config->beside_lead_by_id)
+	{
+		lq_set_kept_query(&config->beside_lead_key_query, config->beside_lead_key_sql, 1,
+						  argtypes, 0);
+		lq_run_kept(&config->beside_lead_key_query, values, NULL, 1);
+		if (SPI_processed == 0)
+			no_such_lead(config, values[0], missing_hint);
+		types[nargs] = config->beside_lead_key_type;
+		args[nargs] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		Assert(!isnull);		/* Citus's distribution columns are NOT NULL */
+	}
+	lq_set_kept_query(&config->beside_lead_queries[which], config->beside_lead_sql[which],
+					  nargs + !config->beside_lead_by_id, types, 0);
+	lq_run_kept(&config->beside_lead_queries[which], args, NULL, 0);
+	if (SPI_processed == 0)
+		no_such_lead(config, values[0], missing_hint);
 }

@@ -53,5 +53,19 @@ extern char *lq_citus_shard_sql(const char *sql, int64 shardid);
 extern bool lq_is_own_table(Relation rel, const char *name);
 extern Datum lq_with_shard(FunctionCallInfo fcinfo, PGFunction body);
 extern void lq_citus_shards_changed(Oid relid);
+extern int64 lq_citus_own_shard(Relation rel, const char *name);
+extern Oid	lq_citus_lead_shard(int64 shardid, Oid logged);
+extern void lq_write_beside_lead(int64 shardid, Datum key, bool key_isnull, Oid key_type);
+extern char *lq_citus_distribution_column(Oid relid);
+
+struct LqTableConfig;
+extern void lq_citus_insert_beside_lead(struct LqTableConfig *config, int which,
+										const char *columns, int nargs,
+										const Oid *argtypes, Datum *values,
+										const char *missing_hint);
+
+/* lq_citus_insert_beside_lead()'s tables */
+#define LQ_BESIDE_LEAD_EVENT 0
+#define LQ_BESIDE_LEAD_TOUCH 1
 
 #endif							/* LQ_CITUS_SHARDS_H */

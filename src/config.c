@@ -344,13 +344,14 @@ set_shard(LqTableConfig *entry, Relation rel, const LqSettings *settings)
 		OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE));
 	if (!entry->distributed)
 		return;
+	/* the table's shell on a worker, or a shard: rows name it as the coordinator does */
+	entry->log_relid = (Oid) strtoul(settings->values[LQ_SET_TABLE_OID], NULL, 10);
 	lq_citus_shard_of(rel, &entry->shard);
 	if (entry->shard.shardid != 0)
 	{
 		if (entry->shard.key_attnum <= 0)
 			elog(ERROR, "leadqual: shard %s has no distribution column",
 				 RelationGetRelationName(rel));
-		entry->log_relid = (Oid) strtoul(settings->values[LQ_SET_TABLE_OID], NULL, 10);
 		entry->rows_relid = RelationGetRelid(rel);
 	}
 }
@@ -359,9 +360,14 @@ set_shard(LqTableConfig *entry, Relation rel, const LqSettings *settings)
 static void
 set_display_name(LqTableConfig *entry)
 {
-	strlcpy(entry->display_name,
-			lq_qualified_name(entry->shard.shardid != 0 ? entry->shard.table : entry->log_relid),
-			sizeof(entry->display_name));
+	Oid			named = entry->log_relid;
+
+	/* the coordinator's OID means nothing on a worker */
+	if (entry->shard.shardid != 0)
+		named = entry->shard.table;
+	else if (entry->distributed)
+		named = entry->relid;
+	strlcpy(entry->display_name, lq_qualified_name(named), sizeof(entry->display_name));
 }
 
 /* The threshold and promote_to, which parse_settings() checked. */
@@ -527,6 +533,8 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 	/* built again for the new settings; load_settings() frees the old */
 	entry->few_fits_sql = NULL;
 	entry->touch_lock_sql = NULL;
+	memset(entry->beside_lead_sql, 0, sizeof(entry->beside_lead_sql));
+	entry->beside_lead_key_sql = NULL;
 	entry->lead_exists_sql = NULL;
 	entry->engagement_rules = NULL;
 	memset(entry->score_sql, 0, sizeof(entry->score_sql));
@@ -551,7 +559,9 @@ lq_config_for_trigger(Relation rel, Trigger *trigger)
 void
 lq_refuse_distributed(const LqTableConfig *config, const char *caller)
 {
-	if (config->distributed)
+	/* a shard whose lead a trigger of leadqual's is writing for is one table */
+	if (config->distributed &&
+		(config->shard.shardid == 0 || config->shard.shardid != lq_shard_write.shardid))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s: table %s is distributed by Citus, where leadqual does not support this yet",
@@ -561,10 +571,21 @@ lq_refuse_distributed(const LqTableConfig *config, const char *caller)
 
 /*
  * The settings of a table managed with a model, for SQL-callable functions
- * that are given the table.  Errors if it is not.
+ * that are given the table.  Errors if it is not, or if Citus distributes
+ * it (lq_refuse_distributed()).
  */
 LqTableConfig *
 lq_config_for_table(Oid relid, const char *caller)
+{
+	LqTableConfig *config = lq_config_for_scored_table(relid, caller);
+
+	lq_refuse_distributed(config, caller);
+	return config;
+}
+
+/* The same, Citus distributing the table or not. */
+LqTableConfig *
+lq_config_for_scored_table(Oid relid, const char *caller)
 {
 	Relation	rel = try_relation_open(relid, AccessShareLock);
 	Trigger    *trigger;
@@ -593,7 +614,6 @@ lq_config_for_table(Oid relid, const char *caller)
 						caller, config->display_name),
 				 errhint("Let a model compute its scores: SELECT leadqual.manage('%s', model => 'default');",
 						 config->display_name)));
-	lq_refuse_distributed(config, caller);
 	return config;
 }
 

@@ -23,6 +23,8 @@
 
 /* _score_leads()'s queries a table keeps (score_leads.c). */
 #define LQ_SCORE_QUERIES 4
+/* leadqual's tables of rows inserted beside a lead's on Citus: event, touch */
+#define LQ_BESIDE_LEAD_TABLES 2
 
 /* Longest lead id, as text, the log takes: it must fit a btree entry. */
 #define LQ_MAX_LEAD_ID_BYTES 1000
@@ -96,6 +98,13 @@ typedef struct LqTableConfig
 	LqKeptQuery few_fits_query;
 	LqKeptQuery touch_lock_query;
 	LqKeptQuery lead_exists_query;	/* lead_identity.c */
+	/* on the coordinator, track()'s and touch()'s INSERT beside a lead's row (citus_shards.c) */
+	LqKeptQuery beside_lead_queries[LQ_BESIDE_LEAD_TABLES];
+	char	   *beside_lead_sql[LQ_BESIDE_LEAD_TABLES];
+	LqKeptQuery beside_lead_key_query;	/* the lead's distribution value */
+	char	   *beside_lead_key_sql;
+	Oid			beside_lead_key_type;
+	bool		beside_lead_by_id;	/* distributed by the id column */
 	/*
 	 * _score_leads()'s queries for given leads (score_leads.c): their texts,
 	 * built in model_cxt on first use after a rebuild, and their plans for
@@ -116,6 +125,7 @@ extern Trigger *lq_find_qualify_trigger(Relation rel);
 extern LqTableConfig *lq_config_if_managed(Oid relid);
 extern char *lq_qualified_name(Oid relid);
 extern void lq_refuse_distributed(const LqTableConfig *config, const char *caller);
+extern LqTableConfig *lq_config_for_scored_table(Oid relid, const char *caller);
 extern LqTableConfig *lq_config_for_table(Oid relid, const char *caller);
 
 #endif							/* LQ_CONFIG_H */

@@ -21,6 +21,9 @@ typedef struct LqNewEvent
 	char	   *kind;
 	TimestampTz occurred_at;
 	Datum		properties;		/* jsonb */
+	Datum		shard_key;		/* on a shard of leadqual.event (Citus): the
+								 * lead's distribution value */
+	bool		shard_key_isnull;
 } LqNewEvent;
 
 /* The events of one statement on their way to being scored. */

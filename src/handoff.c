@@ -29,12 +29,14 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/sequence.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "parser/parse_relation.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/datetime.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -1022,6 +1024,9 @@ typedef struct LqTouch
 	char	   *lead_id;
 	TimestampTz touched_at;
 	LqTableConfig *config;		/* NULL: the table is not managed */
+	Datum		shard_key;		/* on a shard of leadqual.touch (Citus): the
+								 * lead's distribution value */
+	bool		shard_key_isnull;
 } LqTouch;
 
 /* The touches of the given ids, in the order they stop clocks. */
@@ -1155,6 +1160,8 @@ lock_touched_lead(const LqTouch *touch)
 				 errhint("Touch an existing lead, by its id as text.")));
 }
 
+static void apply_touches(Datum touch_ids);
+
 /*
  * leadqual._apply_touches(touch_ids bigint[]): called by the statement
  * trigger on leadqual.touch.  Touches stop SLA clocks, which only the
@@ -1169,11 +1176,18 @@ PG_FUNCTION_INFO_V1(leadqual_apply_touches);
 Datum
 leadqual_apply_touches(PG_FUNCTION_ARGS)
 {
+	apply_touches(PG_GETARG_DATUM(0));
+	PG_RETURN_VOID();
+}
+
+static void
+apply_touches(Datum touch_ids)
+{
 	LqTouch    *touches;
 	int			count;
 
 	lq_connect_spi();
-	touches = read_touches(PG_GETARG_DATUM(0), &count);
+	touches = read_touches(touch_ids, &count);
 	check_touched_tables(touches, count);
 	for (int i = 0; i < count; i++)
 		if (touches[i].config != NULL)
@@ -1183,5 +1197,213 @@ leadqual_apply_touches(PG_FUNCTION_ARGS)
 			stop_clocks_by_touch(touches[i].lead_table, touches[i].lead_id,
 								 touches[i].id, touches[i].touched_at);
 	SPI_finish();
-	PG_RETURN_VOID();
+}
+
+/*
+ * The touches on a shard of leadqual.touch, which Citus distributes: those
+ * touch() inserted beside their lead's row.  Each stops the clocks of its
+ * lead, on the managed table's shard beside this one, whose OID on the
+ * coordinator it names: checked and locked as the caller, stopped as the
+ * owner, as _apply_touches() does, while leadqual writes beside the lead's
+ * row.  A touch of a table leadqual doesn't manage is only stored; one
+ * naming a managed table by its OID on this node was inserted by hand,
+ * which Citus sends by name: refused.
+ */
+static void
+apply_touch_beside_lead(int64 shardid, const LqTouch *touch, Oid key_type)
+{
+	Oid			rows_relid = lq_citus_lead_shard(shardid, touch->lead_table);
+	LqTableConfig *config = OidIsValid(rows_relid) ? lq_config_if_managed(rows_relid) : NULL;
+	LqShardWrite saved = lq_shard_write;
+	LqTouch		beside = *touch;
+
+	if (config == NULL)
+	{
+		LqTableConfig *named = lq_config_if_managed(touch->lead_table);
+
+		if (named != NULL && named->distributed)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("leadqual: a touch of table %s was inserted into leadqual.touch by hand, on a cluster where Citus distributes it",
+							named->display_name),
+					 errhint("Record touches of a distributed table with leadqual.touch(), which records the table as the coordinator names it.")));
+		return;
+	}
+	beside.config = config;
+	PG_TRY();
+	{
+		lq_write_beside_lead(config->shard.shardid, touch->shard_key, touch->shard_key_isnull,
+							 key_type);
+		require_touch_privilege(config->shard.table);
+		lock_touched_lead(&beside);
+		stop_clocks_by_touch(touch->lead_table, touch->lead_id, touch->id, touch->touched_at);
+	}
+	PG_FINALLY();
+	{
+		lq_shard_write = saved;
+	}
+	PG_END_TRY();
+}
+
+/* As _apply_touches() takes them: by time, then id. */
+static int
+touch_order(const void *a, const void *b)
+{
+	const LqTouch *x = a;
+	const LqTouch *y = b;
+
+	if (x->touched_at != y->touched_at)
+		return x->touched_at < y->touched_at ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The touches of a transition table of a shard of leadqual.touch; *count says how many. */
+static LqTouch *
+read_new_touches(Tuplestorestate *rows, TupleDesc desc, int *count)
+{
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	AttrNumber	id = SPI_fnumber(desc, "id");
+	AttrNumber	lead_table = SPI_fnumber(desc, "lead_table");
+	AttrNumber	lead_id = SPI_fnumber(desc, "lead_id");
+	AttrNumber	touched_at = SPI_fnumber(desc, "touched_at");
+	AttrNumber	shard_key = SPI_fnumber(desc, "shard_key");
+	Form_pg_attribute key;
+	int			room = 16;
+	LqTouch    *touches = palloc(sizeof(LqTouch) * room);
+	int			n = 0;
+
+	Assert(id > 0 && lead_table > 0 && lead_id > 0 && touched_at > 0 && shard_key > 0);
+	key = TupleDescAttr(desc, shard_key - 1);
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		LqTouch    *touch;
+		bool		isnull;
+
+		if (n == room)
+		{
+			room *= 2;
+			touches = repalloc_huge(touches, sizeof(LqTouch) * room);
+		}
+		touch = &touches[n++];
+		/* every column but shard_key is NOT NULL */
+		touch->id = DatumGetInt64(slot_getattr(slot, id, &isnull));
+		touch->lead_table = DatumGetObjectId(slot_getattr(slot, lead_table, &isnull));
+		touch->lead_id = TextDatumGetCString(slot_getattr(slot, lead_id, &isnull));
+		touch->touched_at = DatumGetTimestampTz(slot_getattr(slot, touched_at, &isnull));
+		touch->config = NULL;
+		touch->shard_key = slot_getattr(slot, shard_key, &touch->shard_key_isnull);
+		if (!touch->shard_key_isnull)
+			touch->shard_key = datumCopy(touch->shard_key, key->attbyval, key->attlen);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	qsort(touches, n, sizeof(LqTouch), touch_order);
+	*count = n;
+	return touches;
+}
+
+/* The ids of a transition table of leadqual.touch, as a bigint[]. */
+static Datum
+new_touch_ids(Tuplestorestate *rows, TupleDesc desc)
+{
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	AttrNumber	id = SPI_fnumber(desc, "id");
+	ArrayBuildState *ids = initArrayResult(INT8OID, CurrentMemoryContext, false);
+
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		bool		isnull;
+
+		ids = accumArrayResult(ids, slot_getattr(slot, id, &isnull), false, INT8OID,
+							   CurrentMemoryContext);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return makeArrayResult(ids, CurrentMemoryContext);
+}
+
+/*
+ * leadqual._touches_recorded(): AFTER INSERT ... FOR EACH STATEMENT on
+ * leadqual.touch, by touch() or in bulk: _apply_touches() of the new
+ * touches.  On a shard of leadqual.touch, where Citus distributes it, each
+ * touch is applied beside its lead's row (apply_touch_beside_lead()), in
+ * the order _apply_touches() takes.  C since 0.5.0 (PL/pgSQL before), so
+ * that it knows which shard it fires on.
+ */
+PG_FUNCTION_INFO_V1(leadqual_touches_recorded);
+Datum
+leadqual_touches_recorded(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	int64		shardid;
+	LqTouch    *touches;
+	int			count;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("leadqual._touches_recorded: must be called as a trigger"),
+				 errhint("leadqual attaches it to leadqual.touch; don't call it.")));
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || trigdata->tg_newtable == NULL ||
+		!lq_is_own_table(trigdata->tg_relation, "touch"))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("leadqual._touches_recorded: must be fired AFTER INSERT ... FOR EACH STATEMENT on leadqual.touch, with its new rows as a transition table"),
+				 errhint("leadqual attaches it to leadqual.touch; don't attach it elsewhere.")));
+	desc = RelationGetDescr(trigdata->tg_relation);
+	shardid = lq_citus_own_shard(trigdata->tg_relation, "touch");
+	if (shardid == 0)
+	{
+		apply_touches(new_touch_ids(trigdata->tg_newtable, desc));
+		return PointerGetDatum(NULL);
+	}
+	touches = read_new_touches(trigdata->tg_newtable, desc, &count);
+	lq_connect_spi();
+	for (int i = 0; i < count; i++)
+		apply_touch_beside_lead(shardid, &touches[i],
+								TupleDescAttr(desc, SPI_fnumber(desc, "shard_key") - 1)->atttypid);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * leadqual._touch_beside_lead(leads regclass, lead_id text, kind text, at
+ * timestamptz, actor text) RETURNS bigint: what touch(), which checked its
+ * arguments, does for a table Citus distributes, on the coordinator: the
+ * touch inserted beside the lead's row (lq_citus_insert_beside_lead()),
+ * whose trigger there stops its clocks.  recorded_at is now, as its
+ * default clock_timestamp() gives on one node.  Returns the touch's id.
+ */
+PG_FUNCTION_INFO_V1(leadqual_touch_beside_lead);
+Datum
+leadqual_touch_beside_lead(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[6] = {TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID, TEXTOID,
+	TIMESTAMPTZOID};
+	LqTableConfig *config = lq_config_if_managed(PG_GETARG_OID(0));
+	int64		touch_id;
+	Datum		values[6];
+
+	if (config == NULL || !config->distributed || config->shard.shardid != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("leadqual._touch_beside_lead: table %s is no managed table Citus distributes",
+						lq_qualified_name(PG_GETARG_OID(0))),
+				 errhint("Record touches with leadqual.touch().")));
+	touch_id = nextval_internal(get_relname_relid("touch_id_seq", get_namespace_oid("leadqual", false)),
+								true);
+	values[0] = PG_GETARG_DATUM(1);
+	values[1] = Int64GetDatum(touch_id);
+	values[2] = PG_GETARG_DATUM(2);
+	values[3] = PG_GETARG_DATUM(3);
+	values[4] = PG_GETARG_DATUM(4);
+	values[5] = TimestampTzGetDatum(GetCurrentTimestamp());
+	lq_connect_spi();
+	lq_citus_insert_beside_lead(config, LQ_BESIDE_LEAD_TOUCH,
+								"id, kind, touched_at, actor, recorded_at", 6, argtypes, values,
+								"Touch an existing lead, by its id as text.");
+	SPI_finish();
+	PG_RETURN_INT64(touch_id);
 }

@@ -407,7 +407,7 @@ require_score_fits(LqTableConfig *config, const char *lead_id, Numeric fit,
 
 	if (lq_score_fits(config->score_kind, total))
 		return;
-	type = format_type_be(get_atttype(config->log_relid, config->score_attnum));
+	type = format_type_be(get_atttype(config->rows_relid, config->score_attnum));
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 			 errmsg("leadqual: the score %s of lead \"%s\" of table %s does not fit its column \"%s\" (%s)",
@@ -644,7 +644,7 @@ static uint64
 read_fits(LqTableConfig *config, Datum lead_ids_given, bool few,
 		  Datum *lead_ids, Datum *fits, MemoryContext cxt)
 {
-	Datum		values[2] = {ObjectIdGetDatum(config->log_relid), lead_ids_given};
+	Datum		values[2] = {ObjectIdGetDatum(config->rows_relid), lead_ids_given};
 	char		nulls[2] = {' ', lead_ids_given == (Datum) 0 ? 'n' : ' '};
 	ArrayBuildState *ids = initArrayResult(TEXTOID, cxt, false);
 	ArrayBuildState *points = initArrayResult(NUMERICOID, cxt, false);

@@ -23,6 +23,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -90,6 +91,7 @@ read_events(Tuplestorestate *rows, TupleDesc desc, int *nevents)
 	AttrNumber	kind = SPI_fnumber(desc, "kind");
 	AttrNumber	occurred_at = SPI_fnumber(desc, "occurred_at");
 	AttrNumber	properties = SPI_fnumber(desc, "properties");
+	AttrNumber	shard_key = SPI_fnumber(desc, "shard_key");
 	int			room = 16;
 	LqNewEvent *events = palloc(sizeof(LqNewEvent) * room);
 	int			n = 0;
@@ -113,6 +115,16 @@ read_events(Tuplestorestate *rows, TupleDesc desc, int *nevents)
 		event->kind = TextDatumGetCString(slot_getattr(slot, kind, &isnull));
 		event->occurred_at = DatumGetTimestampTz(slot_getattr(slot, occurred_at, &isnull));
 		event->properties = PointerGetDatum(PG_DETOAST_DATUM_COPY(slot_getattr(slot, properties, &isnull)));
+		event->shard_key = (Datum) 0;
+		event->shard_key_isnull = true;
+		if (shard_key > 0)
+		{
+			Form_pg_attribute key = TupleDescAttr(desc, shard_key - 1);
+
+			event->shard_key = slot_getattr(slot, shard_key, &event->shard_key_isnull);
+			if (!event->shard_key_isnull)
+				event->shard_key = datumCopy(event->shard_key, key->attbyval, key->attlen);
+		}
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	qsort(events, n, sizeof(LqNewEvent), event_order);
@@ -166,9 +178,9 @@ require_update_privilege(Oid lead_table)
  * scored yet only stores its events).
  */
 static void
-require_visible_leads(const LqNewEvent *events, int nevents)
+require_visible_leads(Oid rows_relid, const LqNewEvent *events, int nevents)
 {
-	if (check_enable_rls(events[0].lead_table, InvalidOid, true) != RLS_ENABLED)
+	if (check_enable_rls(rows_relid, InvalidOid, true) != RLS_ENABLED)
 		return;
 	for (int i = 0; i < nevents; i++)
 	{
@@ -177,7 +189,7 @@ require_visible_leads(const LqNewEvent *events, int nevents)
 
 		if (i > 0 && strcmp(events[i].lead_id, events[i - 1].lead_id) == 0)
 			continue;
-		values[0] = ObjectIdGetDatum(events[i].lead_table);
+		values[0] = ObjectIdGetDatum(rows_relid);
 		values[1] = CStringGetTextDatum(events[i].lead_id);
 		lq_run_kept(&lead_visible_query, values, NULL, 1);
 		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
@@ -208,7 +220,7 @@ scored_by_model(Oid lead_table)
  * for their leads' kept state to fold in.
  */
 static void
-score_table_events(LqNewEvents *batch)
+score_table_events(LqNewEvents *batch, Oid rows_relid)
 {
 	Datum		lead_ids = distinct_lead_ids(batch->events, batch->nevents);
 
@@ -216,7 +228,7 @@ score_table_events(LqNewEvents *batch)
 	PG_TRY();
 	{
 		/* as of now(), waiting for the leads other transactions hold */
-		(void) lq_score_leads(batch->lead_table, lead_ids, GetCurrentTransactionStartTimestamp(),
+		(void) lq_score_leads(rows_relid, lead_ids, GetCurrentTransactionStartTimestamp(),
 							  false, NULL);
 	}
 	PG_FINALLY();
@@ -224,6 +236,78 @@ score_table_events(LqNewEvents *batch)
 		lq_hand_over_new_events(NULL);
 	}
 	PG_END_TRY();
+}
+
+/* How many events from "first" on are of the same lead. */
+static int
+lead_run(const LqNewEvent *events, int nevents, int first)
+{
+	int			end = first;
+
+	while (end < nevents && events[end].lead_table == events[first].lead_table &&
+		   strcmp(events[end].lead_id, events[first].lead_id) == 0)
+		end++;
+	return end - first;
+}
+
+/*
+ * One lead's new events on a shard of leadqual.event, which Citus
+ * distributes: those track() inserted beside the lead's row.  They are
+ * checked and scored on the lead's shard of the managed table, the one
+ * beside this shard on this node, whose OID on the coordinator the events
+ * name; leadqual writes beside the lead's row meanwhile, with the lead's
+ * distribution value.  Events of a table leadqual doesn't manage are only
+ * stored, as elsewhere; but events naming a managed table by its OID on
+ * this node were inserted by hand, which Citus sends by name: refused.
+ */
+static void
+score_lead_beside_row(int64 shardid, LqNewEvents *lead, Oid key_type)
+{
+	Oid			rows_relid = lq_citus_lead_shard(shardid, lead->lead_table);
+	LqTableConfig *config = OidIsValid(rows_relid) ? lq_config_if_managed(rows_relid) : NULL;
+	LqShardWrite saved = lq_shard_write;
+
+	if (config == NULL)
+	{
+		LqTableConfig *named = lq_config_if_managed(lead->lead_table);
+
+		if (named != NULL && named->distributed)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("leadqual: an event of table %s was inserted into leadqual.event by hand, on a cluster where Citus distributes it",
+							named->display_name),
+					 errhint("Record events of a distributed table with leadqual.track(), which records the table as the coordinator names it.")));
+		return;
+	}
+	PG_TRY();
+	{
+		lq_write_beside_lead(config->shard.shardid, lead->events[0].shard_key,
+							 lead->events[0].shard_key_isnull, key_type);
+		require_update_privilege(config->shard.table);
+		require_visible_leads(rows_relid, lead->events, lead->nevents);
+		if (config->model != NULL)
+			score_table_events(lead, rows_relid);
+		else
+			lq_forget_engagement(lead->lead_table, distinct_lead_ids(lead->events, lead->nevents));
+	}
+	PG_FINALLY();
+	{
+		lq_shard_write = saved;
+	}
+	PG_END_TRY();
+}
+
+/* The new events on a shard of leadqual.event, a lead at a time. */
+static void
+score_events_beside_leads(int64 shardid, LqNewEvent *events, int nevents, Oid key_type)
+{
+	for (int first = 0; first < nevents; first += lead_run(events, nevents, first))
+	{
+		LqNewEvents lead = {events[first].lead_table, lead_run(events, nevents, first),
+		&events[first]};
+
+		score_lead_beside_row(shardid, &lead, key_type);
+	}
 }
 
 /*
@@ -240,6 +324,7 @@ Datum
 leadqual_score_new_events(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = require_statement_trigger(fcinfo, "leadqual._score_new_events", true);
+	int64		shardid = lq_citus_own_shard(trigdata->tg_relation, "event");
 	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual new events",
 												  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
@@ -248,20 +333,29 @@ leadqual_score_new_events(PG_FUNCTION_ARGS)
 									 RelationGetDescr(trigdata->tg_relation), &nevents);
 
 	lq_connect_spi();
-	for (int first = 0; first < nevents; first += table_run(events, nevents, first))
-		require_update_privilege(events[first].lead_table);
-	for (int first = 0; first < nevents; first += table_run(events, nevents, first))
-		require_visible_leads(&events[first], table_run(events, nevents, first));
-	for (int first = 0; first < nevents; first += table_run(events, nevents, first))
+	if (shardid != 0)
+		score_events_beside_leads(shardid, events, nevents,
+								  TupleDescAttr(RelationGetDescr(trigdata->tg_relation),
+												SPI_fnumber(RelationGetDescr(trigdata->tg_relation),
+															"shard_key") - 1)->atttypid);
+	else
 	{
-		LqNewEvents batch = {events[first].lead_table, table_run(events, nevents, first),
-		&events[first]};
+		for (int first = 0; first < nevents; first += table_run(events, nevents, first))
+			require_update_privilege(events[first].lead_table);
+		for (int first = 0; first < nevents; first += table_run(events, nevents, first))
+			require_visible_leads(events[first].lead_table, &events[first],
+								  table_run(events, nevents, first));
+		for (int first = 0; first < nevents; first += table_run(events, nevents, first))
+		{
+			LqNewEvents batch = {events[first].lead_table, table_run(events, nevents, first),
+			&events[first]};
 
-		if (scored_by_model(batch.lead_table))
-			score_table_events(&batch);
-		else
-			lq_forget_engagement(batch.lead_table,
-								 distinct_lead_ids(batch.events, batch.nevents));
+			if (scored_by_model(batch.lead_table))
+				score_table_events(&batch, batch.lead_table);
+			else
+				lq_forget_engagement(batch.lead_table,
+									 distinct_lead_ids(batch.events, batch.nevents));
+		}
 	}
 	SPI_finish();
 	MemoryContextSwitchTo(caller_cxt);
@@ -319,6 +413,27 @@ static LqKeptQuery track_insert = {
 };
 
 /*
+ * On the coordinator of a Citus cluster that distributes the table, the
+ * event is inserted beside the lead's row, on its shard, whose trigger
+ * there scores it (score_events_beside_leads()).  recorded_at is this
+ * transaction's start, as its default now() gives on one node.
+ */
+static void
+track_beside_lead(LqTableConfig *config, int64 event_id, FunctionCallInfo fcinfo,
+				  Jsonb *properties)
+{
+	static const Oid argtypes[6] = {TEXTOID, INT8OID, TEXTOID, TIMESTAMPTZOID, JSONBOID,
+	TIMESTAMPTZOID};
+	Datum		values[6] = {PG_GETARG_DATUM(1), Int64GetDatum(event_id), PG_GETARG_DATUM(2),
+		PG_GETARG_DATUM(3), PointerGetDatum(properties),
+	TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};
+
+	lq_citus_insert_beside_lead(config, LQ_BESIDE_LEAD_EVENT,
+								"id, kind, occurred_at, properties, recorded_at",
+								6, argtypes, values, "Insert the lead before tracking its events.");
+}
+
+/*
  * leadqual.track(leads regclass, lead_id text, kind text, occurred_at
  * timestamptz DEFAULT now(), properties jsonb DEFAULT '{}') RETURNS bigint:
  * records an event of a lead of a table managed with a model, whose
@@ -334,6 +449,7 @@ leadqual_track(PG_FUNCTION_ARGS)
 	Datum		values[6];
 	Jsonb	   *properties;
 	int64		event_id;
+	LqTableConfig *config;
 
 	for (int i = 0; i < 5; i++)
 		if (PG_ARGISNULL(i))
@@ -341,7 +457,9 @@ leadqual_track(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("leadqual.track: arguments must not be NULL"),
 					 errhint("Leave occurred_at or properties out to use their defaults.")));
-	(void) lq_config_for_table(PG_GETARG_OID(0), "leadqual.track");
+	config = lq_config_for_scored_table(PG_GETARG_OID(0), "leadqual.track");
+	if (!config->distributed || config->shard.shardid != 0)
+		lq_refuse_distributed(config, "leadqual.track");
 	if (VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -363,12 +481,17 @@ leadqual_track(PG_FUNCTION_ARGS)
 
 	event_id = nextval_internal(get_relname_relid("event_id_seq", get_namespace_oid("leadqual", false)),
 								true);
-	values[0] = Int64GetDatum(event_id);
-	for (int i = 0; i < 4; i++)
-		values[i + 1] = PG_GETARG_DATUM(i);
-	values[5] = PointerGetDatum(properties);
 	lq_connect_spi();
-	lq_run_kept(&track_insert, values, NULL, 0);
+	if (config->distributed)
+		track_beside_lead(config, event_id, fcinfo, properties);
+	else
+	{
+		values[0] = Int64GetDatum(event_id);
+		for (int i = 0; i < 4; i++)
+			values[i + 1] = PG_GETARG_DATUM(i);
+		values[5] = PointerGetDatum(properties);
+		lq_run_kept(&track_insert, values, NULL, 0);
+	}
 	SPI_finish();
 	PG_RETURN_INT64(event_id);
 }

@@ -145,7 +145,7 @@ score_query_sql(LqTableConfig *config, ScoreQuery which)
 				break;
 			case LOCK_GIVEN:
 			case LOCK_GIVEN_SKIP_LOCKED:
-				text = lock_sql(&columns, config->log_relid, true, which == LOCK_GIVEN_SKIP_LOCKED);
+				text = lock_sql(&columns, config->rows_relid, true, which == LOCK_GIVEN_SKIP_LOCKED);
 				break;
 			case UPDATE_SCORES:
 				text = update_sql(&columns);
@@ -308,6 +308,14 @@ require_castable_ids(LqTableConfig *config, Datum lead_ids)
 	}
 }
 
+/* Errors with no_data_found if the id column's type can't hold an id given (text[]). */
+void
+lq_require_castable_lead_ids(LqTableConfig *config, Datum lead_ids)
+{
+	if (!ids_surely_castable(config, lead_ids))
+		require_castable_ids(config, lead_ids);
+}
+
 static int
 compare_strings(const void *a, const void *b)
 {
@@ -373,8 +381,7 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked,
 	{
 		ScoreQuery	lock = skip_locked ? LOCK_GIVEN_SKIP_LOCKED : LOCK_GIVEN;
 
-		if (!ids_surely_castable(config, lead_ids))
-			require_castable_ids(config, lead_ids);
+		lq_require_castable_lead_ids(config, lead_ids);
 		values[0] = lead_ids;
 		run(few ? score_query(config, lock, 1, lock_argtypes) : NULL,
 			score_query_sql(config, lock), 1, (Oid *) lock_argtypes, values, NULL);
@@ -384,7 +391,7 @@ lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked,
 		/* every lead: manage() */
 		ScoredColumns columns = scored_columns(config);
 
-		run(NULL, lock_sql(&columns, config->log_relid, false, skip_locked), 0, NULL, NULL, NULL);
+		run(NULL, lock_sql(&columns, config->rows_relid, false, skip_locked), 0, NULL, NULL, NULL);
 	}
 	locked = palloc(sizeof(Datum) * Max(SPI_processed, 1));
 	fits = palloc(sizeof(Datum) * Max(SPI_processed, 1));
@@ -533,13 +540,13 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 	int16		score_len;
 	bool		score_byval;
 	Oid			argtype = REGCLASSOID;
-	Datum		relid = ObjectIdGetDatum(config->log_relid);
+	Datum		relid = ObjectIdGetDatum(config->rows_relid);
 	LqOwnWalk	states;
 	LqOwnWalk	subtotals;
 	Portal		rows;
 
-	get_typlenbyval(get_atttype(config->log_relid,
-								get_attnum(config->log_relid, NameStr(config->score_column))),
+	get_typlenbyval(get_atttype(config->rows_relid,
+								get_attnum(config->rows_relid, NameStr(config->score_column))),
 					&score_len, &score_byval);
 	lq_state_walk_begin(&states, config->log_relid);
 	lq_subtotals_walk_begin(&subtotals, config->log_relid);

@@ -18,6 +18,8 @@
  * not lock (held by others, or gone) are added to *unlocked, unless
  * unlocked is NULL, in the caller's memory context.
  */
+struct LqTableConfig;
+extern void lq_require_castable_lead_ids(struct LqTableConfig *config, Datum lead_ids);
 extern int64 lq_score_leads(Oid relid, Datum lead_ids, TimestampTz as_of, bool skip_locked,
 							ArrayBuildState **unlocked);
 

@@ -261,6 +261,16 @@ $$;
 -- Touches
 ------------------------------------------------------------------------------
 
+-- touch() on the coordinator, for a table Citus distributes: the touch is
+-- inserted, as the caller, beside the lead's row, on its shard, whose
+-- trigger there stops its clocks (src/handoff.c, src/citus_shards.c).
+CREATE FUNCTION @extschema@._touch_beside_lead(leads regclass, lead_id text, kind text,
+                                               at timestamptz, actor text)
+RETURNS bigint
+LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_touch_beside_lead';
+
 -- The id comes from the sequence, not from RETURNING: see track().
 CREATE FUNCTION @extschema@.touch(
     leads   regclass,
@@ -296,9 +306,8 @@ BEGIN
                   HINT = format('Manage it first: SELECT leadqual.manage(%L);', leads::text);
     END IF;
     IF @extschema@._distributed_by_citus(leads) THEN
-        RAISE EXCEPTION 'leadqual.touch: table % is distributed by Citus, where leadqual does not support this yet', leads
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'On a distributed table leadqual logs stage changes, promotes and hands off; docs/scale-out.md lists what else runs there.';
+        -- inserted beside the lead's row, on its shard (src/citus_shards.c)
+        RETURN @extschema@._touch_beside_lead(leads, lead_id, kind, at, actor);
     END IF;
     -- not from RETURNING: see track()
     touch_id := pg_catalog.nextval('@extschema@.touch_id_seq');
@@ -330,16 +339,13 @@ AS 'MODULE_PATHNAME', 'leadqual_apply_touches';
 -- doesn't manage are only stored: pg_restore loads them before it
 -- re-creates the leads tables' triggers.  (Stopping clocks again on restore
 -- changes nothing: a touch stopped its clocks when it was first recorded.)
+-- On a shard of the table, where Citus distributes it, each touch stops
+-- its lead's clocks beside its row.  C since 0.5.0, PL/pgSQL before.
 CREATE FUNCTION @extschema@._touches_recorded()
 RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $touches$
-BEGIN
-    PERFORM @extschema@._apply_touches(ARRAY(SELECT n.id FROM new_touches AS n));
-    RETURN NULL;
-END
-$touches$;
+AS 'MODULE_PATHNAME', 'leadqual_touches_recorded';
 
 CREATE TRIGGER touches_recorded AFTER INSERT ON @extschema@.touch
     REFERENCING NEW TABLE AS new_touches

@@ -33,6 +33,18 @@ RETURNS text
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'leadqual_shard_key';
 
+-- The OID on the coordinator of the managed table of which the relation,
+-- on this node, is a shard: what leadqual's rows name the table by.
+-- track() and touch() on the coordinator insert a row beside the lead's
+-- with it, of the lead row's tableoid, so that Citus runs it there: a
+-- regclass constant it would send by name, which a worker reads as its own
+-- OID (src/citus_shards.c).
+CREATE FUNCTION @extschema@._logged_table(shard oid)
+RETURNS regclass
+LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_logged_table';
+
 -- Runs DDL on leadqual's own tables here and on every worker, where
 -- CREATE EXTENSION made them too and Citus takes them as the shells of the
 -- distributed tables: Citus propagates no DDL on a table it does not know.

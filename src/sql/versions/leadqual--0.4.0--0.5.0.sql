@@ -564,6 +564,7 @@ DECLARE
     settings    text;
     owner_generated "char";
     citus_kind  text;
+    has_rows    boolean;
     colocated   boolean;
 BEGIN
     IF leads IS NULL OR id_column IS NULL OR score_column IS NULL OR stage_column IS NULL THEN
@@ -630,6 +631,16 @@ BEGIN
             RAISE EXCEPTION 'leadqual.manage: leadqual''s tables are distributed by Citus, and table % is not', leads
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = format('Distribute it co-located with them: SELECT create_distributed_table(%L, ''<column>'', colocate_with => ''leadqual.transition'').', leads::text);
+        END IF;
+        -- a model scores the rows already there on one node; on Citus
+        -- rows are scored beside them, as events arrive (track())
+        IF citus_kind = 'distributed' AND model IS NOT NULL THEN
+            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', leads) INTO has_rows;  -- not SELECT FROM: Citus plans no empty target list
+            IF has_rows THEN
+                RAISE EXCEPTION 'leadqual.manage: table % is distributed by Citus and has rows, which leadqual cannot score there yet', leads
+                    USING ERRCODE = 'feature_not_supported',
+                          HINT = 'Manage the table with its model while it is empty, then load the leads: each is scored as it is inserted.';
+            END IF;
         END IF;
     END IF;
 
@@ -815,7 +826,7 @@ BEGIN
                    'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.log_deletion()', leads);
     -- A model computes every score from now on, starting with the rows
     -- already there.
-    IF model IS NOT NULL THEN
+    IF model IS NOT NULL AND citus_kind IS DISTINCT FROM 'distributed' THEN
         PERFORM @extschema@._score_leads(leads, NULL, now(), false);
     END IF;
 END
@@ -1908,7 +1919,26 @@ REVOKE EXECUTE ON FUNCTION @extschema@.refresh_rollups(boolean), @extschema@._wa
 REVOKE EXECUTE ON FUNCTION @extschema@._rename_rollup_policy(), @extschema@._forget_rollup() FROM PUBLIC;
 GRANT SELECT ON @extschema@._clock_state, @extschema@._clock_figures TO PUBLIC;
 
--- touch() refuses a table Citus distributes (issue 19).
+-- The touches' statement trigger in C: on a shard of leadqual.touch it
+-- stops each touch's clocks beside its lead's row (issue 19).
+CREATE OR REPLACE FUNCTION @extschema@._touches_recorded()
+RETURNS trigger
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_touches_recorded';
+
+-- touch() on the coordinator, for a table Citus distributes: the touch is
+-- inserted, as the caller, beside the lead's row, on its shard, whose
+-- trigger there stops its clocks (src/handoff.c, src/citus_shards.c).
+CREATE FUNCTION @extschema@._touch_beside_lead(leads regclass, lead_id text, kind text,
+                                               at timestamptz, actor text)
+RETURNS bigint
+LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_touch_beside_lead';
+
+-- touch() inserts a touch of a table Citus distributes beside its lead's
+-- row (issue 19).
 CREATE OR REPLACE FUNCTION @extschema@.touch(
     leads   regclass,
     lead_id text,
@@ -1943,9 +1973,8 @@ BEGIN
                   HINT = format('Manage it first: SELECT leadqual.manage(%L);', leads::text);
     END IF;
     IF @extschema@._distributed_by_citus(leads) THEN
-        RAISE EXCEPTION 'leadqual.touch: table % is distributed by Citus, where leadqual does not support this yet', leads
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'On a distributed table leadqual logs stage changes, promotes and hands off; docs/scale-out.md lists what else runs there.';
+        -- inserted beside the lead's row, on its shard (src/citus_shards.c)
+        RETURN @extschema@._touch_beside_lead(leads, lead_id, kind, at, actor);
     END IF;
     -- not from RETURNING: see track()
     touch_id := pg_catalog.nextval('@extschema@.touch_id_seq');
@@ -1989,6 +2018,18 @@ CREATE FUNCTION @extschema@._shard_key()
 RETURNS text
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'leadqual_shard_key';
+
+-- The OID on the coordinator of the managed table of which the relation,
+-- on this node, is a shard: what leadqual's rows name the table by.
+-- track() and touch() on the coordinator insert a row beside the lead's
+-- with it, of the lead row's tableoid, so that Citus runs it there: a
+-- regclass constant it would send by name, which a worker reads as its own
+-- OID (src/citus_shards.c).
+CREATE FUNCTION @extschema@._logged_table(shard oid)
+RETURNS regclass
+LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_logged_table';
 
 -- Runs DDL on leadqual's own tables here and on every worker, where
 -- CREATE EXTENSION made them too and Citus takes them as the shells of the

@@ -6,6 +6,11 @@ SELECT pg_catalog.regexp_replace(lead_id, '^deleted:[0-9]+:', 'deleted:') AS lea
        from_stage, to_stage, via, reason, owner IS NOT NULL AS owned
 FROM leadqual.transition ORDER BY 1 COLLATE "C", changed_at;
 SELECT count(*) AS clocks, count(*) FILTER (WHERE stopped_at IS NULL) AS open FROM leadqual.sla_clock;
+SELECT lead_table, lead_id, stopped_by FROM leadqual.sla_clock WHERE stopped_by IS NOT NULL ORDER BY 1, 2 COLLATE "C";
+SELECT lead_table, lead_id, kind, occurred_at FROM leadqual.event ORDER BY 1, 2 COLLATE "C", 3;
+SELECT lead_table, lead_id, kind FROM leadqual.touch ORDER BY 1, 2 COLLATE "C", 3;
+SELECT id, round(score) AS score, lifecycle_stage FROM scored ORDER BY id;
+SELECT lead_table, count(*) AS scores, count(DISTINCT lead_id) AS leads FROM leadqual.lead_score GROUP BY 1 ORDER BY 1;
 SELECT count(*) AS assignments, count(DISTINCT lead_id) AS leads, count(DISTINCT owner) AS owners FROM leadqual.assignment;
 SELECT count(*) AS handoffs FROM leadqual.handoff;
 SELECT count(owner) AS owned, count(DISTINCT owner) AS owners FROM leads;

@@ -1,6 +1,8 @@
 -- test/system/citus.sh runs this on one node and through a Citus
--- coordinator, after the leads table below is managed: promotions, moves
--- by hand, rejections (by reject() and by SET LOCAL), a deletion.
+-- coordinator, after the tables below are managed (leads with a threshold,
+-- scored with the default model, co-located on Citus): promotions, moves
+-- by hand, rejections (by reject() and by SET LOCAL), a deletion, events
+-- tracked, touches.
 INSERT INTO leadqual.owner (name) VALUES ('amara'), ('ben');
 INSERT INTO leads (tenant, id) SELECT g % 4, g FROM generate_series(1, 40) AS g;
 UPDATE leads SET score = 80 WHERE id <= 12;
@@ -16,3 +18,15 @@ DELETE FROM leads WHERE id = 40;
 UPDATE leads SET score = 90 WHERE id BETWEEN 13 AND 20;
 -- one lead, by its distribution value too: on Citus, one shard's own commit
 UPDATE leads SET score = 81 WHERE tenant = 1 AND id = 21;
+-- events score the leads of a model, and promote some; touches stop clocks
+INSERT INTO scored (tenant, id, title, company_size, industry)
+SELECT g % 4, g, CASE WHEN g % 2 = 0 THEN 'VP of Sales' ELSE 'Intern' END, 40 * g, 'software'
+FROM generate_series(1, 12) AS g;
+SELECT leadqual.track('scored', g::text, 'demo_request', '2026-12-01 10:00+00') FROM generate_series(1, 6) AS g;
+SELECT leadqual.track('scored', '7', 'page_view', '2026-12-01 10:00+00', '{"session_id": "s7"}');
+SELECT leadqual.track('scored', '8', 'pricing_page_view', '2026-12-01 11:00+00');
+SELECT leadqual.touch('leads', '1', 'call', '2026-12-07 09:00+00');
+SELECT leadqual.touch('leads', g::text, 'email') FROM generate_series(13, 16) AS g;
+SELECT leadqual.touch('scored', '2', 'meeting');
+-- a touch of a lead with no clock, and of a lead not promoted: only stored
+SELECT leadqual.touch('scored', '9');
