@@ -47,7 +47,7 @@ for i in 0 1 2; do start $i; done
 
 cluster postgres
 
-echo "1..34"
+echo "1..35"
 
 q 0 -c "CREATE EXTENSION leadqual" >/dev/null
 same "$(for i in 0 1 2; do q $i -c "SELECT extversion FROM pg_extension WHERE extname = 'leadqual'"; done | paste -sd' ')" \
@@ -181,6 +181,16 @@ same "$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.event AS e JOIN scored AS 
                         WHERE e.lead_table::oid = $scored_oid") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.event AS e LEFT JOIN scored AS l ON l.tenant = e.shard_key AND l.id::text = e.lead_id
                         WHERE l.id IS NULL OR e.lead_table <> 'scored'::regclass")" "8 8" \
      "in a join, lead_table::oid compared with the OID as a number finds the table's rows; a regclass constant, sent by name, misses them (docs/scale-out.md)"
+DB=dist q 0 -c "CREATE TABLE by_id (id bigint PRIMARY KEY, score numeric NOT NULL DEFAULT 0,
+                                    lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead',
+                                    title text, company_size int, industry text)" \
+           -c "SELECT create_distributed_table('by_id', 'id', colocate_with => 'leads')" \
+           -c "SELECT leadqual.manage('by_id', model => 'default')" \
+           -c "INSERT INTO by_id (id, title) VALUES (501, 'VP of Sales'), (502, 'Intern')" \
+           -c "SELECT leadqual.track('by_id', '501', 'demo_request')" \
+           -c "SELECT leadqual.touch('by_id', '501', 'call', clock_timestamp())" >/dev/null
+same "$(DB=dist q 0 -c "SELECT lifecycle_stage FROM by_id WHERE id = 501") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.event WHERE lead_table::oid = $(DB=dist q 0 -c "SELECT 'by_id'::regclass::oid") AND shard_key = 501") $(DB=dist q 0 -c "SELECT stopped_by FROM leadqual.sla_clock WHERE lead_table = 'by_id'::regclass") $(DB=dist state 0 "SELECT leadqual.track('by_id', '503', 'demo_request')")" \
+     "mql 1 touch P0002" "on a table distributed by its id, track() and touch() go straight to the lead's shard: it is scored and promoted, its clock stopped; a lead that does not exist is refused (P0002)"
 same "$(DB=dist state 0 "INSERT INTO leadqual.event (lead_table, lead_id, kind, shard_key) VALUES ('scored', '4', 'demo_request', 0)") $(DB=dist state 0 "INSERT INTO leadqual.touch (lead_table, lead_id, shard_key) VALUES ('leads', '4', 0)")" \
      "0A000 0A000" "an event or touch of a distributed table inserted by hand, which Citus sends by name, is refused (0A000)"
 same "$(DB=dist state 0 "SELECT leadqual.merge('leads', '8', '9')") $(DB=dist state 0 "TRUNCATE leads") $(DB=dist state 0 "SELECT leadqual.rescore('scored')") $(DB=dist state 0 "SELECT * FROM leadqual.explain('scored', '1')")" \
