@@ -317,7 +317,9 @@ score_events_beside_leads(int64 shardid, LqNewEvent *events, int nevents, Oid ke
  * table order.  Events of a table not managed with a model are only stored
  * (manage() scores them when it attaches a model; that is also what lets
  * pg_restore load the events before it re-creates the leads tables'
- * triggers), and the kept state of their leads is dropped.
+ * triggers), and the kept state of their leads is dropped.  On a shard of
+ * leadqual.event, where Citus distributes it, the same is done a lead at a
+ * time, beside the lead's row (score_events_beside_leads()).
  */
 PG_FUNCTION_INFO_V1(leadqual_score_new_events);
 Datum
