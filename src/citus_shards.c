@@ -648,6 +648,35 @@ lq_citus_lead_shard(int64 shardid, Oid logged)
 }
 
 /*
+ * For a row of leadqual.<table> (event or touch) on shard "shardid" of it,
+ * which names its lead's table by "logged": the settings of that table's
+ * shard beside it on this node (lq_citus_lead_shard()), or NULL when
+ * leadqual manages no such table, whose rows are only stored.  A row
+ * naming a distributed table by this node's own OID of it was inserted by
+ * hand, which Citus sends by name: refused, "row" and "rows" saying what
+ * it is, "recorder" the function that records such rows.
+ */
+LqTableConfig *
+lq_citus_lead_shard_config(int64 shardid, Oid logged, const char *table, const char *row,
+						   const char *rows, const char *recorder)
+{
+	Oid			rows_relid = lq_citus_lead_shard(shardid, logged);
+	LqTableConfig *named;
+
+	if (OidIsValid(rows_relid))
+		return lq_config_if_managed(rows_relid);
+	named = lq_config_if_managed(logged);
+	if (named != NULL && named->distributed)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("leadqual: %s of table %s was inserted into leadqual.%s by hand, on a cluster where Citus distributes it",
+						row, named->display_name, table),
+				 errhint("Record %s of a distributed table with leadqual.%s(), which records the table as the coordinator names it.",
+						 rows, recorder)));
+	return NULL;
+}
+
+/*
  * For the rows of one lead: leadqual writes beside its row in shard
  * "shardid" (lq_shard_write), with its distribution value.  Until the
  * caller restores what it saved, as lq_with_shard() does.

@@ -59,6 +59,9 @@ extern void lq_write_beside_lead(int64 shardid, Datum key, bool key_isnull, Oid 
 extern char *lq_citus_distribution_column(Oid relid);
 
 struct LqTableConfig;
+extern struct LqTableConfig *lq_citus_lead_shard_config(int64 shardid, Oid logged,
+														const char *table, const char *row,
+														const char *rows, const char *recorder);
 extern void lq_citus_insert_beside_lead(struct LqTableConfig *config, int which,
 										const char *columns, int nargs,
 										const Oid *argtypes, Datum *values,

@@ -1212,23 +1212,13 @@ apply_touches(Datum touch_ids)
 static void
 apply_touch_beside_lead(int64 shardid, const LqTouch *touch, Oid key_type)
 {
-	Oid			rows_relid = lq_citus_lead_shard(shardid, touch->lead_table);
-	LqTableConfig *config = OidIsValid(rows_relid) ? lq_config_if_managed(rows_relid) : NULL;
+	LqTableConfig *config = lq_citus_lead_shard_config(shardid, touch->lead_table, "touch",
+													   "a touch", "touches", "touch");
 	LqShardWrite saved = lq_shard_write;
 	LqTouch		beside = *touch;
 
 	if (config == NULL)
-	{
-		LqTableConfig *named = lq_config_if_managed(touch->lead_table);
-
-		if (named != NULL && named->distributed)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("leadqual: a touch of table %s was inserted into leadqual.touch by hand, on a cluster where Citus distributes it",
-							named->display_name),
-					 errhint("Record touches of a distributed table with leadqual.touch(), which records the table as the coordinator names it.")));
 		return;
-	}
 	beside.config = config;
 	PG_TRY();
 	{
@@ -1339,6 +1329,7 @@ leadqual_touches_recorded(PG_FUNCTION_ARGS)
 	int64		shardid;
 	LqTouch    *touches;
 	int			count;
+	Oid			key_type;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -1360,10 +1351,10 @@ leadqual_touches_recorded(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	}
 	touches = read_new_touches(trigdata->tg_newtable, desc, &count);
+	key_type = TupleDescAttr(desc, SPI_fnumber(desc, "shard_key") - 1)->atttypid;
 	lq_connect_spi();
 	for (int i = 0; i < count; i++)
-		apply_touch_beside_lead(shardid, &touches[i],
-								TupleDescAttr(desc, SPI_fnumber(desc, "shard_key") - 1)->atttypid);
+		apply_touch_beside_lead(shardid, &touches[i], key_type);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -263,30 +263,20 @@ lead_run(const LqNewEvent *events, int nevents, int first)
 static void
 score_lead_beside_row(int64 shardid, LqNewEvents *lead, Oid key_type)
 {
-	Oid			rows_relid = lq_citus_lead_shard(shardid, lead->lead_table);
-	LqTableConfig *config = OidIsValid(rows_relid) ? lq_config_if_managed(rows_relid) : NULL;
+	LqTableConfig *config = lq_citus_lead_shard_config(shardid, lead->lead_table, "event",
+													   "an event", "events", "track");
 	LqShardWrite saved = lq_shard_write;
 
 	if (config == NULL)
-	{
-		LqTableConfig *named = lq_config_if_managed(lead->lead_table);
-
-		if (named != NULL && named->distributed)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("leadqual: an event of table %s was inserted into leadqual.event by hand, on a cluster where Citus distributes it",
-							named->display_name),
-					 errhint("Record events of a distributed table with leadqual.track(), which records the table as the coordinator names it.")));
 		return;
-	}
 	PG_TRY();
 	{
 		lq_write_beside_lead(config->shard.shardid, lead->events[0].shard_key,
 							 lead->events[0].shard_key_isnull, key_type);
 		require_update_privilege(config->shard.table);
-		require_visible_leads(rows_relid, lead->events, lead->nevents);
+		require_visible_leads(config->rows_relid, lead->events, lead->nevents);
 		if (config->model != NULL)
-			score_table_events(lead, rows_relid);
+			score_table_events(lead, config->rows_relid);
 		else
 			lq_forget_engagement(lead->lead_table, distinct_lead_ids(lead->events, lead->nevents));
 	}
