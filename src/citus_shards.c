@@ -860,3 +860,40 @@ lq_citus_insert_beside_lead(LqTableConfig *config, int which, const char *column
 	if (SPI_processed == 0)
 		no_such_lead(config, values[0], missing_hint);
 }
+
+/*
+ * On the coordinator: rescore() (rescore_due() with due_only) of a table
+ * Citus distributes, as of as_of, as the caller; how many scores changed.
+ * Shard-parallel: a query over the table's rows calls _rescore_shard(),
+ * which Citus runs a task a shard, in parallel on the workers, each of
+ * which rescores its shard there, its first row rescoring it (leadqual's
+ * rows of its leads are in the co-located shards beside it).  Citus
+ * commits each worker's part as it does a read's, by one-phase commit:
+ * docs/scale-out.md says what that means.
+ */
+int64
+lq_citus_rescore(LqTableConfig *config, TimestampTz as_of, bool due_only)
+{
+	Oid			argtypes[2] = {TIMESTAMPTZOID, BOOLOID};
+	Datum		args[2] = {TimestampTzGetDatum(as_of), BoolGetDatum(due_only)};
+	char	   *sql;
+	int64		changed = 0;
+	bool		isnull;
+
+	Assert(config->distributed && config->shard.shardid == 0);
+	sql = psprintf("SELECT pg_catalog.sum(leadqual._rescore_shard(l.tableoid, $1, $2))::pg_catalog.int8 "
+				   "FROM %s AS l", lq_qualified_name(config->relid));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "leadqual: SPI_connect failed");
+	if (SPI_execute_with_args(sql, 2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "leadqual: \"%s\" failed", sql);
+	if (SPI_processed == 1)
+	{
+		Datum		sum = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			changed = DatumGetInt64(sum);
+	}
+	SPI_finish();
+	return changed;
+}

@@ -12,6 +12,7 @@
 #include "access/attnum.h"
 #include "fmgr.h"
 #include "utils/relcache.h"
+#include "utils/timestamp.h"
 
 /* A shard of a distributed leads table, as a trigger firing on it sees it. */
 typedef struct LqShard
@@ -62,6 +63,7 @@ struct LqTableConfig;
 extern struct LqTableConfig *lq_citus_lead_shard_config(int64 shardid, Oid logged,
 														const char *table, const char *row,
 														const char *rows, const char *recorder);
+extern int64 lq_citus_rescore(struct LqTableConfig *config, TimestampTz as_of, bool due_only);
 extern void lq_citus_insert_beside_lead(struct LqTableConfig *config, int which,
 										const char *columns, int nargs,
 										const Oid *argtypes, Datum *values,

@@ -846,7 +846,8 @@ begin_store(Oid relid, bool *kept, const LqNewEvents **fresh)
 	config = lq_config_for_table(relid, "leadqual");
 	Assert(config->model != NULL);	/* lq_config_for_table() checked */
 	*kept = lq_engagement_state_installed();
-	*fresh = *kept ? lq_take_new_events(relid) : NULL;
+	/* named as the log names the table: on a shard, the coordinator's OID */
+	*fresh = *kept ? lq_take_new_events(config->log_relid) : NULL;
 	return config;
 }
 

@@ -26,6 +26,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -33,6 +34,7 @@
 #include "utils/ruleutils.h"
 #include "utils/timestamp.h"
 
+#include "citus_shards.h"
 #include "config.h"
 #include "engagement_state.h"
 #include "model_score.h"
@@ -42,6 +44,10 @@
 
 /* As model_score.c counts them: up to this many, plans are kept. */
 #define FEW_LEADS 64
+
+static void require_rescore_privilege(LqTableConfig *config, Oid relid, const char *caller);
+static void add_ids(ArrayBuildState **left, Datum ids);
+static int64 rescore_due_leads(LqTableConfig *config, Oid relid, TimestampTz as_of);
 
 static LqKeptQuery castable_ids_query = {
 	"SELECT leadqual._require_castable_ids($1, $2, $3)", 3,
@@ -655,7 +661,9 @@ stale_leads(LqTableConfig *config, TimestampTz as_of)
 
 /*
  * The table and as_of of rescore() and rescore_due(), checked: not NULL, a
- * finite time, a table scored by a model that the caller may update.
+ * finite time, a table scored by a model that the caller may update.  A
+ * table Citus distributes is rescored a shard at a time (on the
+ * coordinator, lq_citus_rescore()); a shard named by hand is refused.
  */
 static LqTableConfig *
 rescored_table(FunctionCallInfo fcinfo, const char *caller, TimestampTz *as_of)
@@ -676,7 +684,17 @@ rescored_table(FunctionCallInfo fcinfo, const char *caller, TimestampTz *as_of)
 				 errmsg("%s: as_of must be a finite time, not %s", caller,
 						DatumGetCString(DirectFunctionCall1(timestamptz_out, PG_GETARG_DATUM(1)))),
 				 errhint("Leave it out to rescore as of now.")));
-	config = lq_config_for_table(relid, caller);
+	config = lq_config_for_scored_table(relid, caller);
+	if (config->shard.shardid != 0)
+		lq_refuse_distributed(config, caller);
+	require_rescore_privilege(config, relid, caller);
+	return config;
+}
+
+/* Errors unless the caller may UPDATE the table, whose score column rescoring writes. */
+static void
+require_rescore_privilege(LqTableConfig *config, Oid relid, const char *caller)
+{
 	/* checked first: with nothing to change, nothing else would check it */
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 		ereport(ERROR,
@@ -684,23 +702,97 @@ rescored_table(FunctionCallInfo fcinfo, const char *caller, TimestampTz *as_of)
 				 errmsg("%s: permission denied for table %s", caller, config->display_name),
 				 errhint("%s() writes the score column, so it needs UPDATE on the table.",
 						 caller + strlen("leadqual."))));
-	return config;
+}
+
+/* Adds the ids (a text[]) to *left, which may still be NULL. */
+static void
+add_ids(ArrayBuildState **left, Datum ids)
+{
+	ArrayIterator it = array_create_iterator(DatumGetArrayTypeP(ids), 0, NULL);
+	Datum		id;
+	bool		isnull;
+
+	if (*left == NULL)
+		*left = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	while (array_iterate(it, &id, &isnull))
+		*left = accumArrayResult(*left, id, isnull, TEXTOID, CurrentMemoryContext);
+	array_free_iterator(it);
 }
 
 /*
- * leadqual.rescore(leads regclass, as_of timestamptz DEFAULT now()) RETURNS
- * bigint: rescores every lead of the table the caller sees as of a time
- * (decay, windows, changed rules) and returns how many scores changed.
- * Leads other transactions hold are left alone: their own writes rescore
- * them.  C since 0.5.0 (PL/pgSQL, reading every event, until then).
+ * Rescores the leads (ids, a text[]) of table relid as lq_score_leads()
+ * does, leaving those other transactions hold, and adding the ids of
+ * those it did not rescore to *left (unless left is NULL).  On a shard, a
+ * distribution value at a time: leadqual writes a lead's rows beside it,
+ * with its distribution value (lq_shard_write), which its id doesn't give.
  */
-PG_FUNCTION_INFO_V1(leadqual_rescore);
-Datum
-leadqual_rescore(PG_FUNCTION_ARGS)
+static int64
+score_stale_leads(LqTableConfig *config, Oid relid, Datum ids, TimestampTz as_of,
+				  ArrayBuildState **left)
 {
-	TimestampTz as_of;
-	LqTableConfig *config = rescored_table(fcinfo, "leadqual.rescore", &as_of);
-	Oid			relid = PG_GETARG_OID(0);
+	ScoredColumns columns;
+	const char *key;
+	Oid			key_type;
+	int16		key_len;
+	bool		key_byval;
+	Oid			argtype = TEXTARRAYOID;
+	char	   *sql;
+	int			ngroups;
+	Datum	   *keys;
+	Datum	   *groups;
+	bool	   *gone;
+	int64		changed = 0;
+
+	if (config->shard.shardid == 0)
+		return lq_score_leads(relid, ids, as_of, true, left);
+	Assert(lq_shard_write.shardid == config->shard.shardid);
+	columns = scored_columns(config);
+	key = quote_identifier(get_attname(config->rows_relid, config->shard.key_attnum, false));
+	key_type = get_atttype(config->rows_relid, config->shard.key_attnum);
+	get_typlenbyval(key_type, &key_len, &key_byval);
+	/* leads deleted since come with a NULL key: Citus allows none in a row */
+	sql = psprintf("SELECT l.%s, pg_catalog.array_agg(u.id) "
+				   "FROM pg_catalog.unnest($1::pg_catalog.text[]) AS u(id) "
+				   "LEFT JOIN %s AS l ON l.%s %s u.id::%s GROUP BY 1",
+				   key, columns.table, columns.id, columns.equals, columns.id_type);
+	if (SPI_execute_with_args(sql, 1, &argtype, &ids, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "leadqual: \"%s\" failed", sql);
+	ngroups = (int) SPI_processed;
+	keys = palloc(sizeof(Datum) * Max(ngroups, 1));
+	groups = palloc(sizeof(Datum) * Max(ngroups, 1));
+	gone = palloc(sizeof(bool) * Max(ngroups, 1));
+	for (int i = 0; i < ngroups; i++)
+	{
+		bool		isnull;
+
+		keys[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &gone[i]);
+		if (!gone[i])
+			keys[i] = datumCopy(keys[i], key_byval, key_len);
+		groups[i] = datumCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull),
+							  false, -1);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	for (int i = 0; i < ngroups; i++)
+	{
+		if (gone[i])
+		{
+			if (left != NULL)
+				add_ids(left, groups[i]);
+			continue;
+		}
+		lq_write_beside_lead(config->shard.shardid, keys[i], false, key_type);
+		changed += lq_score_leads(relid, groups[i], as_of, true, left);
+	}
+	return changed;
+}
+
+/*
+ * rescore(): the leads of table relid (its shard, on a worker) whose score
+ * is stale, rescored; how many scores changed.
+ */
+static int64
+rescore_leads(LqTableConfig *config, Oid relid, TimestampTz as_of)
+{
 	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual rescore",
 												  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
@@ -710,11 +802,31 @@ leadqual_rescore(PG_FUNCTION_ARGS)
 	lq_connect_spi();
 	stale = stale_leads(config, as_of);
 	if (stale != (Datum) 0)
-		changed = lq_score_leads(relid, stale, as_of, true, NULL);
+		changed = score_stale_leads(config, relid, stale, as_of, NULL);
 	SPI_finish();
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(scratch);
-	PG_RETURN_INT64(changed);
+	return changed;
+}
+
+/*
+ * leadqual.rescore(leads regclass, as_of timestamptz DEFAULT now()) RETURNS
+ * bigint: rescores every lead of the table the caller sees as of a time
+ * (decay, windows, changed rules) and returns how many scores changed.
+ * Leads other transactions hold are left alone: their own writes rescore
+ * them.  On a table Citus distributes, shard-parallel (lq_citus_rescore()).
+ * C since 0.5.0 (PL/pgSQL, reading every event, until then).
+ */
+PG_FUNCTION_INFO_V1(leadqual_rescore);
+Datum
+leadqual_rescore(PG_FUNCTION_ARGS)
+{
+	TimestampTz as_of;
+	LqTableConfig *config = rescored_table(fcinfo, "leadqual.rescore", &as_of);
+
+	if (config->distributed)
+		PG_RETURN_INT64(lq_citus_rescore(config, as_of, false));
+	PG_RETURN_INT64(rescore_leads(config, PG_GETARG_OID(0), as_of));
 }
 
 /* The leads rescore_due() looks at a time: as many as the kept plans take. */
@@ -772,17 +884,28 @@ leadqual_rescore_due(PG_FUNCTION_ARGS)
 {
 	TimestampTz as_of;
 	LqTableConfig *config = rescored_table(fcinfo, "leadqual.rescore_due", &as_of);
-	Oid			relid = PG_GETARG_OID(0);
-	MemoryContext scratch;
-	MemoryContext caller_cxt;
+
+	if (config->distributed)
+		PG_RETURN_INT64(lq_citus_rescore(config, as_of, true));
+	PG_RETURN_INT64(rescore_due_leads(config, PG_GETARG_OID(0), as_of));
+}
+
+/*
+ * rescore_due(): the leads of table relid (its shard, on a worker) due by
+ * as_of, rescored in batches that use the kept plans; how many scores
+ * changed.  Each lead rescored gets its next due time.
+ */
+static int64
+rescore_due_leads(LqTableConfig *config, Oid relid, TimestampTz as_of)
+{
+	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual rescore_due",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller_cxt = MemoryContextSwitchTo(scratch);
 	TimestampTz after_due = DT_NOBEGIN;
 	char	   *after_id = "";
 	int64		changed = 0;
 	ArrayBuildState *left = NULL;
 
-	scratch = AllocSetContextCreate(CurrentMemoryContext, "leadqual rescore_due",
-									ALLOCSET_DEFAULT_SIZES);
-	caller_cxt = MemoryContextSwitchTo(scratch);
 	lq_connect_spi();
 	for (;;)
 	{
@@ -794,7 +917,7 @@ leadqual_rescore_due(PG_FUNCTION_ARGS)
 			break;
 		batch = PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
 		/* those not locked stay due: held by others, or deleted */
-		changed += lq_score_leads(relid, batch, as_of, true, &left);
+		changed += score_stale_leads(config, relid, batch, as_of, &left);
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (left != NULL)
@@ -802,5 +925,66 @@ leadqual_rescore_due(PG_FUNCTION_ARGS)
 	SPI_finish();
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(scratch);
+	return changed;
+}
+
+/*
+ * leadqual._rescore_shard(shard oid, as_of timestamptz, due_only boolean)
+ * RETURNS bigint: on a worker, rescore() (rescore_due() with due_only) of
+ * the leads in one shard of a table Citus distributes, as the caller; how
+ * many scores changed.  lq_citus_rescore() calls it on the coordinator in
+ * a query over the table's rows, which Citus runs a task a shard, in
+ * parallel on the workers: the shard's first row rescores it, the others
+ * return 0.  It has no SET clause, which would switch a GUC for every
+ * row: it sets rescore()'s search_path itself, for the rescoring.
+ */
+PG_FUNCTION_INFO_V1(leadqual_rescore_shard);
+Datum
+leadqual_rescore_shard(PG_FUNCTION_ARGS)
+{
+	Oid			shard = PG_GETARG_OID(0);
+	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(1);
+	bool		due_only = PG_GETARG_BOOL(2);
+	const char *caller = due_only ? "leadqual.rescore_due" : "leadqual.rescore";
+	Oid		   *rescored = fcinfo->flinfo->fn_extra;
+	LqTableConfig *config;
+	LqShardWrite saved = lq_shard_write;
+	int			nest_level;
+	int64		changed = 0;
+
+	if (rescored != NULL && *rescored == shard)
+		PG_RETURN_INT64(0);
+	config = lq_config_if_managed(shard);
+	if (config == NULL || config->shard.shardid == 0 || config->model == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leadqual._rescore_shard: relation %u is no shard of a table Citus distributes and a model scores",
+						shard),
+				 errhint("Call leadqual.rescore() or leadqual.rescore_due() on the coordinator.")));
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leadqual._rescore_shard: as_of must be a finite time"),
+				 errhint("Call leadqual.rescore() or leadqual.rescore_due() on the coordinator.")));
+	require_rescore_privilege(config, config->shard.table, caller);
+	if (rescored == NULL)
+		rescored = fcinfo->flinfo->fn_extra = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
+	*rescored = shard;
+	nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	PG_TRY();
+	{
+		lq_shard_write.shardid = config->shard.shardid;
+		lq_shard_write.key_isnull = true;
+		changed = due_only ? rescore_due_leads(config, config->rows_relid, as_of)
+			: rescore_leads(config, config->rows_relid, as_of);
+	}
+	PG_FINALLY();
+	{
+		lq_shard_write = saved;
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(true, nest_level);
 	PG_RETURN_INT64(changed);
 }

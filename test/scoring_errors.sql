@@ -5,7 +5,7 @@
 -- leaves models, rules, events, scores and leads as they were.
 \ir helpers/setup.psql
 
-SELECT plan(234);
+SELECT plan(236);
 
 -- The canary: any injected "DROP TABLE x" that ran would remove it.
 CREATE TABLE x (canary text);
@@ -546,6 +546,14 @@ SELECT throws_ok($$SELECT leadqual.track('er_float', '1', 'huge_deal')$$, '22003
 -- an integer id written as the cast reads it, blanks and sign: the lead
 SELECT lives_ok($$SELECT leadqual.track('er_leads', ' +1 ', 'demo_request')$$,
                 'track() of " +1 " on an integer-id table finds lead 1, as the cast reads it');
+
+-- rescore()'s part on a Citus worker, callable by anyone: without Citus no
+-- relation is its shard, so it refuses every table and changes nothing
+SELECT throws_ok($$SELECT leadqual._rescore_shard('er_leads'::regclass, now(), false)$$, '22023',
+                 'leadqual._rescore_shard: relation ' || 'er_leads'::regclass::oid || ' is no shard of a table Citus distributes and a model scores',
+                 '_rescore_shard() of a managed table on one node: 22023, it is no shard');
+SELECT throws_ok($$SELECT leadqual._rescore_shard('pg_class'::regclass, now(), true)$$, '22023', NULL,
+                 '_rescore_shard() of a catalog: 22023');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -229,7 +229,8 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $check$
 DECLARE
-    kind text := CASE TG_TABLE_NAME WHEN 'fit_rule' THEN 'fit' ELSE 'engagement' END;
+    -- on a Citus worker it fires on the reference table's shard, fit_rule_102074
+    kind text := CASE WHEN TG_TABLE_NAME ~ '^fit_rule(_[0-9]+)?$' THEN 'fit' ELSE 'engagement' END;
     fit @extschema@.fit_rule;
     engagement @extschema@.engagement_rule;
     user_table regclass;

@@ -96,7 +96,8 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $check$
 DECLARE
-    what text := CASE TG_TABLE_NAME WHEN 'holiday' THEN 'holidays' ELSE 'business hours' END;
+    -- on a Citus worker it fires on the reference table's shard, holiday_102080
+    what text := CASE WHEN TG_TABLE_NAME ~ '^holiday(_[0-9]+)?$' THEN 'holidays' ELSE 'business hours' END;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.builtin THEN
         -- dropping a built-in calendar drops its rows by cascade

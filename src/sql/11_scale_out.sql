@@ -45,6 +45,17 @@ LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_logged_table';
 
+-- On a worker, rescore() (rescore_due() with due_only) of one shard of a
+-- table Citus distributes, as the caller; how many scores changed.
+-- rescore() on the coordinator calls it in a query over the table's rows,
+-- which Citus runs a task a shard, in parallel: the shard's first row
+-- rescores it, the others return 0.  No SET clause: it would switch the
+-- search_path for every row; the C sets it for the rescoring alone.
+CREATE FUNCTION @extschema@._rescore_shard(shard oid, as_of timestamptz, due_only boolean)
+RETURNS bigint
+LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'leadqual_rescore_shard';
+
 -- Runs DDL on leadqual's own tables here and on every worker, where
 -- CREATE EXTENSION made them too and Citus takes them as the shells of the
 -- distributed tables: Citus propagates no DDL on a table it does not know.

@@ -16,7 +16,9 @@
 #      (scoring and promoting the leads of a model) and touches gives the
 #      same log, scores, events, clocks, handoffs and reports through the
 #      coordinator as on one node (test/system/citus/), every row on the
-#      shard beside its lead's, with ids unique across the nodes;
+#      shard beside its lead's, with ids unique across the nodes; and so
+#      do rescore() and rescore_due(), shard-parallel, which refuse a role
+#      without UPDATE, on the coordinator and on a worker;
 #   5. what does not run on a distributed table yet refuses (0A000), and
 #      so does an event or touch inserted by hand; pg_dump writes the
 #      tables' OIDs as bare numbers (dump and restore is not supported);
@@ -48,7 +50,7 @@ for i in 0 1 2; do start $i; done
 
 cluster postgres
 
-echo "1..36"
+echo "1..39"
 
 q 0 -c "CREATE EXTENSION leadqual" >/dev/null
 same "$(for i in 0 1 2; do q $i -c "SELECT extversion FROM pg_extension WHERE extname = 'leadqual'"; done | paste -sd' ')" \
@@ -105,11 +107,13 @@ CREATE TABLE leads (tenant bigint NOT NULL, id bigint NOT NULL, score int NOT NU
                     PRIMARY KEY (tenant, id));
 CREATE TABLE scored (tenant bigint NOT NULL, id bigint NOT NULL, score numeric NOT NULL DEFAULT 0,
                      lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead',
-                     title text, company_size int, industry text, PRIMARY KEY (tenant, id));"
+                     title text, company_size int, industry text, PRIMARY KEY (tenant, id));
+CREATE TABLE decay (LIKE scored INCLUDING ALL);"
 DB=single q 0 -c "$schema" -c "SELECT leadqual.manage('leads', owner_column => 'owner')" \
              -c "SELECT leadqual.manage('scored', model => 'default')" >/dev/null
 DB=dist q 0 -c "$schema" -c "SELECT create_distributed_table('leads', 'tenant')" \
            -c "SELECT create_distributed_table('scored', 'tenant', colocate_with => 'leads')" \
+           -c "SELECT create_distributed_table('decay', 'tenant', colocate_with => 'leads')" \
            -c "CREATE TABLE others (tenant bigint NOT NULL, id bigint PRIMARY KEY)" >/dev/null
 
 same "$(DB=dist state 0 "SET citus.enable_unsafe_triggers = off; SELECT leadqual.distribute('leads')")" 55000 \
@@ -156,11 +160,13 @@ same "$(DB=dist q 0 -c "
     SELECT count(*) FROM leadqual.transition AS t
     LEFT JOIN leads AS l ON l.tenant = t.shard_key AND l.id::text = t.lead_id
     LEFT JOIN scored AS s ON s.tenant = t.shard_key AND s.id::text = t.lead_id
-    WHERE t.lead_id NOT LIKE 'deleted:%' AND l.id IS NULL AND s.id IS NULL") $(DB=dist q 0 -c "
+    LEFT JOIN decay AS d ON d.tenant = t.shard_key AND d.id::text = t.lead_id
+    WHERE t.lead_id NOT LIKE 'deleted:%' AND l.id IS NULL AND s.id IS NULL AND d.id IS NULL") $(DB=dist q 0 -c "
     SELECT count(*) FROM leadqual.sla_clock AS c
     LEFT JOIN leads AS l ON l.tenant = c.shard_key AND l.id::text = c.lead_id
     LEFT JOIN scored AS s ON s.tenant = c.shard_key AND s.id::text = c.lead_id
-    WHERE l.id IS NULL AND s.id IS NULL") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.sla_clock")" \
+    LEFT JOIN decay AS d ON d.tenant = c.shard_key AND d.id::text = c.lead_id
+    WHERE l.id IS NULL AND s.id IS NULL AND d.id IS NULL") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.sla_clock")" \
      "0 0 $(DB=single q 0 -c "SELECT count(*) FROM leadqual.sla_clock")" "every row is on the shard beside its lead's, with its distribution value"
 same "$(DB=dist q 0 -c "SELECT (SELECT count(*) - count(DISTINCT id) FROM leadqual.transition) + (SELECT count(*) - count(DISTINCT id) FROM leadqual.sla_clock) + (SELECT count(*) - count(DISTINCT id) FROM leadqual.handoff)")" \
      "0" "ids are unique across the nodes"
@@ -170,9 +176,11 @@ same "$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.transition WHERE lead_tabl
 # the joins compare no regclass constant: Citus sends one of a join by
 # name, which a worker reads as its own OID (docs/scale-out.md)
 same "$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.event AS e LEFT JOIN scored AS l ON l.tenant = e.shard_key AND l.id::text = e.lead_id
-                        WHERE l.id IS NULL") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.event WHERE lead_table <> 'scored'::regclass") $(DB=dist q 0 -c "
+                        LEFT JOIN decay AS d ON d.tenant = e.shard_key AND d.id::text = e.lead_id
+                        WHERE l.id IS NULL AND d.id IS NULL") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.event WHERE lead_table NOT IN ('scored'::regclass, 'decay'::regclass)") $(DB=dist q 0 -c "
                         SELECT count(*) FROM leadqual.lead_score AS s LEFT JOIN scored AS l ON l.tenant = s.shard_key AND l.id::text = s.lead_id
-                        WHERE l.id IS NULL") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.lead_score WHERE lead_table <> 'scored'::regclass") $(DB=dist q 0 -c "
+                        LEFT JOIN decay AS d ON d.tenant = s.shard_key AND d.id::text = s.lead_id
+                        WHERE l.id IS NULL AND d.id IS NULL") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.lead_score WHERE lead_table NOT IN ('scored'::regclass, 'decay'::regclass)") $(DB=dist q 0 -c "
                         SELECT count(*) FROM leadqual.touch AS t LEFT JOIN leads AS l ON l.tenant = t.shard_key AND l.id::text = t.lead_id
                         LEFT JOIN scored AS s ON s.tenant = t.shard_key AND s.id::text = t.lead_id
                         WHERE l.id IS NULL AND s.id IS NULL")" "0 0 0 0 0" \
@@ -180,7 +188,7 @@ same "$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.event AS e LEFT JOIN score
 scored_oid=$(DB=dist q 0 -c "SELECT 'scored'::regclass::oid")
 same "$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.event AS e JOIN scored AS l ON l.tenant = e.shard_key AND l.id::text = e.lead_id
                         WHERE e.lead_table::oid = $scored_oid") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.event AS e LEFT JOIN scored AS l ON l.tenant = e.shard_key AND l.id::text = e.lead_id
-                        WHERE l.id IS NULL OR e.lead_table <> 'scored'::regclass")" "8 8" \
+                        WHERE e.lead_table::oid = $scored_oid AND (l.id IS NULL OR e.lead_table <> 'scored'::regclass)")" "10 10" \
      "in a join, lead_table::oid compared with the OID as a number finds the table's rows; a regclass constant, sent by name, misses them (docs/scale-out.md)"
 DB=dist q 0 -c "CREATE TABLE by_id (id bigint PRIMARY KEY, score numeric NOT NULL DEFAULT 0,
                                     lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead',
@@ -194,10 +202,31 @@ same "$(DB=dist q 0 -c "SELECT lifecycle_stage FROM by_id WHERE id = 501") $(DB=
      "mql 1 touch P0002" "on a table distributed by its id, track() and touch() go straight to the lead's shard: it is scored and promoted, its clock stopped; a lead that does not exist is refused (P0002)"
 same "$(DB=dist state 0 "INSERT INTO leadqual.event (lead_table, lead_id, kind, shard_key) VALUES ('scored', '4', 'demo_request', 0)") $(DB=dist state 0 "INSERT INTO leadqual.touch (lead_table, lead_id, shard_key) VALUES ('leads', '4', 0)")" \
      "0A000 0A000" "an event or touch of a distributed table inserted by hand, which Citus sends by name, is refused (0A000)"
-same "$(DB=dist state 0 "SELECT leadqual.merge('leads', '8', '9')") $(DB=dist state 0 "TRUNCATE leads") $(DB=dist state 0 "SELECT leadqual.rescore('scored')") $(DB=dist state 0 "SELECT * FROM leadqual.explain('scored', '1')")" \
-     "0A000 0A000 0A000 0A000" "merge(), TRUNCATE, rescore() and explain() refuse on a distributed table, not yet supported (0A000)"
+same "$(DB=dist state 0 "SELECT leadqual.merge('leads', '8', '9')") $(DB=dist state 0 "TRUNCATE leads") $(DB=dist state 0 "SELECT * FROM leadqual.explain('scored', '1')")" \
+     "0A000 0A000 0A000" "merge(), TRUNCATE and explain() refuse on a distributed table, not yet supported (0A000)"
 same "$(DB=dist q 0 -c "SELECT count(*) FROM leads") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.lead_merge")" "39 0" \
      "and change nothing"
+
+# rescore() and rescore_due() of a distributed table: a query over its rows
+# that Citus runs a task a shard, each rescoring its shard on its worker
+rescored() {
+    DB=$1 q 0 -c "SELECT leadqual.rescore('decay', '2027-02-01 00:00+00')" \
+              -c "SELECT leadqual.rescore_due('decay', '2027-04-01 00:00+00')" \
+              -c "SELECT leadqual.rescore('decay', '2027-04-01 00:00+00')" \
+              -c "SELECT string_agg(id || ':' || score || ':' || lifecycle_stage, ' ' ORDER BY id) FROM decay" \
+              -c "SELECT count(*) FROM leadqual.score_change WHERE lead_table::oid = 'decay'::regclass::oid" | paste -sd' '
+}
+same "$(rescored dist)" "$(rescored single)" \
+     "rescore() and rescore_due() of a distributed table, shard-parallel on the workers, change the same scores, and log the same, as on one node"
+same "$(DB=dist q 0 -c "BEGIN" -c "SELECT leadqual.rescore('decay', '2027-02-15 00:00+00') > 0" -c "ROLLBACK" \
+                   -c "SELECT string_agg(id || ':' || score, ' ' ORDER BY id) FROM decay" | paste -sd' ')" \
+     "t $(DB=dist q 0 -c "SELECT string_agg(id || ':' || score, ' ' ORDER BY id) FROM decay")" \
+     "rescore() on Citus is part of the caller's transaction: rolled back, it leaves every shard's scores as they were"
+DB=dist q 0 -c "CREATE ROLE viewer" -c "GRANT SELECT ON decay TO viewer" >/dev/null
+decay_shard="SET citus.override_table_visibility = off; SELECT c.oid FROM pg_class AS c WHERE c.relname ~ '^decay_[0-9]+$' AND c.relkind = 'r' LIMIT 1"
+same "$(DB=dist state 0 "SET ROLE viewer; SELECT leadqual.rescore('decay')") $(DB=dist state 1 "SET ROLE viewer; SELECT leadqual._rescore_shard(($(DB=dist q 1 -c "$decay_shard" | tail -1))::oid, now(), false)") $(DB=dist state 1 "SELECT leadqual._rescore_shard('pg_class'::regclass, now(), false)") $(DB=dist state 1 "SELECT leadqual.rescore(($(DB=dist q 1 -c "$decay_shard" | tail -1))::oid::regclass)")" \
+     "42501 42501 22023 0A000" \
+     "rescore() refuses a role without UPDATE (42501), and so does its shard's part called on a worker; that part refuses what is no shard (22023), and rescore() a shard named by hand (0A000)"
 
 # pg_dump of the coordinator: Citus reads leadqual's rows from the
 # workers as text, where the coordinator's OID of a table names no table,
@@ -228,6 +257,7 @@ later="UPDATE leads SET score = 85 WHERE id BETWEEN 21 AND 32;
        SELECT leadqual.reject('leads', '21', 'disqualified', 'not_icp');
        DELETE FROM leads WHERE id = 39;
        SELECT leadqual.track('scored', '9', 'demo_request', '2026-12-02 10:00+00');
+       SELECT leadqual.rescore('decay', '2027-01-20 00:00+00');
        SELECT leadqual.touch('leads', '17');"
 DB=single q 0 -c "$later" >/dev/null
 DB=dist q 0 -c "$later" >/dev/null
@@ -236,7 +266,7 @@ distributed=$(DB=dist q 0 -f "$here/citus/results.sql")
 [ "$single" = "$distributed" ]
 status=$?
 [ $status -eq 0 ] || diff <(echo "$single") <(echo "$distributed") | sed 's/^/# /'
-ok $status "after the move, promotions, a rejection, a deletion, an event and a touch give the same log, clocks and reports as on one node"
+ok $status "after the move, promotions, a rejection, a deletion, an event, a touch and a rescore give the same log, scores, clocks and reports as on one node"
 same "$(DB=dist q 0 -c "
     SELECT count(*) FROM (SELECT lead_id, id, pg_catalog.lag(id) OVER (PARTITION BY lead_id ORDER BY changed_at) AS before
                           FROM leadqual.transition) AS t WHERE t.id <= t.before")" "0" \

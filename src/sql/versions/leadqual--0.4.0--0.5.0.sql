@@ -2031,6 +2031,17 @@ LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadqual_logged_table';
 
+-- On a worker, rescore() (rescore_due() with due_only) of one shard of a
+-- table Citus distributes, as the caller; how many scores changed.
+-- rescore() on the coordinator calls it in a query over the table's rows,
+-- which Citus runs a task a shard, in parallel: the shard's first row
+-- rescores it, the others return 0.  No SET clause: it would switch the
+-- search_path for every row; the C sets it for the rescoring alone.
+CREATE FUNCTION @extschema@._rescore_shard(shard oid, as_of timestamptz, due_only boolean)
+RETURNS bigint
+LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'leadqual_rescore_shard';
+
 -- Runs DDL on leadqual's own tables here and on every worker, where
 -- CREATE EXTENSION made them too and Citus takes them as the shells of the
 -- distributed tables: Citus propagates no DDL on a table it does not know.
@@ -2240,3 +2251,195 @@ COMMENT ON FUNCTION @extschema@.distribute(regclass) IS
 -- as Citus's own DDL needs).
 REVOKE EXECUTE ON FUNCTION @extschema@.distribute(regclass), @extschema@._on_every_node(text[]),
     @extschema@.prepare_worker(regtype) FROM PUBLIC;
+
+-- On a Citus worker the rule and calendar checks fire on the reference
+-- tables' shards (fit_rule_102074), whose names they now read as the table's.
+CREATE OR REPLACE FUNCTION @extschema@._check_rule()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $check$
+DECLARE
+    -- on a Citus worker it fires on the reference table's shard, fit_rule_102074
+    kind text := CASE WHEN TG_TABLE_NAME ~ '^fit_rule(_[0-9]+)?$' THEN 'fit' ELSE 'engagement' END;
+    fit @extschema@.fit_rule;
+    engagement @extschema@.engagement_rule;
+    user_table regclass;
+    bad_level text;
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.builtin THEN
+        RAISE EXCEPTION 'leadqual: % rule "%" of model "%" is built in and cannot be changed or dropped',
+                kind, OLD.name, OLD.model
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('Copy the model and change the copy: SELECT leadqual.copy_model(%L, ''my_model'');', OLD.model);
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    IF NEW.builtin THEN
+        RAISE EXCEPTION 'leadqual: % rule "%" cannot be marked builtin', kind, NEW.name
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only the rules leadqual ships are built in; leave builtin false.';
+    END IF;
+    IF (SELECT m.builtin FROM @extschema@.model AS m WHERE m.name = NEW.model) THEN
+        RAISE EXCEPTION 'leadqual: model "%" is built in; its rules cannot be added to or changed', NEW.model
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('Copy it and change the copy: SELECT leadqual.copy_model(%L, ''my_model'');', NEW.model);
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.model AS m WHERE m.name = NEW.model) THEN
+        RAISE EXCEPTION 'leadqual: model "%" does not exist', NEW.model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Create it first: INSERT INTO leadqual.model (name, threshold) VALUES (...), or SELECT leadqual.copy_model(''default'', ...).';
+    END IF;
+    IF NEW.name IS NULL OR NEW.name = '' THEN
+        RAISE EXCEPTION 'leadqual: a % rule of model "%" needs a name', kind, NEW.model
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'explain() shows rules by name; give it one such as ''target_industry''.';
+    END IF;
+    IF NEW.points IS NULL OR NEW.points = 'NaN' OR NEW.points::text IN ('Infinity', '-Infinity') THEN
+        RAISE EXCEPTION 'leadqual: % rule "%" of model "%" needs finite points, not %',
+                kind, NEW.name, NEW.model, coalesce(NEW.points::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Points are a number, negative for a bad sign such as a student or a competitor.';
+    END IF;
+    IF NEW.cap IS NOT NULL AND (NEW.cap <= 0 OR NEW.cap = 'NaN' OR NEW.cap::text = 'Infinity') THEN
+        RAISE EXCEPTION 'leadqual: % rule "%" of model "%" has cap %, which is not a positive number',
+                kind, NEW.name, NEW.model, NEW.cap
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'cap limits the size of the rule''s points, positive or negative; leave it NULL for no cap.';
+    END IF;
+
+    IF kind = 'fit' THEN
+        fit := NEW;
+        IF fit.operator IS NULL OR fit.operator NOT IN ('equals', 'in', 'between', 'matches', 'seniority') THEN
+            RAISE EXCEPTION 'leadqual: fit rule "%" of model "%" has unknown operator "%"',
+                    fit.name, fit.model, coalesce(fit.operator, 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'The operators are equals, in, between, matches and seniority.';
+        END IF;
+        IF fit.operator IN ('equals', 'in', 'seniority')
+           AND (fit.value IS NULL OR cardinality(fit.value) = 0 OR array_position(fit.value, NULL) IS NOT NULL
+                OR (fit.operator = 'equals' AND cardinality(fit.value) <> 1)) THEN
+            RAISE EXCEPTION 'leadqual: fit rule "%" of model "%" needs % in value',
+                    fit.name, fit.model,
+                    CASE fit.operator WHEN 'equals' THEN 'exactly one value'
+                                      WHEN 'in' THEN 'a list of values'
+                                      ELSE 'a list of seniority levels' END
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'For example value = ''{software,saas}'' for in, or ''{vp,director}'' for seniority.';
+        END IF;
+        IF fit.operator = 'seniority' THEN
+            SELECT v INTO bad_level FROM unnest(fit.value) AS v
+            WHERE v NOT IN (SELECT e::text FROM unnest(enum_range(NULL::@extschema@.seniority_level)) AS e)
+            LIMIT 1;
+            IF bad_level IS NOT NULL THEN
+                RAISE EXCEPTION 'leadqual: fit rule "%" of model "%" names unknown seniority level "%"',
+                        fit.name, fit.model, bad_level
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'The levels are c_level, vp, director, manager, individual_contributor and unknown.';
+            END IF;
+        END IF;
+        IF fit.operator = 'between' AND (
+               (fit.low IS NULL AND fit.high IS NULL) OR fit.low > fit.high
+               OR fit.low = 'NaN' OR fit.high = 'NaN') THEN
+            RAISE EXCEPTION 'leadqual: fit rule "%" of model "%" needs low <= high, not % to %',
+                    fit.name, fit.model, coalesce(fit.low::text, 'NULL'), coalesce(fit.high::text, 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Give low, high or both; the range includes both ends.';
+        END IF;
+        IF fit.operator = 'matches' THEN
+            IF fit.pattern IS NULL THEN
+                RAISE EXCEPTION 'leadqual: fit rule "%" of model "%" needs a pattern', fit.name, fit.model
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'pattern is a regular expression, matched ignoring case, such as ''(^|\.)edu$''.';
+            END IF;
+            PERFORM '' ~* fit.pattern;   -- a bad regular expression errors here
+        END IF;
+        SELECT m.leads INTO user_table
+        FROM @extschema@.managed AS m
+        WHERE m.model = fit.model
+          AND NOT EXISTS (SELECT FROM pg_attribute AS a
+                          WHERE a.attrelid = m.leads AND a.attname = fit.column_name
+                            AND a.attnum > 0 AND NOT a.attisdropped)
+        LIMIT 1;
+        IF user_table IS NOT NULL THEN
+            RAISE EXCEPTION 'leadqual: fit rule "%" of model "%" reads column "%", which table % lacks',
+                    fit.name, fit.model, fit.column_name, user_table
+                USING ERRCODE = 'undefined_column',
+                      HINT = format('Add the column to %s, or give the rule a column it has.', user_table);
+        END IF;
+    ELSE
+        engagement := NEW;
+        IF engagement.event_kind IS NULL OR engagement.event_kind = '' THEN
+            RAISE EXCEPTION 'leadqual: engagement rule "%" of model "%" needs an event_kind', engagement.name, engagement.model
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'event_kind is the kind given to leadqual.track(), such as ''pricing_page_view''.';
+        END IF;
+        IF jsonb_typeof(engagement.match) IS DISTINCT FROM 'object' THEN
+            RAISE EXCEPTION 'leadqual: engagement rule "%" of model "%" needs a JSON object in match', engagement.name, engagement.model
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'match is compared with an event''s properties by @>, for example ''{"path": "/pricing"}''.';
+        END IF;
+        IF engagement.min_count IS NOT NULL AND engagement.min_count < 1 THEN
+            RAISE EXCEPTION 'leadqual: engagement rule "%" of model "%" has min_count %, below 1',
+                    engagement.name, engagement.model, engagement.min_count
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'min_count is how many events give the points once, such as 3 for "3+ email opens"; NULL gives points per event.';
+        END IF;
+        IF engagement.group_by IS NOT NULL AND engagement.min_count IS NULL THEN
+            RAISE EXCEPTION 'leadqual: engagement rule "%" of model "%" has group_by but no min_count',
+                    engagement.name, engagement.model
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'group_by counts events per value of a property, such as a session id; set min_count too.';
+        END IF;
+        IF engagement.half_life IS NOT NULL AND engagement.half_life <= interval '0' THEN
+            RAISE EXCEPTION 'leadqual: engagement rule "%" of model "%" has half-life %, which is not positive',
+                    engagement.name, engagement.model, engagement.half_life
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'half_life is how long until an event counts half, such as ''30 days''; NULL for no decay.';
+        END IF;
+        IF engagement.within IS NOT NULL AND engagement.within <= interval '0' THEN
+            RAISE EXCEPTION 'leadqual: engagement rule "%" of model "%" has window %, which is not positive',
+                    engagement.name, engagement.model, engagement.within
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'within is how far back events count, such as ''90 days''; NULL for no window.';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$check$;
+
+CREATE OR REPLACE FUNCTION @extschema@._check_calendar_row()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $check$
+DECLARE
+    -- on a Citus worker it fires on the reference table's shard, holiday_102080
+    what text := CASE WHEN TG_TABLE_NAME ~ '^holiday(_[0-9]+)?$' THEN 'holidays' ELSE 'business hours' END;
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.builtin THEN
+        -- dropping a built-in calendar drops its rows by cascade
+        IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT FROM @extschema@.calendar AS c WHERE c.name = OLD.calendar) THEN
+            RETURN OLD;
+        END IF;
+        RAISE EXCEPTION 'leadqual: calendar "%" is built in; its % cannot be changed', OLD.calendar, what
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('Copy it and change the copy: SELECT leadqual.copy_calendar(%L, ''my_calendar'');', OLD.calendar);
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    IF NEW.builtin THEN
+        RAISE EXCEPTION 'leadqual: % of calendar "%" cannot be marked builtin', what, NEW.calendar
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only the calendars leadqual ships are built in; leave builtin false.';
+    END IF;
+    IF (SELECT c.builtin FROM @extschema@.calendar AS c WHERE c.name = NEW.calendar) THEN
+        RAISE EXCEPTION 'leadqual: calendar "%" is built in; its % cannot be changed', NEW.calendar, what
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('Copy it and change the copy: SELECT leadqual.copy_calendar(%L, ''my_calendar'');', NEW.calendar);
+    END IF;
+    RETURN NEW;
+END
+$check$;
