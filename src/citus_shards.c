@@ -897,3 +897,48 @@ lq_citus_rescore(LqTableConfig *config, TimestampTz as_of, bool due_only)
 	SPI_finish();
 	return changed;
 }
+
+/*
+ * The managed table on this node that leadqual's rows name "logged" (their
+ * lead_table, the table's OID on the coordinator): on the coordinator the
+ * distributed table itself, on a worker its shell, which has the same
+ * grants, policies and leadqual.qualify trigger; InvalidOid if none.  A
+ * worker's own OID "logged" may name another relation, or none.
+ */
+Oid
+lq_citus_managed_table_here(Oid logged)
+{
+	Oid			found_relid = InvalidOid;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	Oid		   *tables;
+	int			n;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "leadqual: SPI_connect failed");
+	/* Citus's tables, not their shards, with leadqual's trigger */
+	if (SPI_execute("SELECT t.tgrelid FROM pg_catalog.pg_trigger AS t "
+					"JOIN pg_catalog.pg_dist_partition AS p "
+					"ON p.logicalrelid OPERATOR(pg_catalog.=) t.tgrelid "
+					"WHERE t.tgfoid OPERATOR(pg_catalog.=) 'leadqual.qualify()'::pg_catalog.regprocedure",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "leadqual: reading Citus's tables failed");
+	n = (int) SPI_processed;
+	tables = MemoryContextAlloc(caller_cxt, sizeof(Oid) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		tables[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+	for (int i = 0; i < n && !OidIsValid(found_relid); i++)
+	{
+		LqTableConfig *config = lq_config_if_managed(tables[i]);
+
+		if (config != NULL && config->distributed && config->shard.shardid == 0 &&
+			config->log_relid == logged)
+			found_relid = tables[i];
+	}
+	pfree(tables);
+	return found_relid;
+}

@@ -58,6 +58,7 @@ extern int64 lq_citus_own_shard(Relation rel, const char *name);
 extern Oid	lq_citus_lead_shard(int64 shardid, Oid logged);
 extern void lq_write_beside_lead(int64 shardid, Datum key, bool key_isnull, Oid key_type);
 extern char *lq_citus_distribution_column(Oid relid);
+extern Oid	lq_citus_managed_table_here(Oid logged);
 
 struct LqTableConfig;
 extern struct LqTableConfig *lq_citus_lead_shard_config(int64 shardid, Oid logged,

@@ -25,6 +25,7 @@
 #include "utils/memutils.h"
 #include "utils/rls.h"
 
+#include "citus_shards.h"
 #include "config.h"
 #include "engagement_state.h"
 #include "trust_boundary.h"
@@ -102,15 +103,32 @@ table_visibility(LqVisibilityCache *cache, Oid relid)
 	bool		found;
 	bool		is_missing = false;
 
+	Oid			here = relid;
+
 	table = hash_search(cache->tables, &relid, HASH_ENTER, &found);
 	if (found)
 		return table;
-	table->readable = pg_class_aclcheck_ext(relid, cache->user, ACL_SELECT,
+	table->readable = false;
+	table->row_security = false;
+	table->visible_ids = NULL;
+	/* on Citus, a row names its table by the table's OID on the coordinator */
+	if (lq_citus_mode())
+	{
+		here = lq_citus_managed_table_here(relid);
+		if (!OidIsValid(here))
+			return table;
+	}
+	table->readable = pg_class_aclcheck_ext(here, cache->user, ACL_SELECT,
 											&is_missing) == ACLCHECK_OK &&
 		!is_missing;
 	table->row_security = table->readable &&
-		check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED;
-	table->visible_ids = NULL;
+		check_enable_rls(here, InvalidOid, true) == RLS_ENABLED;
+	/*
+	 * On Citus the table's rows are in its shards, of which a policy knows
+	 * none: a role its policies restrict sees none of its leads here.
+	 */
+	if (table->row_security && lq_citus_mode())
+		table->readable = table->row_security = false;
 	Assert(table->readable || !table->row_security);
 	return table;
 }

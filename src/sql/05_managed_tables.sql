@@ -142,7 +142,6 @@ DECLARE
     settings    text;
     owner_generated "char";
     citus_kind  text;
-    has_rows    boolean;
     colocated   boolean;
 BEGIN
     IF leads IS NULL OR id_column IS NULL OR score_column IS NULL OR stage_column IS NULL THEN
@@ -209,16 +208,6 @@ BEGIN
             RAISE EXCEPTION 'leadqual.manage: leadqual''s tables are distributed by Citus, and table % is not', leads
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = format('Distribute it co-located with them: SELECT create_distributed_table(%L, ''<column>'', colocate_with => ''leadqual.transition'').', leads::text);
-        END IF;
-        -- a model scores the rows already there on one node; on Citus
-        -- rows are scored beside them, as events arrive (track())
-        IF citus_kind = 'distributed' AND model IS NOT NULL THEN
-            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', leads) INTO has_rows;  -- not SELECT FROM: Citus plans no empty target list
-            IF has_rows THEN
-                RAISE EXCEPTION 'leadqual.manage: table % is distributed by Citus and has rows, which leadqual cannot score there yet', leads
-                    USING ERRCODE = 'feature_not_supported',
-                          HINT = 'Manage the table with its model while it is empty, then load the leads: each is scored as it is inserted.';
-            END IF;
         END IF;
     END IF;
 
@@ -403,8 +392,11 @@ BEGIN
     EXECUTE format('CREATE TRIGGER leadqual_log_truncate AFTER TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.log_deletion()', leads);
     -- A model computes every score from now on, starting with the rows
-    -- already there.
-    IF model IS NOT NULL AND citus_kind IS DISTINCT FROM 'distributed' THEN
+    -- already there; on Citus, shard-parallel beside them, as rescore()
+    -- does (which leaves rows other transactions hold for their own writes).
+    IF model IS NOT NULL AND citus_kind = 'distributed' THEN
+        PERFORM @extschema@.rescore(leads, now());
+    ELSIF model IS NOT NULL THEN
         PERFORM @extschema@._score_leads(leads, NULL, now(), false);
     END IF;
 END

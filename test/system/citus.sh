@@ -24,7 +24,10 @@
 #      tables' OIDs as bare numbers (dump and restore is not supported);
 #   6. a worker added (prepared with prepare_worker()), the rebalancer
 #      moving shards onto it, and the same results after; a worker killed
-#      in the middle of a promoting statement, and nothing of it kept.
+#      in the middle of a promoting statement, and nothing of it kept;
+#   7. the distributed outbox: claim_handoffs() and ack_handoffs() through
+#      the coordinator, a claim skipping what another holds; leadqual's
+#      row-level security on the workers.
 # As root (tools/test runs it outside pg_virtualenv): the servers run as
 # postgres, in a directory of their own, removed at the end.
 set -uo pipefail
@@ -50,7 +53,7 @@ for i in 0 1 2; do start $i; done
 
 cluster postgres
 
-echo "1..39"
+echo "1..44"
 
 q 0 -c "CREATE EXTENSION leadqual" >/dev/null
 same "$(for i in 0 1 2; do q $i -c "SELECT extversion FROM pg_extension WHERE extname = 'leadqual'"; done | paste -sd' ')" \
@@ -139,10 +142,7 @@ DB=dist q 0 -c "CREATE TABLE apart (tenant bigint NOT NULL, id bigint NOT NULL, 
 same "$(DB=dist state 0 "SELECT leadqual.manage('apart')") $(DB=dist state 0 "SELECT leadqual.manage('others')")" "55000 55000" \
      "manage() then refuses a distributed table not co-located with leadqual's, and a plain one (55000)"
 DB=dist q 0 -c "SELECT leadqual.manage('leads', owner_column => 'owner')" >/dev/null
-DB=dist q 0 -c "INSERT INTO scored (tenant, id) VALUES (1, 1000)" >/dev/null
-same "$(DB=dist state 0 "SELECT leadqual.manage('scored', model => 'default')")" 0A000 \
-     "manage() with a model refuses a distributed table with rows, which it would score on one node (0A000)"
-DB=dist q 0 -c "DELETE FROM scored" -c "SELECT leadqual.manage('scored', model => 'default')" >/dev/null
+DB=dist q 0 -c "SELECT leadqual.manage('scored', model => 'default')" >/dev/null
 same "$(for i in 1 2; do [ "$(DB=dist q $i -c "SELECT 'leads'::regclass::oid, 'leadqual.event'::regclass::oid")" = "$(DB=dist q 0 -c "SELECT 'leads'::regclass::oid, 'leadqual.event'::regclass::oid")" ] && echo same || echo other; done | paste -sd' ')" \
      "other other" "each worker has OIDs of its own for the leads table and leadqual's, unlike the coordinator's"
 
@@ -154,6 +154,9 @@ distributed=$(DB=dist q 0 -f "$here/citus/results.sql")
 status=$?
 [ $status -eq 0 ] || diff <(echo "$single") <(echo "$distributed") | sed 's/^/# /'
 ok $status "the same script gives the same log, clocks, assignments, handoffs and reports through the coordinator as on one node"
+managed_scores="SELECT count(*) || ' rows, ' || count(*) FILTER (WHERE score > 0) || ' scored above 0' FROM decay_after_manage"
+same "$(DB=dist q 0 -c "$managed_scores")" "$(DB=single q 0 -c "$managed_scores")" \
+     "manage() with a model scores the rows a distributed table already has, shard-parallel, as on one node"
 same "$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.transition WHERE reason IS NOT NULL") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.transition WHERE via = 'rejection'")" \
      "3 1" "reject() and SET LOCAL leadqual.reason reach the worker whose trigger logs the move"
 same "$(DB=dist q 0 -c "
@@ -304,3 +307,37 @@ same "$(DB=dist q 0 -c "
     SELECT count(*) FROM lead AS l LEFT JOIN last AS t USING (lead_id)
     WHERE t.to_stage IS DISTINCT FROM l.lifecycle_stage")" "0" \
      "and every lead's stage is still its last logged one"
+
+# The distributed outbox: claim_handoffs() takes the oldest handoffs by
+# handed_at, a shard at a time, skipping those another claim holds, and
+# returns them with their tables; ack_handoffs() acknowledges and purges
+pending=$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.handoff WHERE acked_at IS NULL AND claimed_at IS NULL")
+oldest=$(DB=dist q 0 -c "SELECT string_agg(h.lead_table::oid || ':' || h.lead_id, ' ' ORDER BY h.handed_at, h.id)
+                         FROM (SELECT * FROM leadqual.handoff WHERE acked_at IS NULL ORDER BY handed_at, id LIMIT 5) AS h")
+same "$(DB=dist q 0 -c "SELECT string_agg(lead_table::oid || ':' || lead_id, ' ' ORDER BY handed_at, id) FROM leadqual.claim_handoffs(5, '1 hour', 'w1')") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.handoff WHERE claimed_by = 'w1' AND lease_until > now()")" \
+     "$oldest 5" "claim_handoffs() through the coordinator claims the oldest handoffs, and returns them with their tables' OIDs"
+DB=dist psql -X -q -At -h "$base" -p "${ports[0]}" -U postgres -d dist \
+    -c "BEGIN" -c "SELECT count(*) FROM leadqual.claim_handoffs(3, '1 hour', 'w2')" -c "SELECT pg_sleep(4)" -c "COMMIT" >"$base/w2.out" 2>&1 &
+holder=$!
+sleep 2
+w3=$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.claim_handoffs(1000, '1 hour', 'w3')")
+wait $holder
+same "$(head -1 "$base/w2.out") $w3 $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.handoff WHERE claims > 1 OR (acked_at IS NULL AND claimed_at IS NULL)")" \
+     "3 $((pending - 8)) 0" "a claim meanwhile skips the handoffs an open claim holds, and takes every other: no handoff claimed twice"
+total=$(DB=dist q 0 -c "SELECT count(*) FROM leadqual.handoff")
+same "$(DB=dist q 0 -c "SELECT leadqual.ack_handoffs(ARRAY(SELECT id FROM leadqual.handoff WHERE claimed_by = 'w1'))") $(DB=dist q 0 -c "SET leadqual.handoff_retention = 0" -c "SELECT leadqual.ack_handoffs(ARRAY(SELECT id FROM leadqual.handoff WHERE claimed_by = 'w2'))") $(DB=dist q 0 -c "SELECT count(*) FROM leadqual.handoff")" \
+     "5 3 $((total - 8))" "ack_handoffs() acknowledges handoffs on every shard, and purges those past leadqual.handoff_retention"
+
+# leadqual's row-level security on the workers: a row names its table by
+# the coordinator's OID, which each worker maps to its own shell of it
+leads_oid=$(DB=dist q 0 -c "SELECT 'leads'::regclass::oid")
+DB=dist q 0 -c "CREATE ROLE rep LOGIN" -c "GRANT SELECT ON leads TO rep" >/dev/null
+seen="SELECT count(*) FILTER (WHERE lead_table::oid = $leads_oid) || ' ' || count(*) FILTER (WHERE lead_table::oid <> $leads_oid) FROM leadqual.transition;
+      SELECT count(*) FILTER (WHERE lead_table::oid = $leads_oid) || ' ' || count(*) FILTER (WHERE lead_table::oid <> $leads_oid) FROM leadqual.sla_clock;
+      SELECT count(*) FROM leadqual.event"
+same "$(DB=dist q 0 -c "SET ROLE rep" -c "$seen" | paste -sd' ')" \
+     "$(DB=dist q 0 -c "$seen" | paste -sd' ' | awk '{ print $1, 0, $3, 0, 0 }')" \
+     "on the workers, leadqual's policies show a role the rows of the leads tables it may read, and none of the others'"
+DB=dist q 0 -c "ALTER TABLE leads ENABLE ROW LEVEL SECURITY" -c "CREATE POLICY some ON leads USING (tenant = 1)" >/dev/null
+same "$(DB=dist q 0 -c "SET ROLE rep" -c "$seen" | paste -sd' ')" "0 0 0 0 0" \
+     "a role the leads table's own policies restrict sees none of leadqual's rows of it on Citus (docs/scale-out.md)"

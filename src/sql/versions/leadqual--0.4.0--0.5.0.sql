@@ -93,6 +93,12 @@ AS 'MODULE_PATHNAME', 'leadqual_handoff_retention';
 -- lease runs out unacknowledged is offered again.  As the caller, who needs
 -- SELECT and UPDATE on leadqual.handoff and sees only the handoffs of leads
 -- it can read.
+-- On Citus, whose outbox is distributed (ids are no longer in the order
+-- handoffs were written), the oldest by handed_at: read unlocked first,
+-- then claimed a shard at a time, FOR UPDATE SKIP LOCKED in a statement
+-- Citus routes to the shard (it locks no rows across shards), those
+-- claimed meanwhile left out; their rows are then read by id, so that the
+-- coordinator gets lead_table as the OID it is (docs/scale-out.md).
 CREATE FUNCTION @extschema@.claim_handoffs(n integer DEFAULT 100,
                                            lease interval DEFAULT '5 minutes',
                                            worker text DEFAULT NULL)
@@ -102,6 +108,9 @@ SET search_path = pg_catalog, pg_temp
 AS $claim$
 DECLARE
     at timestamptz := clock_timestamp();
+    claimer text := coalesce(worker, current_user::text);
+    shard record;
+    claimed bigint[] := '{}';
 BEGIN
     IF n IS NULL OR n < 1 THEN
         RAISE EXCEPTION 'leadqual.claim_handoffs: n must be at least 1, not %', coalesce(n::text, 'NULL')
@@ -113,21 +122,49 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass how long a claim holds before the handoff is offered again, such as ''5 minutes''.';
     END IF;
+    IF NOT @extschema@._distributed_by_citus('@extschema@.handoff') THEN
+        RETURN QUERY
+        WITH free AS (
+            SELECT f.id FROM @extschema@.handoff AS f
+            WHERE f.acked_at IS NULL AND (f.lease_until IS NULL OR f.lease_until < at)
+            ORDER BY f.id
+            LIMIT n
+            FOR UPDATE SKIP LOCKED),
+        claimed AS (
+            UPDATE @extschema@.handoff AS h
+            SET claimed_at = at, claimed_by = claimer,
+                lease_until = at + lease, claims = h.claims + 1
+            FROM free
+            WHERE h.id = free.id
+            RETURNING h.*)
+        SELECT c.* FROM claimed AS c ORDER BY c.id;
+        RETURN;
+    END IF;
+    FOR shard IN
+        SELECT pg_catalog.array_agg(f.id) AS ids, pg_catalog.array_agg(DISTINCT f.shard_key) AS keys
+        FROM (SELECT f.id, f.shard_key, f.handed_at FROM @extschema@.handoff AS f
+              WHERE f.acked_at IS NULL AND (f.lease_until IS NULL OR f.lease_until < at)
+              ORDER BY f.handed_at, f.id
+              LIMIT n) AS f
+        GROUP BY pg_catalog.get_shard_id_for_distribution_column('@extschema@.handoff', f.shard_key)
+        ORDER BY pg_catalog.min(f.handed_at)
+    LOOP
+        WITH free AS (
+            SELECT f.id, f.shard_key FROM @extschema@.handoff AS f
+            WHERE f.shard_key = ANY (shard.keys) AND f.id = ANY (shard.ids)
+              AND f.acked_at IS NULL AND (f.lease_until IS NULL OR f.lease_until < at)
+            FOR UPDATE SKIP LOCKED),
+        done AS (
+            UPDATE @extschema@.handoff AS h
+            SET claimed_at = at, claimed_by = claimer,
+                lease_until = at + lease, claims = h.claims + 1
+            FROM free
+            WHERE h.shard_key = ANY (shard.keys) AND h.id = free.id AND h.shard_key = free.shard_key
+            RETURNING h.id)
+        SELECT claimed || coalesce(pg_catalog.array_agg(d.id), '{}') INTO claimed FROM done AS d;
+    END LOOP;
     RETURN QUERY
-    WITH free AS (
-        SELECT f.id FROM @extschema@.handoff AS f
-        WHERE f.acked_at IS NULL AND (f.lease_until IS NULL OR f.lease_until < at)
-        ORDER BY f.id
-        LIMIT n
-        FOR UPDATE SKIP LOCKED),
-    claimed AS (
-        UPDATE @extschema@.handoff AS h
-        SET claimed_at = at, claimed_by = coalesce(worker, current_user::text),
-            lease_until = at + lease, claims = h.claims + 1
-        FROM free
-        WHERE h.id = free.id
-        RETURNING h.*)
-    SELECT c.* FROM claimed AS c ORDER BY c.id;
+    SELECT h.* FROM @extschema@.handoff AS h WHERE h.id = ANY (claimed) ORDER BY h.handed_at, h.id;
 END
 $claim$;
 COMMENT ON FUNCTION @extschema@.claim_handoffs(integer, interval, text) IS
@@ -137,21 +174,31 @@ COMMENT ON FUNCTION @extschema@.claim_handoffs(integer, interval, text) IS
 -- returns how many; then deletes up to 10000 of the acknowledged handoffs
 -- older than leadqual.handoff_retention, so that an acknowledgement never
 -- turns into a long purge.  As the caller, who needs UPDATE (and, for the
--- purge, DELETE) on leadqual.handoff.
+-- purge, DELETE) on leadqual.handoff.  On Citus, which runs no volatile
+-- function in a distributed write nor LIMIT ... FOR UPDATE across shards,
+-- with the time taken first, and every shard purging all of its own, in
+-- parallel.
 CREATE FUNCTION @extschema@.ack_handoffs(ids bigint[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $ack$
 DECLARE
+    at timestamptz := pg_catalog.clock_timestamp();
     acked bigint;
+    purge_before timestamptz;
 BEGIN
-    UPDATE @extschema@.handoff AS h SET acked_at = clock_timestamp()
+    UPDATE @extschema@.handoff AS h SET acked_at = at
     WHERE h.id = ANY (ids) AND h.acked_at IS NULL;
     GET DIAGNOSTICS acked = ROW_COUNT;
+    purge_before := pg_catalog.clock_timestamp() - @extschema@._handoff_retention();
+    IF @extschema@._distributed_by_citus('@extschema@.handoff') THEN
+        DELETE FROM @extschema@.handoff AS h WHERE h.acked_at < purge_before;
+        RETURN acked;
+    END IF;
     DELETE FROM @extschema@.handoff AS h
     WHERE h.id IN (SELECT o.id FROM @extschema@.handoff AS o
-                   WHERE o.acked_at < clock_timestamp() - @extschema@._handoff_retention()
+                   WHERE o.acked_at < purge_before
                    ORDER BY o.acked_at
                    LIMIT 10000
                    FOR UPDATE SKIP LOCKED);
@@ -564,7 +611,6 @@ DECLARE
     settings    text;
     owner_generated "char";
     citus_kind  text;
-    has_rows    boolean;
     colocated   boolean;
 BEGIN
     IF leads IS NULL OR id_column IS NULL OR score_column IS NULL OR stage_column IS NULL THEN
@@ -631,16 +677,6 @@ BEGIN
             RAISE EXCEPTION 'leadqual.manage: leadqual''s tables are distributed by Citus, and table % is not', leads
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = format('Distribute it co-located with them: SELECT create_distributed_table(%L, ''<column>'', colocate_with => ''leadqual.transition'').', leads::text);
-        END IF;
-        -- a model scores the rows already there on one node; on Citus
-        -- rows are scored beside them, as events arrive (track())
-        IF citus_kind = 'distributed' AND model IS NOT NULL THEN
-            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', leads) INTO has_rows;  -- not SELECT FROM: Citus plans no empty target list
-            IF has_rows THEN
-                RAISE EXCEPTION 'leadqual.manage: table % is distributed by Citus and has rows, which leadqual cannot score there yet', leads
-                    USING ERRCODE = 'feature_not_supported',
-                          HINT = 'Manage the table with its model while it is empty, then load the leads: each is scored as it is inserted.';
-            END IF;
         END IF;
     END IF;
 
@@ -825,8 +861,11 @@ BEGIN
     EXECUTE format('CREATE TRIGGER leadqual_log_truncate AFTER TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.log_deletion()', leads);
     -- A model computes every score from now on, starting with the rows
-    -- already there.
-    IF model IS NOT NULL AND citus_kind IS DISTINCT FROM 'distributed' THEN
+    -- already there; on Citus, shard-parallel beside them, as rescore()
+    -- does (which leaves rows other transactions hold for their own writes).
+    IF model IS NOT NULL AND citus_kind = 'distributed' THEN
+        PERFORM @extschema@.rescore(leads, now());
+    ELSIF model IS NOT NULL THEN
         PERFORM @extschema@._score_leads(leads, NULL, now(), false);
     END IF;
 END

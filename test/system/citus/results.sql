@@ -10,6 +10,7 @@ SELECT lead_table, lead_id, stopped_by FROM leadqual.sla_clock WHERE stopped_by 
 SELECT lead_table, lead_id, kind, occurred_at FROM leadqual.event ORDER BY 1, 2 COLLATE "C", 3;
 SELECT lead_table, lead_id, kind FROM leadqual.touch ORDER BY 1, 2 COLLATE "C", 3;
 SELECT id, round(score) AS score, lifecycle_stage FROM scored ORDER BY id;
+SELECT id, score, lifecycle_stage FROM decay_after_manage ORDER BY id;
 SELECT id, score, lifecycle_stage FROM decay ORDER BY id;
 SELECT lead_table, count(*) AS scores, count(DISTINCT lead_id) AS leads FROM leadqual.lead_score GROUP BY 1 ORDER BY 1;
 SELECT count(*) AS assignments, count(DISTINCT lead_id) AS leads, count(DISTINCT owner) AS owners FROM leadqual.assignment;

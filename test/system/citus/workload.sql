@@ -38,10 +38,12 @@ SELECT leadqual.touch('scored', '9');
 -- a given time sets them all (shard-parallel on Citus)
 SELECT leadqual.copy_model('default', 'decaying');
 UPDATE leadqual.engagement_rule SET half_life = '30 days' WHERE model = 'decaying';
-SELECT leadqual.manage('decay', model => 'decaying');
+-- rows there before manage(), which scores them (on Citus, shard-parallel)
 INSERT INTO decay (tenant, id, title, company_size, industry)
 SELECT g % 4, g, CASE WHEN g % 3 = 0 THEN 'VP of Sales' ELSE 'Intern' END, 30 * g, 'software'
 FROM generate_series(1, 24) AS g;
+SELECT leadqual.manage('decay', model => 'decaying');
+CREATE TABLE decay_after_manage AS SELECT id, score, lifecycle_stage FROM decay;
 SELECT leadqual.track('decay', g::text, 'demo_request', '2026-11-20 10:00+00') FROM generate_series(1, 24, 2) AS g;
 SELECT leadqual.track('decay', g::text, 'pricing_page_view', '2026-11-25 10:00+00') FROM generate_series(1, 24, 3) AS g;
 SELECT leadqual.rescore('decay', '2027-01-10 00:00+00');
