@@ -38,6 +38,7 @@
 
 #include "business_time.h"
 #include "calendar.h"
+#include "citus_shards.h"
 #include "trust_boundary.h"
 
 /* PostgreSQL counts from 2000-01-01, the core from 1970-01-01. */
@@ -704,6 +705,7 @@ leadqual_cached_table_changed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("leadqual._cached_table_changed: must be called as a trigger"),
 				 errhint("leadqual attaches it to the tables it caches; don't call it.")));
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	/* on a Citus node, fired on a shard: the caches know the table */
+	CacheInvalidateRelcacheByRelid(lq_cached_relation(trigdata->tg_relation));
 	return PointerGetDatum(NULL);
 }

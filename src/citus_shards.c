@@ -215,22 +215,32 @@ colocated_shardid(int64 shardid, const char *table)
 }
 
 /*
- * The base of the ids leadqual gives the rows it writes beside shard
- * "shardid" on this node: the shard's placement here, times 2^40.  Rows
- * take their table's sequence on this node plus it.  A placement id is
- * Citus's, unique in the cluster, and a shard moved gets a new, larger one,
- * so a lead's rows keep increasing ids, in the order they were written,
- * wherever its shard goes (leadqual reads a lead's latest row by id); a
- * node's sequence gives each placement fewer than 2^40 ids.
+ * The base of the ids leadqual gives the rows of leadqual.<table> it writes
+ * beside shard "shardid" on this node; a row's id is the table's sequence
+ * on this node plus it.  It is the shard's placement id here times 2^40: a
+ * placement id is unique in the cluster, and a node's sequence gives each
+ * placement fewer than 2^40 ids.  But a shard moved keeps its placement id
+ * in a worker's catalog (Citus updates the placement's node there in
+ * place; only the coordinator's gets a new id), and brings rows whose ids
+ * came from the other node's sequence.  So when the co-located shard of
+ * the table already has ids in that range or a later one, the base is the
+ * range of its newest id, and this node's sequence is moved past that id:
+ * a lead's rows keep increasing ids, in the order they were written,
+ * wherever its shard goes (leadqual reads a lead's latest row by id), and
+ * no id is given twice.  Read once a shard and table per backend.
  */
 int64
-lq_citus_id_base(int64 shardid)
+lq_citus_id_base(int64 shardid, const char *table)
 {
 	int64		placement = catalog_bigint("SELECT p.placementid FROM pg_catalog.pg_dist_placement AS p "
 										   "WHERE p.shardid OPERATOR(pg_catalog.=) $1 "
 										   "AND p.groupid OPERATOR(pg_catalog.=) "
 										   "(SELECT g.groupid FROM pg_catalog.pg_dist_local_group AS g)",
 										   1, shardid, InvalidOid);
+	Oid			own = lq_citus_colocated_shard(shardid, table, false);
+	Datum		args[2];
+	bool		isnull;
+	int64		newest = 0;
 
 	if (placement <= 0 || placement >= (INT64CONST(1) << 23))
 		ereport(ERROR,
@@ -238,6 +248,31 @@ lq_citus_id_base(int64 shardid)
 				 errmsg("leadqual: shard " INT64_FORMAT " has placement " INT64_FORMAT " on this node, outside the ids leadqual can give",
 						shardid, placement),
 				 errhint("leadqual gives ids by placement, from 1 to 2^23 - 1.")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "leadqual: SPI_connect failed");
+	if (SPI_execute(psprintf("SELECT pg_catalog.max(id) FROM %s", lq_qualified_name(own)),
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "leadqual: reading the newest id of %s failed", lq_qualified_name(own));
+	if (SPI_processed == 1)
+	{
+		Datum		max = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			newest = DatumGetInt64(max);
+	}
+	if ((newest >> 40) >= placement)
+	{
+		/* past the newest id, never back: setval() only when nextval() is not */
+		args[0] = CStringGetTextDatum(psprintf("leadqual.%s", table));
+		args[1] = Int64GetDatum(newest & ((INT64CONST(1) << 40) - 1));
+		if (SPI_execute_with_args("SELECT CASE WHEN pg_catalog.nextval(s.seq) OPERATOR(pg_catalog.<=) $2 "
+								  "THEN pg_catalog.setval(s.seq, $2) END "
+								  "FROM (SELECT pg_catalog.pg_get_serial_sequence($1, 'id')::pg_catalog.regclass AS seq) AS s",
+								  2, (Oid[]) {TEXTOID, INT8OID}, args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "leadqual: moving the sequence of leadqual.%s past its ids failed", table);
+		placement = newest >> 40;
+	}
+	SPI_finish();
 	return placement << 40;
 }
 
@@ -458,7 +493,7 @@ rewrite_for_shard(char *sql, int64 shardid)
 		return sql;
 	return replace_all(sql, next_id,
 					   psprintf("(%s OPERATOR(pg_catalog.+) " INT64_FORMAT "::pg_catalog.int8)",
-								next_id, lq_citus_id_base(shardid)));
+								next_id, lq_citus_id_base(shardid, "transition")));
 }
 
 /*
@@ -527,6 +562,34 @@ typedef struct OwnShardEntry
 
 static HTAB *own_shards = NULL;
 static uint64 own_shards_generation = 0;
+
+/*
+ * The relation whose relcache invalidation tells leadqual's caches that
+ * "rel" changed: rel itself, or for a shard of one of leadqual's reference
+ * tables, the table, whose OID the caches know.  On a Citus node the
+ * statement triggers of leadqual's configuration fire on its shards there
+ * (leadqual.fit_rule_102074).  By name: only the extension's owner creates
+ * relations in its schema, and a needless invalidation is harmless.
+ */
+Oid
+lq_cached_relation(Relation rel)
+{
+	const char *name = RelationGetRelationName(rel);
+	Oid			schema = get_namespace_oid("leadqual", false);
+
+	if (RelationGetNamespace(rel) != schema || shardid_in_name(name) == 0)
+		return RelationGetRelid(rel);
+	for (size_t i = LQ_FIRST_REFERENCE_TABLE; i < lengthof(citus_tables); i++)
+	{
+		size_t		len = strlen(citus_tables[i]);
+
+		/* "<table>_<digits>", the digits after its last underscore */
+		if (strncmp(name, citus_tables[i], len) == 0 && name[len] == '_' &&
+			strchr(name + len + 1, '_') == NULL)
+			return get_relname_relid(citus_tables[i], schema);
+	}
+	return RelationGetRelid(rel);
+}
 
 /*
  * If rel is a shard of leadqual.<name> (Citus distributes it by

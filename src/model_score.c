@@ -40,6 +40,7 @@
 #include "utils/typcache.h"
 
 #include "compat.h"
+#include "citus_shards.h"
 #include "config.h"
 #include "engagement_state.h"
 #include "fit.h"
@@ -1057,6 +1058,7 @@ leadqual_models_changed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("leadqual._models_changed: must be called as a trigger"),
 				 errhint("leadqual attaches it to its model and rule tables; don't call it.")));
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	/* on a Citus node, fired on a shard: the caches know the table */
+	CacheInvalidateRelcacheByRelid(lq_cached_relation(trigdata->tg_relation));
 	return PointerGetDatum(NULL);
 }

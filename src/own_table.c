@@ -204,7 +204,6 @@ prepare_defaults(LqOwnTableState *state, Relation rel)
 		state->shard_key_attnum = attnameAttNum(rel, "shard_key", false);
 		if (state->shard_key_attnum <= 0)
 			elog(ERROR, "leadqual: shard %s has no column shard_key", RelationGetRelationName(rel));
-		state->id_base = lq_citus_id_base(lq_shard_write.shardid);
 	}
 
 	state->default_attnums = palloc(sizeof(AttrNumber) * tupdesc->natts);
@@ -239,6 +238,9 @@ prepare_defaults(LqOwnTableState *state, Relation rel)
 	}
 	if (table != rel)
 		table_close(table, NoLock);
+	/* the ids given by default, by the table's sequence on this node */
+	if (state->id_attnum > 0)
+		state->id_base = lq_citus_id_base(lq_shard_write.shardid, state->insert->relname);
 }
 
 /*

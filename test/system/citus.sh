@@ -27,7 +27,8 @@
 #      in the middle of a promoting statement, and nothing of it kept;
 #   7. the distributed outbox: claim_handoffs() and ack_handoffs() through
 #      the coordinator, a claim skipping what another holds; leadqual's
-#      row-level security on the workers.
+#      row-level security on the workers; changes of models' rules and of
+#      SLA policies reaching the workers' backends that cached them.
 # As root (tools/test runs it outside pg_virtualenv): the servers run as
 # postgres, in a directory of their own, removed at the end.
 set -uo pipefail
@@ -53,7 +54,7 @@ for i in 0 1 2; do start $i; done
 
 cluster postgres
 
-echo "1..44"
+echo "1..46"
 
 q 0 -c "CREATE EXTENSION leadqual" >/dev/null
 same "$(for i in 0 1 2; do q $i -c "SELECT extversion FROM pg_extension WHERE extname = 'leadqual'"; done | paste -sd' ')" \
@@ -221,6 +222,18 @@ rescored() {
 }
 same "$(rescored dist)" "$(rescored single)" \
      "rescore() and rescore_due() of a distributed table, shard-parallel on the workers, change the same scores, and log the same, as on one node"
+# a change of a model's rules reaches the workers' backends that cached
+# the model: the trigger on the reference table's shard invalidates the
+# table's cache entry
+rules_changed() {
+    DB=$1 q 0 -c "SELECT leadqual.rescore('decay', '2027-04-01 00:00+00')" \
+              -c "UPDATE leadqual.fit_rule SET points = points + 1 WHERE model = 'decaying'" \
+              -c "SELECT leadqual.rescore('decay', '2027-04-01 00:00+00')" \
+              -c "UPDATE leadqual.fit_rule SET points = points + 1 WHERE model = 'decaying'" \
+              -c "SELECT leadqual.rescore('decay', '2027-04-01 00:00+00')" | paste -sd' '
+}
+same "$(rules_changed dist)" "$(rules_changed single)" \
+     "a model's rules changed twice in one session: each rescore() rescores every lead the change reaches, as on one node"
 same "$(DB=dist q 0 -c "BEGIN" -c "SELECT leadqual.rescore('decay', '2027-02-15 00:00+00') > 0" -c "ROLLBACK" \
                    -c "SELECT string_agg(id || ':' || score, ' ' ORDER BY id) FROM decay" | paste -sd' ')" \
      "t $(DB=dist q 0 -c "SELECT string_agg(id || ':' || score, ' ' ORDER BY id) FROM decay")" \
@@ -341,3 +354,13 @@ same "$(DB=dist q 0 -c "SET ROLE rep" -c "$seen" | paste -sd' ')" \
 DB=dist q 0 -c "ALTER TABLE leads ENABLE ROW LEVEL SECURITY" -c "CREATE POLICY some ON leads USING (tenant = 1)" >/dev/null
 same "$(DB=dist q 0 -c "SET ROLE rep" -c "$seen" | paste -sd' ')" "0 0 0 0 0" \
      "a role the leads table's own policies restrict sees none of leadqual's rows of it on Citus (docs/scale-out.md)"
+
+# a new SLA policy reaches the workers' backends that cached the policies
+policy_added() {
+    DB=$1 q 0 -c "UPDATE leads SET score = 85 WHERE id = 33" \
+              -c "INSERT INTO leadqual.sla_policy (name, stage, target, calendar) VALUES ('mql_fast', 'mql', '1 hour', '24x7')" \
+              -c "UPDATE leads SET score = 85 WHERE id BETWEEN 34 AND 38" \
+              -c "SELECT policy || ':' || count(*) FROM leadqual.sla_clock WHERE lead_table = 'leads'::regclass GROUP BY policy ORDER BY policy" | paste -sd' '
+}
+same "$(policy_added dist)" "$(policy_added single)" \
+     "an SLA policy added in a session whose workers cached the policies starts its clocks on the next promotions, as on one node"
