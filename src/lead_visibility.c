@@ -102,7 +102,6 @@ table_visibility(LqVisibilityCache *cache, Oid relid)
 	LqTableVisibility *table;
 	bool		found;
 	bool		is_missing = false;
-
 	Oid			here = relid;
 
 	table = hash_search(cache->tables, &relid, HASH_ENTER, &found);
