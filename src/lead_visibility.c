@@ -102,6 +102,7 @@ table_visibility(LqVisibilityCache *cache, Oid relid)
 	LqTableVisibility *table;
 	bool		found;
 	bool		is_missing = false;
+	bool		citus;
 	Oid			here = relid;
 
 	table = hash_search(cache->tables, &relid, HASH_ENTER, &found);
@@ -111,7 +112,8 @@ table_visibility(LqVisibilityCache *cache, Oid relid)
 	table->row_security = false;
 	table->visible_ids = NULL;
 	/* on Citus, a row names its table by the table's OID on the coordinator */
-	if (lq_citus_mode())
+	citus = lq_citus_mode();
+	if (citus)
 	{
 		here = lq_citus_managed_table_here(relid);
 		if (!OidIsValid(here))
@@ -126,7 +128,7 @@ table_visibility(LqVisibilityCache *cache, Oid relid)
 	 * On Citus the table's rows are in its shards, of which a policy knows
 	 * none: a role its policies restrict sees none of its leads here.
 	 */
-	if (table->row_security && lq_citus_mode())
+	if (table->row_security && citus)
 		table->readable = table->row_security = false;
 	Assert(table->readable || !table->row_security);
 	return table;

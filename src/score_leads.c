@@ -810,6 +810,32 @@ rescore_leads(LqTableConfig *config, Oid relid, TimestampTz as_of)
 }
 
 /*
+ * rescore() (rescore_due() with due_only) of table relid on this node, or
+ * of its shard here.
+ */
+static int64
+rescore_here(LqTableConfig *config, Oid relid, TimestampTz as_of, bool due_only)
+{
+	return due_only ? rescore_due_leads(config, relid, as_of) : rescore_leads(config, relid, as_of);
+}
+
+/*
+ * rescore() or rescore_due() called with fcinfo: checked, then run here, or
+ * on a table Citus distributes, shard-parallel (lq_citus_rescore()).
+ */
+static int64
+rescore_called(FunctionCallInfo fcinfo, bool due_only)
+{
+	TimestampTz as_of;
+	LqTableConfig *config = rescored_table(fcinfo, due_only ? "leadqual.rescore_due" : "leadqual.rescore",
+										   &as_of);
+
+	if (config->distributed)
+		return lq_citus_rescore(config, as_of, due_only);
+	return rescore_here(config, PG_GETARG_OID(0), as_of, due_only);
+}
+
+/*
  * leadqual.rescore(leads regclass, as_of timestamptz DEFAULT now()) RETURNS
  * bigint: rescores every lead of the table the caller sees as of a time
  * (decay, windows, changed rules) and returns how many scores changed.
@@ -821,12 +847,7 @@ PG_FUNCTION_INFO_V1(leadqual_rescore);
 Datum
 leadqual_rescore(PG_FUNCTION_ARGS)
 {
-	TimestampTz as_of;
-	LqTableConfig *config = rescored_table(fcinfo, "leadqual.rescore", &as_of);
-
-	if (config->distributed)
-		PG_RETURN_INT64(lq_citus_rescore(config, as_of, false));
-	PG_RETURN_INT64(rescore_leads(config, PG_GETARG_OID(0), as_of));
+	PG_RETURN_INT64(rescore_called(fcinfo, false));
 }
 
 /* The leads rescore_due() looks at a time: as many as the kept plans take. */
@@ -882,12 +903,7 @@ PG_FUNCTION_INFO_V1(leadqual_rescore_due);
 Datum
 leadqual_rescore_due(PG_FUNCTION_ARGS)
 {
-	TimestampTz as_of;
-	LqTableConfig *config = rescored_table(fcinfo, "leadqual.rescore_due", &as_of);
-
-	if (config->distributed)
-		PG_RETURN_INT64(lq_citus_rescore(config, as_of, true));
-	PG_RETURN_INT64(rescore_due_leads(config, PG_GETARG_OID(0), as_of));
+	PG_RETURN_INT64(rescore_called(fcinfo, true));
 }
 
 /*
@@ -977,8 +993,7 @@ leadqual_rescore_shard(PG_FUNCTION_ARGS)
 	{
 		lq_shard_write.shardid = config->shard.shardid;
 		lq_shard_write.key_isnull = true;
-		changed = due_only ? rescore_due_leads(config, config->rows_relid, as_of)
-			: rescore_leads(config, config->rows_relid, as_of);
+		changed = rescore_here(config, config->rows_relid, as_of, due_only);
 	}
 	PG_FINALLY();
 	{
