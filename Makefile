@@ -17,6 +17,7 @@ CORE_OBJS = \
 OBJS = \
 	$(CORE_OBJS) \
 	src/cache_invalidation.o \
+	src/calibration.o \
 	src/citus_shards.o \
 	src/calendar.o \
 	src/clock_references.o \

@@ -474,12 +474,11 @@ window_start(int64 as_of, int64 window)
 }
 
 /*
- * The weight of a rule as of as_of, as a numeric, or NULL when no event
- * counts (then _engagement_points() gives the rule no row).  Counts are
- * exact; other weights convert as a double precision weight::numeric does.
+ * The weight of a rule as of as_of, in *weight; false when no event counts
+ * (then _engagement_points() gives the rule no row).
  */
-static Numeric
-rule_weight(const KeptRuleDef *def, const KeptRule *rule, int64 as_of)
+static bool
+rule_weight_double(const KeptRuleDef *def, const KeptRule *rule, int64 as_of, double *weight)
 {
 	const LqRuleShape *shape = &def->shape;
 	const LqRuleState *state = &rule->state;
@@ -488,23 +487,43 @@ rule_weight(const KeptRuleDef *def, const KeptRule *rule, int64 as_of)
 	{
 		if (state->completed == LQ_NO_TIME ||
 			(shape->window > 0 && state->completed <= window_start(as_of, shape->window)))
-			return NULL;
-		return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
-												   Float8GetDatum(lq_rule_completed_weight(shape, state->completed,
-																						   as_of))));
+			return false;
+		*weight = lq_rule_completed_weight(shape, state->completed, as_of);
+		return true;
 	}
 	if (state->count == 0)
-		return NULL;
+		return false;
 	if (shape->window > 0)
 	{
 		/* times[] is newest first: is the newest one still in the window? */
 		if (state->ntimes == 0 || state->times[0] <= window_start(as_of, shape->window))
-			return NULL;
+			return false;
 	}
-	if (shape->half_life == 0 && shape->window == 0)
-		return int64_to_numeric(state->count);
-	return DatumGetNumeric(DirectFunctionCall1(float8_numeric,
-											   Float8GetDatum(lq_rule_weight(shape, state, as_of))));
+	*weight = lq_rule_weight(shape, state, as_of);
+	return true;
+}
+
+/*
+ * The same weight as a numeric: counts are exact; other weights convert as
+ * a double precision weight::numeric does.
+ */
+static Numeric
+weight_numeric(const KeptRuleDef *def, const KeptRule *rule, double weight)
+{
+	if (def->shape.min_count == 0 && def->shape.half_life == 0 && def->shape.window == 0)
+		return int64_to_numeric(rule->state.count);
+	return DatumGetNumeric(DirectFunctionCall1(float8_numeric, Float8GetDatum(weight)));
+}
+
+/* The weight of a rule as of as_of as a numeric, or NULL when no event counts. */
+static Numeric
+rule_weight(const KeptRuleDef *def, const KeptRule *rule, int64 as_of)
+{
+	double		weight;
+
+	if (!rule_weight_double(def, rule, as_of, &weight))
+		return NULL;
+	return weight_numeric(def, rule, weight);
 }
 
 /* points x weight, capped, rounded to the model's scale */
@@ -546,6 +565,183 @@ lead_engagement(const LqEngagementRules *rules, const KeptLead *lead, int64 as_o
 												NumericGetDatum(points)));
 	}
 	return total != NULL ? total : int64_to_numeric(0);
+}
+
+/*
+ * Replaying a lead's events in time order (calibration.c): the engagement
+ * after each, with the rules that count.  A rule's points are computed
+ * again only when its weight changed: counted rules without decay keep
+ * theirs between events of their own.
+ */
+struct LqReplay
+{
+	const LqEngagementRules *rules;
+	KeptLead   *lead;
+	bool	   *known;			/* per rule: weights[] and points[] hold */
+	double	   *weights;
+	int64	   *points;			/* in units of 10^-scale */
+};
+
+LqReplay *
+lq_replay_begin(const LqEngagementRules *rules)
+{
+	LqReplay   *replay = palloc(sizeof(LqReplay));
+	int			n = Max(rules->nrules, 1);
+
+	replay->rules = rules;
+	replay->lead = lead_new(rules);
+	replay->known = palloc0(sizeof(bool) * n);
+	replay->weights = palloc(sizeof(double) * n);
+	replay->points = palloc(sizeof(int64) * n);
+	return replay;
+}
+
+void
+lq_replay_fold(LqReplay *replay, const char *kind, TimestampTz occurred_at, Datum properties)
+{
+	Assert(occurred_at >= replay->lead->newest || replay->lead->newest == LQ_NO_TIME);
+	lead_fold(replay->rules, replay->lead, kind, occurred_at, properties);
+}
+
+/* Errors: a score too large for units of 10^-scale in an int64. */
+static void
+replay_out_of_range(const LqEngagementRules *rules)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("leadqual: an engagement passes %.3g points, too large to replay at scale %d",
+					(double) PG_INT64_MAX / pow(10.0, rules->scale), rules->scale),
+			 errhint("Cap the engagement rules (engagement_rule.cap) or lower the model's scale.")));
+}
+
+int64
+lq_replay_engagement(LqReplay *replay, TimestampTz as_of, bool *counted)
+{
+	const LqEngagementRules *rules = replay->rules;
+	int64		total = 0;
+
+	Assert(replay->lead->newest == LQ_NO_TIME || as_of >= replay->lead->newest);
+	for (int i = 0; i < rules->nrules; i++)
+	{
+		const KeptRuleDef *def = &rules->rules[i];
+		double		weight;
+
+		if (!rule_weight_double(def, &replay->lead->rules[i], as_of, &weight))
+			continue;
+		counted[i] = true;
+		if (!replay->known[i] || replay->weights[i] != weight)
+		{
+			Numeric		points = rule_points(def, weight_numeric(def, &replay->lead->rules[i], weight),
+											 rules->scale);
+
+			/* rounded to the scale: a whole number of units */
+			if (!lq_numeric_scaled(points, rules->scale, LQ_ROUND_HALF_AWAY, &replay->points[i]))
+				replay_out_of_range(rules);
+			replay->weights[i] = weight;
+			replay->known[i] = true;
+		}
+		if (pg_add_s64_overflow(total, replay->points[i], &total))
+			replay_out_of_range(rules);
+	}
+	return total;
+}
+
+/* A rule's rounded points as of as_of; 0 when no event counts. */
+static Numeric
+rule_points_at(const LqEngagementRules *rules, const KeptLead *lead, int i, int64 as_of)
+{
+	double		weight;
+
+	if (!rule_weight_double(&rules->rules[i], &lead->rules[i], as_of, &weight))
+		return int64_to_numeric(0);
+	return rule_points(&rules->rules[i], weight_numeric(&rules->rules[i], &lead->rules[i], weight),
+					   rules->scale);
+}
+
+/*
+ * The first microsecond after as_of at which rule i's points differ from
+ * theirs as of as_of, given that lq_rule_next_change() says they may
+ * change at "early" (up to a millisecond before they do): found by halving,
+ * as the points of a rule of negative points only rise between events.
+ * Past the millisecond with no change, that time: nothing changed there.
+ */
+static int64
+exact_rise(const LqEngagementRules *rules, const KeptLead *lead, int i, int64 as_of, int64 early)
+{
+	Numeric		before = rule_points_at(rules, lead, i, as_of);
+	int64		low = as_of;	/* the points are still "before" here */
+	int64		high;
+
+	if (pg_add_s64_overflow(early, 2 * LQ_CHANGE_EARLY_US, &high))
+		high = early;
+	if (lq_numeric_cmp(rule_points_at(rules, lead, i, high), before) == 0)
+		return high;
+	while (high - low > 1)
+	{
+		int64		middle = low + (high - low) / 2;
+
+		if (lq_numeric_cmp(rule_points_at(rules, lead, i, middle), before) == 0)
+			low = middle;
+		else
+			high = middle;
+	}
+	return high;
+}
+
+TimestampTz
+lq_replay_next_rise(LqReplay *replay, TimestampTz as_of)
+{
+	const LqEngagementRules *rules = replay->rules;
+	int64		next = LQ_NEVER;
+
+	for (int i = 0; i < rules->nrules; i++)
+	{
+		const KeptRuleDef *def = &rules->rules[i];
+		int64		change;
+
+		/* a rule of positive points only loses them between events */
+		if (def->rounding.points >= 0 || (def->shape.half_life == 0 && def->shape.window == 0))
+			continue;
+		change = lq_rule_next_change(&def->shape, &replay->lead->rules[i].state, &def->rounding, as_of);
+		if (change == LQ_NEVER || change >= next)
+			continue;
+		change = exact_rise(rules, replay->lead, i, as_of, change);
+		if (change < next)
+			next = change;
+	}
+	return next;
+}
+
+LqEngagementRules *
+lq_model_engagement_rules(const char *model, int scale, MemoryContext cxt)
+{
+	return load_rules(model, scale, cxt);
+}
+
+int
+lq_engagement_rule_count(const LqEngagementRules *rules)
+{
+	return rules->nrules;
+}
+
+const char *
+lq_engagement_rule_name(const LqEngagementRules *rules, int i)
+{
+	Assert(i >= 0 && i < rules->nrules);
+	return rules->rules[i].name;
+}
+
+Numeric
+lq_engagement_rule_points(const LqEngagementRules *rules, int i)
+{
+	Assert(i >= 0 && i < rules->nrules);
+	return rules->rules[i].points;
+}
+
+Datum
+lq_engagement_rule_kinds(const LqEngagementRules *rules, bool with_properties)
+{
+	return with_properties ? rules->property_kinds : rules->kinds;
 }
 
 /*

@@ -126,4 +126,34 @@ extern const LqNewEvents *lq_take_new_events(Oid lead_table);
 /* new_events.c: the events being scored now, or NULL once scored. */
 extern void lq_hand_over_new_events(const LqNewEvents *events);
 
+/*
+ * A model's engagement rules, read with SPI connected, into cxt (for a
+ * model other than the table's, which lq_table_engagement_rules() keeps):
+ * how many, each one's name and points, and the event kinds they count
+ * (text[]; with_properties: only those of rules that read properties).
+ */
+extern LqEngagementRules *lq_model_engagement_rules(const char *model, int scale,
+													MemoryContext cxt);
+extern int	lq_engagement_rule_count(const LqEngagementRules *rules);
+extern const char *lq_engagement_rule_name(const LqEngagementRules *rules, int i);
+extern Numeric lq_engagement_rule_points(const LqEngagementRules *rules, int i);
+extern Datum lq_engagement_rule_kinds(const LqEngagementRules *rules, bool with_properties);
+
+/*
+ * A lead's events replayed in time order, in the current memory context:
+ * fold each event, oldest first; the engagement as of a time at or after
+ * the newest folded, in units of 10^-scale (the model's: each rule's
+ * points are rounded to it, so they add exactly), marking in counted[]
+ * (one per rule) the rules that count then; and the first time after
+ * as_of at which a rule of negative
+ * points could give back some (decay, or an event leaving its window):
+ * between events only those can raise the engagement.  LQ_NEVER: none.
+ */
+typedef struct LqReplay LqReplay;
+extern LqReplay *lq_replay_begin(const LqEngagementRules *rules);
+extern void lq_replay_fold(LqReplay *replay, const char *kind, TimestampTz occurred_at,
+						   Datum properties);
+extern int64 lq_replay_engagement(LqReplay *replay, TimestampTz as_of, bool *counted);
+extern TimestampTz lq_replay_next_rise(LqReplay *replay, TimestampTz as_of);
+
 #endif							/* LQ_ENGAGEMENT_STATE_H */

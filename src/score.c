@@ -359,3 +359,54 @@ lq_numeric_is_finite(Numeric value)
 {
 	return !numeric_is_nan(value) && !numeric_is_inf(value);
 }
+
+/* 10^scale, for scale 0 to 18. */
+static int64
+power_of_ten(int scale)
+{
+	int64		unit = 1;
+
+	Assert(scale >= 0 && scale <= 18);
+	for (int i = 0; i < scale; i++)
+		unit *= 10;
+	return unit;
+}
+
+/*
+ * value x 10^scale, rounded as "rounding" says (LQ_ROUND_FLOOR,
+ * LQ_ROUND_CEILING or LQ_ROUND_HALF_AWAY, as numeric's round() does), into
+ * *result; false when it doesn't fit an int64 (then *result is the
+ * nearest end, INT64_MIN or INT64_MAX).
+ */
+bool
+lq_numeric_scaled(Numeric value, int scale, LqRounding rounding, int64 *result)
+{
+	Datum		scaled = DirectFunctionCall2(numeric_mul, NumericGetDatum(value),
+											 NumericGetDatum(int64_to_numeric(power_of_ten(scale))));
+	Datum		whole;
+
+	switch (rounding)
+	{
+		case LQ_ROUND_FLOOR:
+			whole = DirectFunctionCall1(numeric_floor, scaled);
+			break;
+		case LQ_ROUND_CEILING:
+			whole = DirectFunctionCall1(numeric_ceil, scaled);
+			break;
+		default:
+			whole = DirectFunctionCall2(numeric_round, scaled, Int32GetDatum(0));
+			break;
+	}
+	if (lq_numeric_cmp(DatumGetNumeric(whole), int64_to_numeric(PG_INT64_MAX)) > 0)
+	{
+		*result = PG_INT64_MAX;
+		return false;
+	}
+	if (lq_numeric_cmp(DatumGetNumeric(whole), int64_to_numeric(PG_INT64_MIN)) < 0)
+	{
+		*result = PG_INT64_MIN;
+		return false;
+	}
+	*result = DatumGetInt64(DirectFunctionCall1(numeric_int8, whole));
+	return true;
+}

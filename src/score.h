@@ -49,4 +49,17 @@ extern bool lq_is_decimal(const char *text);
 
 extern bool lq_numeric_is_finite(Numeric value);
 
+/*
+ * Numbers in units of 10^-scale, as int64: scores under a model are sums
+ * of points rounded to its scale, which add exactly in whole units.
+ */
+typedef enum LqRounding
+{
+	LQ_ROUND_FLOOR,
+	LQ_ROUND_CEILING,
+	LQ_ROUND_HALF_AWAY			/* numeric's round() */
+} LqRounding;
+
+extern bool lq_numeric_scaled(Numeric value, int scale, LqRounding rounding, int64 *result);
+
 #endif							/* LQ_SCORE_H */

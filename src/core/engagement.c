@@ -329,8 +329,8 @@ lq_rule_weight(const LqRuleShape *shape, const LqRuleState *state, int64_t as_of
  * formula holds.  k = 0 never changes: decay only shrinks the size.
  */
 
-/* A millisecond, taken off every computed time: floating point is inexact. */
-#define EARLY_US 1000
+/* A millisecond (LQ_CHANGE_EARLY_US), taken off every computed time: floating point is inexact. */
+#define EARLY_US LQ_CHANGE_EARLY_US
 
 /*
  * t + span - a millisecond, in microseconds, but at least t + 1; LQ_NEVER

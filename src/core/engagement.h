@@ -142,6 +142,9 @@ typedef struct LqRulePoints
  * change, up to a millisecond early: being early costs a rescore that
  * changes nothing.
  */
+/* How early lq_rule_next_change() may be, at most, in microseconds. */
+#define LQ_CHANGE_EARLY_US 1000
+
 extern int64_t lq_rule_next_change(const LqRuleShape *shape, const LqRuleState *state,
 								   const LqRulePoints *points, int64_t as_of);
 
