@@ -11,6 +11,7 @@ CORE_OBJS = \
 	src/core/business_time.o \
 	src/core/decay.o \
 	src/core/engagement.o \
+	src/core/logistic.o \
 	src/core/period.o \
 	src/core/seniority.o \
 	src/core/stage.o
@@ -105,7 +106,8 @@ $(OBJS): $(wildcard src/*.h src/core/*.h)
 
 # Unit tests of the plain-C core, without a server.
 UNIT_TESTS = test/unit/stage_test test/unit/seniority_test test/unit/decay_test \
-	test/unit/business_time_test test/unit/engagement_test test/unit/period_test
+	test/unit/business_time_test test/unit/engagement_test test/unit/period_test \
+	test/unit/logistic_test
 test/unit/stage_test: test/unit/stage_test.c src/core/stage.c src/core/stage.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/stage_test.c src/core/stage.c
 # seniority_test is optimized as the server's build is: it times the
@@ -118,6 +120,8 @@ test/unit/business_time_test: test/unit/business_time_test.c src/core/business_t
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/business_time_test.c src/core/business_time.c -lm
 test/unit/period_test: test/unit/period_test.c src/core/period.c src/core/period.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/period_test.c src/core/period.c
+test/unit/logistic_test: test/unit/logistic_test.c src/core/logistic.c src/core/logistic.h
+	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/logistic_test.c src/core/logistic.c -lm
 test/unit/engagement_test: test/unit/engagement_test.c test/unit/engagement_oracle.h \
 		src/core/engagement.c src/core/engagement.h src/core/decay.c src/core/decay.h
 	$(CC) -std=c99 -Wall -Wextra -Werror -Isrc/core -o $@ test/unit/engagement_test.c src/core/engagement.c src/core/decay.c -lm
@@ -128,7 +132,7 @@ TEST_LIBS = test/system/callback_slots.so
 
 # libFuzzer harnesses of the plain-C cores (clang); see tools/fuzz.
 FUZZERS = test/fuzz/seniority_fuzz test/fuzz/decay_fuzz test/fuzz/business_time_fuzz \
-	test/fuzz/engagement_fuzz test/fuzz/period_fuzz
+	test/fuzz/engagement_fuzz test/fuzz/period_fuzz test/fuzz/logistic_fuzz
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc/core
 test/fuzz/%_fuzz: test/fuzz/%_fuzz.c src/core/%.c src/core/%.h
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ test/fuzz/$*_fuzz.c src/core/$*.c -lm

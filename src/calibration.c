@@ -40,9 +40,12 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -52,7 +55,6 @@
 #include "utils/datetime.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
-#include "common/hashfn.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -64,6 +66,7 @@
 #include "engagement.h"
 #include "engagement_state.h"
 #include "fit.h"
+#include "logistic.h"
 #include "score.h"
 #include "stage.h"
 #include "stage_datum.h"
@@ -106,6 +109,7 @@ typedef struct CohortLead
 	TimestampTz watched_until;	/* min(outcome, entered + horizon), exclusive */
 	bool		in_cohort;		/* entered in the period, and has a row */
 	int64		fit;			/* in units (see Backtest) */
+	bool	   *fit_matched;	/* per fit rule, when features are wanted */
 	int			nevents;
 	int			events_room;
 	LeadEvent  *events;
@@ -154,6 +158,7 @@ typedef struct ThresholdTally
 typedef struct PeakScore
 {
 	int64		peak;			/* in units */
+	TimestampTz entered;
 	const char *id;
 	bool		converted;
 } PeakScore;
@@ -201,6 +206,15 @@ typedef struct Backtest
 	PeakScore  *peaks;
 	leads_hash *cohort;			/* every lead of the log, by id */
 	MemoryContext events_cxt;	/* the cohort's events */
+
+	/*
+	 * For suggest_points(): per lead scored (as peaks[]), each rule's
+	 * feature, fit rules then engagement rules: 1 or 0 for a fit rule the
+	 * row matches or not, an engagement rule's largest weight while the
+	 * lead was watched (capped as its points are; 0 if it never counted).
+	 */
+	bool		want_features;
+	float	   *features;		/* npeaks x nrules */
 	Datum		kinds;			/* text[], the rules' kinds */
 	char	  **kind_names;		/* ... as C strings, 1-based */
 } Backtest;
@@ -260,11 +274,12 @@ compare_numerics(const void *a, const void *b)
 }
 
 /*
- * Reads and checks the arguments the three functions share (the first
- * six) and calibrate()'s candidate thresholds.
+ * Reads and checks the arguments the functions share: leads first, then,
+ * after "skip" arguments of the caller's own, outcome, since, until,
+ * horizon and model; and calibrate()'s candidate thresholds after them.
  */
 static void
-read_args(FunctionCallInfo fcinfo, const char *caller, bool with_thresholds, BacktestArgs *args)
+read_args(FunctionCallInfo fcinfo, const char *caller, int skip, bool with_thresholds, BacktestArgs *args)
 {
 	int			outcome_rank;
 
@@ -276,12 +291,12 @@ read_args(FunctionCallInfo fcinfo, const char *caller, bool with_thresholds, Bac
 				 errmsg("%s: leads must not be NULL", caller),
 				 errhint("Name a table managed with a scoring model, for example 'crm.leads'.")));
 	args->relid = PG_GETARG_OID(0);
-	if (PG_ARGISNULL(1))
+	if (PG_ARGISNULL(1 + skip))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s: outcome must not be NULL", caller),
 				 errhint("Leave it out to backtest against reaching sql.")));
-	args->outcome = lq_stage_from_datum(PG_GETARG_DATUM(1));
+	args->outcome = lq_stage_from_datum(PG_GETARG_DATUM(1 + skip));
 	outcome_rank = lq_stage_funnel_rank(args->outcome);
 	if (!lq_stage_is_funnel(args->outcome) || outcome_rank <= lq_stage_funnel_rank(LQ_STAGE_MQL))
 		ereport(ERROR,
@@ -290,12 +305,12 @@ read_args(FunctionCallInfo fcinfo, const char *caller, bool with_thresholds, Bac
 						caller, lq_stage_name(args->outcome)),
 				 errhint("The outcome is what a good MQL goes on to reach: sal, sql, opportunity or customer, say.")));
 
-	if (PG_ARGISNULL(4))
+	if (PG_ARGISNULL(4 + skip))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s: horizon must not be NULL", caller),
 				 errhint("Leave it out to watch each lead for 30 days.")));
-	args->horizon = PG_GETARG_INTERVAL_P(4);
+	args->horizon = PG_GETARG_INTERVAL_P(4 + skip);
 	if (DatumGetBool(DirectFunctionCall2(interval_le, IntervalPGetDatum(args->horizon),
 										 IntervalPGetDatum(palloc0(sizeof(Interval))))))
 		ereport(ERROR,
@@ -305,13 +320,13 @@ read_args(FunctionCallInfo fcinfo, const char *caller, bool with_thresholds, Bac
 															IntervalPGetDatum(args->horizon)))),
 				 errhint("Give how long a lead has to reach the outcome, for example '30 days'.")));
 
-	args->since = PG_ARGISNULL(2) ? DT_NOBEGIN : PG_GETARG_TIMESTAMPTZ(2);
+	args->since = PG_ARGISNULL(2 + skip) ? DT_NOBEGIN : PG_GETARG_TIMESTAMPTZ(2 + skip);
 	/* by default, the leads that have had their whole horizon by now */
-	args->until = PG_ARGISNULL(3) ?
+	args->until = PG_ARGISNULL(3 + skip) ?
 		DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
 												TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
 												IntervalPGetDatum(args->horizon))) :
-		PG_GETARG_TIMESTAMPTZ(3);
+		PG_GETARG_TIMESTAMPTZ(3 + skip);
 	if (TIMESTAMP_NOT_FINITE(args->until) || args->since >= args->until)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -321,11 +336,11 @@ read_args(FunctionCallInfo fcinfo, const char *caller, bool with_thresholds, Bac
 				 errhint("Give since before until, and until finite; "
 						 "leaving until out backtests the leads that entered at least the horizon ago.")));
 
-	args->model = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
+	args->model = PG_ARGISNULL(5 + skip) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5 + skip));
 
-	if (with_thresholds && !PG_ARGISNULL(6))
+	if (with_thresholds && !PG_ARGISNULL(6 + skip))
 	{
-		ArrayType  *given = PG_GETARG_ARRAYTYPE_P(6);
+		ArrayType  *given = PG_GETARG_ARRAYTYPE_P(6 + skip);
 		Datum	   *values;
 		bool	   *nulls;
 		int			n;
@@ -602,6 +617,8 @@ read_lead_row(Backtest *test, HeapTuple row, TupleDesc desc, void *arg)
 	test->leads++;
 	test->converted += converted;
 
+	if (test->want_features)
+		lead->fit_matched = MemoryContextAllocZero(test->events_cxt, Max(test->nfit, 1));
 	caller_cxt = MemoryContextSwitchTo(read->row_cxt);
 	lead_row.t_data = DatumGetHeapTupleHeader(SPI_getbinval(row, desc, 2, &isnull));
 	lead_row.t_len = HeapTupleHeaderGetDatumLength(lead_row.t_data);
@@ -620,6 +637,8 @@ read_lead_row(Backtest *test, HeapTuple row, TupleDesc desc, void *arg)
 							lead->id, test->model->name),
 					 errhint("Cap the fit rules' points (fit_rule.cap).")));
 		tally_rule(&test->rule_tallies[i], converted);
+		if (lead->fit_matched != NULL)
+			lead->fit_matched[i] = true;
 	}
 	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextReset(read->row_cxt);
@@ -642,6 +661,9 @@ read_rows(Backtest *test, const BacktestArgs *args, const LqTableConfig *config)
 			 read_lead_row, test, &read);
 	MemoryContextDelete(read.row_cxt);
 	test->peaks = MemoryContextAllocHuge(test->cxt, sizeof(PeakScore) * Max(test->leads, 1));
+	if (test->want_features)
+		test->features = MemoryContextAllocHuge(test->cxt,
+												sizeof(float) * Max(test->leads, 1) * Max(test->nrules, 1));
 }
 
 /* A converted MQL's wait from decision to outcome, kept for the median. */
@@ -662,7 +684,8 @@ keep_wait(Backtest *test, ThresholdTally *tally, int64 wait)
 typedef struct Replayed
 {
 	LqReplay   *replay;
-	bool	   *counted;		/* per engagement rule */
+	double	   *largest;		/* per engagement rule: its largest weight
+								 * counted, -1 if none */
 	int64		peak;			/* in units; PG_INT64_MIN: no moment yet */
 	int			passed;			/* thresholds reached so far */
 } Replayed;
@@ -671,7 +694,7 @@ typedef struct Replayed
 static void
 score_moment(Backtest *test, const CohortLead *lead, Replayed *state, TimestampTz at)
 {
-	int64		engagement = lq_replay_engagement(state->replay, at, state->counted);
+	int64		engagement = lq_replay_engagement(state->replay, at, state->largest);
 	int64		total;
 
 	Assert(at >= lead->entered && at < lead->watched_until);
@@ -707,7 +730,7 @@ replay_lead(Backtest *test, CohortLead *lead)
 	const LeadEvent *events = lead->events;
 	int			nevents = lead->nevents;
 	int			nengagement = lq_engagement_rule_count(test->rules);
-	Replayed	state = {lq_replay_begin(test->rules), palloc0(sizeof(bool) * Max(nengagement, 1)),
+	Replayed	state = {lq_replay_begin(test->rules), palloc(sizeof(double) * Max(nengagement, 1)),
 	PG_INT64_MIN, 0};
 	bool		converted = lead->outcome != DT_NOEND;
 	TimestampTz at = lead->entered;
@@ -716,6 +739,8 @@ replay_lead(Backtest *test, CohortLead *lead)
 	/* a lead that entered at its outcome was never scored before it */
 	if (lead->watched_until <= lead->entered)
 		return;
+	for (int i = 0; i < nengagement; i++)
+		state.largest[i] = -1;
 	while (next < nevents && events[next].occurred_at <= at)
 	{
 		lq_replay_fold(state.replay, test->kind_names[events[next].kind], events[next].occurred_at,
@@ -748,9 +773,19 @@ replay_lead(Backtest *test, CohortLead *lead)
 	}
 
 	for (int i = 0; i < nengagement; i++)
-		if (state.counted[i])
+		if (state.largest[i] >= 0)
 			tally_rule(&test->rule_tallies[test->nfit + i], converted);
+	if (test->want_features)
+	{
+		float	   *row = &test->features[test->npeaks * test->nrules];
+
+		for (int i = 0; i < test->nfit; i++)
+			row[i] = lead->fit_matched[i] ? 1 : 0;
+		for (int i = 0; i < nengagement; i++)
+			row[test->nfit + i] = (float) Max(state.largest[i], 0);
+	}
 	test->peaks[test->npeaks].peak = state.peak;
+	test->peaks[test->npeaks].entered = lead->entered;
 	test->peaks[test->npeaks].id = lead->id;
 	test->peaks[test->npeaks].converted = converted;
 	test->npeaks++;
@@ -863,7 +898,7 @@ name_kinds(Backtest *test)
  * under the current one, which the caller deletes.
  */
 static Backtest *
-run_backtest(const BacktestArgs *args)
+run_backtest(const BacktestArgs *args, bool want_features)
 {
 	LqTableConfig *config = lq_config_for_table(args->relid, args->caller);
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "leadqual calibration",
@@ -872,6 +907,7 @@ run_backtest(const BacktestArgs *args)
 	MemoryContext caller_cxt;
 
 	test->cxt = cxt;
+	test->want_features = want_features;
 	lq_connect_spi();
 	load_model(test, args, config);
 	scale_model(test);
@@ -1083,7 +1119,7 @@ leadqual_calibrate(PG_FUNCTION_ARGS)
 	Backtest   *test;
 	int			recommended;
 
-	read_args(fcinfo, "leadqual.calibrate", true, &args);
+	read_args(fcinfo, "leadqual.calibrate", 0, true, &args);
 	if (target_conversion != NULL)
 	{
 		RangeBound	lower;
@@ -1110,7 +1146,7 @@ leadqual_calibrate(PG_FUNCTION_ARGS)
 				 errhint("Give the number of MQLs over the period that sales can take, or leave it out.")));
 
 	InitMaterializedSRF(fcinfo, 0);
-	test = run_backtest(&args);
+	test = run_backtest(&args, false);
 	recommended = recommend(test, typcache, target_conversion, target_mqls);
 	for (int i = 0; i < test->nthresholds; i++)
 	{
@@ -1161,9 +1197,9 @@ leadqual_calibrate_deciles(PG_FUNCTION_ARGS)
 	int64		converted_so_far = 0;
 	int64		scored_converted = 0;
 
-	read_args(fcinfo, "leadqual.calibrate_deciles", false, &args);
+	read_args(fcinfo, "leadqual.calibrate_deciles", 0, false, &args);
 	InitMaterializedSRF(fcinfo, 0);
-	test = run_backtest(&args);
+	test = run_backtest(&args, false);
 	qsort(test->peaks, test->npeaks, sizeof(PeakScore), compare_peaks);
 	for (int64 i = 0; i < test->npeaks; i++)
 		scored_converted += test->peaks[i].converted;
@@ -1211,9 +1247,9 @@ leadqual_calibrate_rules(PG_FUNCTION_ARGS)
 	BacktestArgs args;
 	Backtest   *test;
 
-	read_args(fcinfo, "leadqual.calibrate_rules", false, &args);
+	read_args(fcinfo, "leadqual.calibrate_rules", 0, false, &args);
 	InitMaterializedSRF(fcinfo, 0);
-	test = run_backtest(&args);
+	test = run_backtest(&args, false);
 	for (int i = 0; i < test->nrules; i++)
 	{
 		const RuleTally *tally = &test->rule_tallies[i];
@@ -1233,4 +1269,343 @@ leadqual_calibrate_rules(PG_FUNCTION_ARGS)
 	}
 	MemoryContextDelete(test->cxt);
 	return (Datum) 0;
+}
+
+/*
+ * suggest_points(): the regression's settings.  10 points double the odds
+ * of converting, as in a credit scorecard, so that a reader can weigh the
+ * points; a light penalty (on the standardised features) keeps rules that
+ * seldom count, or always count together, from wild coefficients.
+ */
+#define POINTS_TO_DOUBLE_THE_ODDS 10.0
+#define SUGGEST_LAMBDA 1.0
+#define SUGGEST_ITERATIONS 25
+#define SUGGEST_TOLERANCE 1e-8
+
+/* Earliest entry first; ties by id, byte-wise: the hold-out is the latest. */
+static int
+compare_entries(const void *a, const void *b)
+{
+	const PeakScore *x = *(PeakScore *const *) a;
+	const PeakScore *y = *(PeakScore *const *) b;
+
+	if (x->entered != y->entered)
+		return x->entered < y->entered ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* A score for the hold-out's AUC and lift, highest first, ties by id. */
+typedef struct HeldOut
+{
+	double		score;
+	const char *id;
+	bool		converted;
+} HeldOut;
+
+static int
+compare_held_out(const void *a, const void *b)
+{
+	const HeldOut *x = a;
+	const HeldOut *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/*
+ * The AUC and the top decile's lift (its conversion over the whole's, the
+ * decile as ntile(10) cuts it) of the hold-out's scores; each -1 when it
+ * can't be had (one class only).  Sorts held[] in place.
+ */
+static void
+held_out_quality(HeldOut *held, int64 n, double *auc, double *lift)
+{
+	LqScored   *scored = palloc(sizeof(LqScored) * Max(n, 1));
+	int64		converted = 0;
+	int64		top = n / DECILES + (n % DECILES > 0 ? 1 : 0);
+	int64		top_converted = 0;
+
+	for (int64 i = 0; i < n; i++)
+	{
+		scored[i].score = held[i].score;
+		scored[i].positive = held[i].converted;
+		converted += held[i].converted;
+	}
+	*auc = lq_auc(scored, (size_t) n);
+	pfree(scored);
+	qsort(held, n, sizeof(HeldOut), compare_held_out);
+	for (int64 i = 0; i < top; i++)
+		top_converted += held[i].converted;
+	*lift = converted == 0 || top == 0 ? -1 :
+		((double) top_converted / (double) top) / ((double) converted / (double) n);
+}
+
+/* A double rounded to digits places as numeric, or NULL for -1. */
+static Datum
+rounded_or_null(double value, int digits, bool *isnull)
+{
+	*isnull = value < 0;
+	if (*isnull)
+		return (Datum) 0;
+	return DirectFunctionCall2(numeric_round, DirectFunctionCall1(float8_numeric, Float8GetDatum(value)),
+							   Int32GetDatum(digits));
+}
+
+/* points x the odds' log scale, rounded to the model's scale, as numeric */
+static Numeric
+points_of(double log_odds, int scale)
+{
+	double		points = log_odds * POINTS_TO_DOUBLE_THE_ODDS / M_LN2;
+
+	if (!isfinite(points) || fabs(points) > 1e12)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("leadqual.suggest_points: the fit gives %g points, too many to offer", points),
+				 errhint("The history may separate converted leads perfectly by one rule; "
+						 "give a longer period, or a model without that rule.")));
+	return DatumGetNumeric(DirectFunctionCall2(numeric_round,
+											   DirectFunctionCall1(float8_numeric, Float8GetDatum(points)),
+											   Int32GetDatum(scale)));
+}
+
+static LqKeptQuery new_model_query = {
+	"INSERT INTO leadqual.model (name, threshold, promote_to, min_fit, min_engagement, max_score, scale, description) "
+	"SELECT $1, $2, m.promote_to, NULL, NULL, NULL, m.scale, $3 FROM leadqual.model AS m "
+	"WHERE m.name OPERATOR(pg_catalog.=) $4",
+	4, {TEXTOID, NUMERICOID, TEXTOID, TEXTOID}, NULL, 0
+};
+
+static LqKeptQuery new_fit_rules_query = {
+	"INSERT INTO leadqual.fit_rule (model, name, column_name, operator, value, low, high, pattern, points) "
+	"SELECT $1, r.name, r.column_name, r.operator, r.value, r.low, r.high, r.pattern, s.points "
+	"FROM leadqual.fit_rule AS r "
+	"JOIN ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.numeric[])) "
+	"     AS s(name, points) ON s.name OPERATOR(pg_catalog.=) r.name "
+	"WHERE r.model OPERATOR(pg_catalog.=) $4",
+	4, {TEXTOID, TEXTARRAYOID, NUMERICARRAYOID, TEXTOID}, NULL, 0
+};
+
+/* an engagement rule's cap keeps the weight it capped: cap / points x new points */
+static LqKeptQuery new_engagement_rules_query = {
+	"INSERT INTO leadqual.engagement_rule (model, name, event_kind, match, points, min_count, group_by, "
+	"                                      half_life, within, cap) "
+	"SELECT $1, r.name, r.event_kind, r.match, s.points, r.min_count, r.group_by, r.half_life, r.within, "
+	"       CASE WHEN r.cap IS NULL OR r.points OPERATOR(pg_catalog.=) 0 OR s.points OPERATOR(pg_catalog.=) 0 "
+	"            THEN NULL "
+	"            ELSE r.cap OPERATOR(pg_catalog./) pg_catalog.abs(r.points) "
+	"                 OPERATOR(pg_catalog.*) pg_catalog.abs(s.points) END "
+	"FROM leadqual.engagement_rule AS r "
+	"JOIN ROWS FROM (pg_catalog.unnest($2::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.numeric[])) "
+	"     AS s(name, points) ON s.name OPERATOR(pg_catalog.=) r.name "
+	"WHERE r.model OPERATOR(pg_catalog.=) $4",
+	4, {TEXTOID, TEXTARRAYOID, NUMERICARRAYOID, TEXTOID}, NULL, 0
+};
+
+static LqKeptQuery model_named_query = {
+	"SELECT 1 FROM leadqual.model WHERE name OPERATOR(pg_catalog.=) $1",
+	1, {TEXTOID}, NULL, 0
+};
+
+/*
+ * Writes the suggested model, as the caller (who needs INSERT on
+ * leadqual's model tables: the extension's owner, by default): the base
+ * model's settings and rules with the points given, no gates and no cap.
+ */
+static void
+write_model(const char *name, const Backtest *test, Numeric threshold, Numeric *points,
+			const char *description)
+{
+	ArrayBuildState *fit_names = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	ArrayBuildState *fit_points = initArrayResult(NUMERICOID, CurrentMemoryContext, false);
+	ArrayBuildState *names = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	ArrayBuildState *engagement_points = initArrayResult(NUMERICOID, CurrentMemoryContext, false);
+	Datum		values[4];
+
+	for (int i = 0; i < test->nrules; i++)
+	{
+		bool		fit = i < test->nfit;
+
+		accumArrayResult(fit ? fit_names : names, CStringGetTextDatum(test->rule_tallies[i].name),
+						 false, TEXTOID, CurrentMemoryContext);
+		accumArrayResult(fit ? fit_points : engagement_points, NumericGetDatum(points[i]), false,
+						 NUMERICOID, CurrentMemoryContext);
+	}
+	values[0] = CStringGetTextDatum(name);
+	values[1] = NumericGetDatum(threshold);
+	values[2] = CStringGetTextDatum(description);
+	values[3] = CStringGetTextDatum(test->model->name);
+	lq_run_kept(&new_model_query, values, NULL, 0);
+	values[1] = makeArrayResult(fit_names, CurrentMemoryContext);
+	values[2] = makeArrayResult(fit_points, CurrentMemoryContext);
+	lq_run_kept(&new_fit_rules_query, values, NULL, 0);
+	values[1] = makeArrayResult(names, CurrentMemoryContext);
+	values[2] = makeArrayResult(engagement_points, CurrentMemoryContext);
+	lq_run_kept(&new_engagement_rules_query, values, NULL, 0);
+}
+
+/*
+ * leadqual.suggest_points(leads, new_model, outcome, since, until, horizon,
+ * model, holdout, target_conversion): fits a regularised logistic
+ * regression of conversion on the model's rules, over the cohort's leads
+ * that entered first, and writes its points as a new model, new_model; and
+ * scores the leads that entered last, held out, under both models.
+ */
+PG_FUNCTION_INFO_V1(leadqual_suggest_points);
+Datum
+leadqual_suggest_points(PG_FUNCTION_ARGS)
+{
+	const char *caller = "leadqual.suggest_points";
+	BacktestArgs args;
+	char	   *new_model;
+	double		holdout;
+	double		target;
+	Backtest   *test;
+	PeakScore **order;
+	int64		ntraining;
+	int64		nheld;
+	int64		training_converted = 0;
+	int			p;
+	float	   *x;
+	uint8	   *y;
+	double	   *coef;
+	double	   *work;
+	int			iterations;
+	bool		converged;
+	Numeric    *points;
+	double	   *points_as_double;
+	Numeric		threshold;
+	HeldOut    *suggested;
+	HeldOut    *current;
+	double		auc[2];
+	double		lift[2];
+	TupleDesc	tupdesc;
+	Datum		values[12];
+	bool		nulls[12] = {false};
+	char	   *description;
+
+	read_args(fcinfo, caller, 1, false, &args);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: new_model must not be NULL", caller),
+				 errhint("Name the model to write the suggested points into, for example 'suggested'.")));
+	new_model = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	holdout = PG_ARGISNULL(7) ? -1 : PG_GETARG_FLOAT8(7);
+	if (!(holdout > 0 && holdout < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: holdout must be a fraction between 0 and 1, not %s", caller,
+						PG_ARGISNULL(7) ? "NULL" : psprintf("%g", holdout)),
+				 errhint("Give the share of the cohort, the leads that entered last, to test the suggestion on: 0.2 by default.")));
+	target = PG_ARGISNULL(8) ? -1 : PG_GETARG_FLOAT8(8);
+	if (!(target > 0 && target < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: target_conversion must be a rate between 0 and 1, not %s", caller,
+						PG_ARGISNULL(8) ? "NULL" : psprintf("%g", target)),
+				 errhint("Give the chance of converting at which a lead should become an MQL: 0.3 by default.")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "%s: the return type must be a row type", caller);
+
+	lq_connect_spi();
+	{
+		Datum		name = CStringGetTextDatum(new_model);
+
+		lq_run_kept(&model_named_query, &name, NULL, 1);
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("%s: model \"%s\" already exists", caller, new_model),
+					 errhint("Name a new model, or drop that one first: DELETE FROM leadqual.model WHERE name = '%s';",
+							 new_model)));
+	}
+	SPI_finish();
+
+	test = run_backtest(&args, true);
+	p = test->nrules;
+	if (p > LQ_LOGISTIC_MAX_FEATURES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: model \"%s\" has %d rules, more than the %d a fit weighs", caller,
+						test->model->name, p, LQ_LOGISTIC_MAX_FEATURES),
+				 errhint("Fit a copy of the model with fewer rules.")));
+
+	/* the leads in order of entry: the first to learn from, the last held out */
+	order = palloc(sizeof(PeakScore *) * Max(test->npeaks, 1));
+	for (int64 i = 0; i < test->npeaks; i++)
+		order[i] = &test->peaks[i];
+	qsort(order, test->npeaks, sizeof(PeakScore *), compare_entries);
+	nheld = (int64) floor(test->npeaks * holdout);
+	ntraining = test->npeaks - nheld;
+	x = MemoryContextAllocHuge(test->cxt, sizeof(float) * Max(ntraining, 1) * Max(p, 1));
+	y = MemoryContextAllocHuge(test->cxt, Max(ntraining, 1));
+	for (int64 i = 0; i < ntraining; i++)
+	{
+		memcpy(&x[i * p], &test->features[(order[i] - test->peaks) * p], sizeof(float) * p);
+		y[i] = order[i]->converted;
+		training_converted += y[i];
+	}
+	if (training_converted == 0 || training_converted == ntraining)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s: of the %lld leads to learn from, %s converted", caller, (long long) ntraining,
+						training_converted == 0 ? "none" : "all"),
+				 errhint("Give a period with leads that reached %s and leads that didn't, "
+						 "or a longer horizon.", lq_stage_name(args.outcome))));
+
+	coef = palloc(sizeof(double) * (p + 1));
+	work = palloc(sizeof(double) * lq_logistic_work_size(p));
+	converged = lq_logistic_fit(x, y, (size_t) ntraining, p, SUGGEST_LAMBDA, SUGGEST_ITERATIONS,
+								SUGGEST_TOLERANCE, coef, work, &iterations);
+
+	points = palloc(sizeof(Numeric) * Max(p, 1));
+	points_as_double = palloc(sizeof(double) * Max(p, 1));
+	for (int j = 0; j < p; j++)
+	{
+		points[j] = points_of(coef[j + 1], test->model->scale);
+		points_as_double[j] = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(points[j])));
+	}
+	/* the score at which the fitted chance of converting reaches the target */
+	threshold = points_of(log(target / (1 - target)) - coef[0], test->model->scale);
+
+	/* the hold-out, scored by the suggestion's points and by the model replayed */
+	suggested = palloc(sizeof(HeldOut) * Max(nheld, 1));
+	current = palloc(sizeof(HeldOut) * Max(nheld, 1));
+	for (int64 i = 0; i < nheld; i++)
+	{
+		PeakScore  *lead = order[ntraining + i];
+		const float *row = &test->features[(lead - test->peaks) * p];
+		double		score = 0;
+
+		for (int j = 0; j < p; j++)
+			score += points_as_double[j] * row[j];
+		suggested[i] = (HeldOut) {score, lead->id, lead->converted};
+		current[i] = (HeldOut) {(double) lead->peak, lead->id, lead->converted};
+	}
+	held_out_quality(suggested, nheld, &auc[0], &lift[0]);
+	held_out_quality(current, nheld, &auc[1], &lift[1]);
+
+	description = psprintf("Suggested by leadqual.suggest_points() from model \"%s\" on %s: "
+						   "%lld leads learnt from, %lld held out",
+						   test->model->name, lq_qualified_name(args.relid),
+						   (long long) ntraining, (long long) nheld);
+	lq_connect_spi();
+	write_model(new_model, test, threshold, points, description);
+	SPI_finish();
+
+	values[0] = CStringGetTextDatum(new_model);
+	values[1] = Int64GetDatum(test->npeaks);
+	values[2] = Int64GetDatum(ntraining);
+	values[3] = Int64GetDatum(nheld);
+	values[4] = Int64GetDatum(training_converted);
+	values[5] = NumericGetDatum(threshold);
+	values[6] = rounded_or_null(auc[0], 4, &nulls[6]);
+	values[7] = rounded_or_null(auc[1], 4, &nulls[7]);
+	values[8] = rounded_or_null(lift[0], 2, &nulls[8]);
+	values[9] = rounded_or_null(lift[1], 2, &nulls[9]);
+	values[10] = Int32GetDatum(iterations);
+	values[11] = BoolGetDatum(converged);
+	MemoryContextDelete(test->cxt);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }

@@ -615,7 +615,7 @@ replay_out_of_range(const LqEngagementRules *rules)
 }
 
 int64
-lq_replay_engagement(LqReplay *replay, TimestampTz as_of, bool *counted)
+lq_replay_engagement(LqReplay *replay, TimestampTz as_of, double *largest)
 {
 	const LqEngagementRules *rules = replay->rules;
 	int64		total = 0;
@@ -625,10 +625,17 @@ lq_replay_engagement(LqReplay *replay, TimestampTz as_of, bool *counted)
 	{
 		const KeptRuleDef *def = &rules->rules[i];
 		double		weight;
+		double		counted;
 
 		if (!rule_weight_double(def, &replay->lead->rules[i], as_of, &weight))
 			continue;
-		counted[i] = true;
+		/* the weight that counts: as much as the cap lets count */
+		counted = weight;
+		if (def->rounding.cap > 0 && def->rounding.points != 0 &&
+			counted > def->rounding.cap / fabs(def->rounding.points))
+			counted = def->rounding.cap / fabs(def->rounding.points);
+		if (counted > largest[i])
+			largest[i] = counted;
 		if (!replay->known[i] || replay->weights[i] != weight)
 		{
 			Numeric		points = rule_points(def, weight_numeric(def, &replay->lead->rules[i], weight),

@@ -143,8 +143,9 @@ extern Datum lq_engagement_rule_kinds(const LqEngagementRules *rules, bool with_
  * A lead's events replayed in time order, in the current memory context:
  * fold each event, oldest first; the engagement as of a time at or after
  * the newest folded, in units of 10^-scale (the model's: each rule's
- * points are rounded to it, so they add exactly), marking in counted[]
- * (one per rule) the rules that count then; and the first time after
+ * points are rounded to it, so they add exactly), raising largest[i] (one
+ * per rule; -1 for none yet) to rule i's weight then when it counts,
+ * capped as its points are; and the first time after
  * as_of at which a rule of negative
  * points could give back some (decay, or an event leaving its window):
  * between events only those can raise the engagement.  LQ_NEVER: none.
@@ -153,7 +154,7 @@ typedef struct LqReplay LqReplay;
 extern LqReplay *lq_replay_begin(const LqEngagementRules *rules);
 extern void lq_replay_fold(LqReplay *replay, const char *kind, TimestampTz occurred_at,
 						   Datum properties);
-extern int64 lq_replay_engagement(LqReplay *replay, TimestampTz as_of, bool *counted);
+extern int64 lq_replay_engagement(LqReplay *replay, TimestampTz as_of, double *largest);
 extern TimestampTz lq_replay_next_rise(LqReplay *replay, TimestampTz as_of);
 
 #endif							/* LQ_ENGAGEMENT_STATE_H */

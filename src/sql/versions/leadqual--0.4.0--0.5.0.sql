@@ -2483,7 +2483,7 @@ BEGIN
 END
 $check$;
 
--- src/sql/12_calibration.sql: calibrate(), calibrate_deciles(), calibrate_rules()
+-- src/sql/12_calibration.sql: calibrate(), calibrate_deciles(), calibrate_rules(), suggest_points()
 
 CREATE FUNCTION @extschema@.calibrate(
     leads regclass,
@@ -2535,3 +2535,33 @@ AS 'MODULE_PATHNAME', 'leadqual_calibrate_rules';
 COMMENT ON FUNCTION @extschema@.calibrate_rules(regclass, @extschema@.lifecycle_stage, timestamptz, timestamptz,
                                                 interval, text) IS
     'Backtest per rule, with no look-ahead: how often each rule of the model counted for a cohort''s converted and other leads before their outcome, and its lift';
+
+-- Fits a regularised logistic regression of conversion on the rules of a
+-- model (the table's, or "model"), over the cohort's leads that entered
+-- first, and writes its points as a new, ordinary model, "new_model": the
+-- same rules with the points the fit gives them, 10 points doubling the
+-- odds of converting, and the threshold at which the fitted chance of
+-- converting reaches target_conversion.  Scores the leads that entered
+-- last (the holdout share) under both models.  Volatile: it writes the
+-- model, as the caller, who needs INSERT on leadqual's model tables.
+CREATE FUNCTION @extschema@.suggest_points(
+    leads regclass,
+    new_model text,
+    outcome @extschema@.lifecycle_stage DEFAULT 'sql',
+    since timestamptz DEFAULT NULL,
+    until timestamptz DEFAULT NULL,
+    horizon interval DEFAULT '30 days',
+    model text DEFAULT NULL,
+    holdout double precision DEFAULT 0.2,
+    target_conversion double precision DEFAULT 0.3,
+    OUT suggested text, OUT leads_scored bigint, OUT learnt_from bigint, OUT held_out bigint,
+    OUT converted bigint, OUT threshold numeric, OUT auc numeric, OUT current_auc numeric,
+    OUT top_decile_lift numeric, OUT current_top_decile_lift numeric, OUT iterations integer,
+    OUT converged boolean)
+RETURNS record
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_suggest_points';
+COMMENT ON FUNCTION @extschema@.suggest_points(regclass, text, @extschema@.lifecycle_stage, timestamptz, timestamptz,
+                                               interval, text, double precision, double precision) IS
+    'Suggested points: a regularised logistic regression of conversion on a model''s rules over the history, written as a new model of the same rules, with its AUC and top-decile lift on a time-based hold-out against the model replayed';
