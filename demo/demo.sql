@@ -322,3 +322,27 @@ SELECT week, sum(clocks) AS clocks, sum(met) AS met, sum(breached) AS breached,
 FROM leadqual.sla_compliance
 WHERE lead_table = 'crm.pipeline'::regclass AND policy = 'mql_4h'
 GROUP BY week ORDER BY week;
+
+\echo
+\echo '== 13. Is the threshold right? Four months of scored history, backtested with no look-ahead'
+-- crm.history: 800 leads scored by the default model, what they did and
+-- the stages they went through (demo/history.sql); docs/calibration.md
+-- walks through the same figures
+\ir history.sql
+\echo 'Every candidate threshold over the leads that entered at least 30 days ago:'
+\echo 'the MQLs it would have made, how many reached SQL within 30 days, and how fast'
+SELECT threshold, mqls, converted, conversion, recall, median_time_to_outcome AS median_wait, current, recommended
+FROM leadqual.calibrate('crm.history')
+WHERE threshold % 10 = 0 OR recommended;
+\echo 'Which rules earn their points: how often each counted for leads that converted and for the rest'
+SELECT rule, points, among_converted, among_not_converted, lift
+FROM leadqual.calibrate_rules('crm.history')
+WHERE leads > 0
+ORDER BY lift DESC;
+\echo 'Points suggested by a logistic regression on the first 80% of the leads, tested on the last 20%:'
+SELECT suggested, learnt_from, held_out, threshold, auc, current_auc FROM leadqual.suggest_points('crm.history', 'suggested');
+SELECT s.name AS rule, d.points AS default_points, s.points AS suggested_points
+FROM leadqual.engagement_rule AS s
+JOIN leadqual.engagement_rule AS d ON d.model = 'default' AND d.name = s.name
+WHERE s.model = 'suggested' AND s.points <> 0
+ORDER BY s.points DESC;

@@ -9,7 +9,7 @@
 -- every bad argument.
 \ir helpers/setup.psql
 
-SELECT plan(43);
+SELECT plan(44);
 
 SELECT FROM leadqual.copy_model('default', 'cb_model');
 CREATE TABLE cb (id integer PRIMARY KEY, title text, company_size integer, industry text, score integer,
@@ -258,6 +258,18 @@ SET ROLE cb_stranger;
 SELECT throws_ok($$SELECT * FROM leadqual.calibrate('cb')$$, '42501', NULL,
                  'a role that can''t read the table can''t backtest it');
 RESET ROLE;
+
+-- Odd names: the table and its id column are quoted in the queries built.
+CREATE TABLE "cb ""odd"" leads" ("Id; DROP TABLE cb" integer PRIMARY KEY, title text, company_size integer, industry text,
+                                 score integer, lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
+INSERT INTO "cb ""odd"" leads" VALUES (1, 'CEO', 100, 'software', NULL, 'sql');
+SELECT FROM leadqual.manage('"cb ""odd"" leads"', model => 'cb_model', id_column => 'Id; DROP TABLE cb');
+CREATE TEMP TABLE cb_odd_history (lead_id text, to_stage text, changed_at timestamptz);
+INSERT INTO cb_odd_history VALUES ('1', 'lead', '2026-07-01'), ('1', 'sql', '2026-07-02');
+SELECT FROM leadqual.import_history('"cb ""odd"" leads"', 'cb_odd_history');
+SELECT is((SELECT row(mqls, converted)::text FROM leadqual.calibrate('"cb ""odd"" leads"', since => '2026-07-01',
+                                                                     until => '2026-08-01', thresholds => '{45}')),
+          '(1,1)', 'a table and id column with odd names: quoted, read, and cb is still there');
 
 -- Bad arguments: refused before anything is read.
 CREATE TABLE cb_fixed (id integer PRIMARY KEY, score integer, lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead');
