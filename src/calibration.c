@@ -70,6 +70,7 @@
 #include "score.h"
 #include "stage.h"
 #include "stage_datum.h"
+#include "own_table.h"
 #include "trust_boundary.h"
 
 /* Default candidate thresholds: k x threshold / 10 for k = 1 .. this. */
@@ -142,6 +143,14 @@ typedef struct LeadSlot
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/* Waits in microseconds, kept for their median. */
+typedef struct Waits
+{
+	int64		n;
+	int64		room;
+	int64	   *waits;
+} Waits;
+
 /* A threshold's tally. */
 typedef struct ThresholdTally
 {
@@ -149,9 +158,9 @@ typedef struct ThresholdTally
 	int64		reached_at;		/* the least score, in units, that reaches it */
 	int64		mqls;
 	int64		converted;
-	int64	   *waits;			/* decision to outcome, microseconds, per
-								 * converted MQL */
-	int64		waits_room;
+	Waits		to_outcome;		/* decision to outcome, of each converted MQL */
+	Waits		to_mql;			/* entry to decision, of each MQL, when
+								 * Backtest.want_speed */
 } ThresholdTally;
 
 /* A lead's highest score before its outcome, for the deciles. */
@@ -215,6 +224,8 @@ typedef struct Backtest
 	 */
 	bool		want_features;
 	float	   *features;		/* npeaks x nrules */
+	/* for compare_models(): each MQL's wait from entry to decision */
+	bool		want_speed;
 	Datum		kinds;			/* text[], the rules' kinds */
 	char	  **kind_names;		/* ... as C strings, 1-based */
 } Backtest;
@@ -336,7 +347,8 @@ read_args(FunctionCallInfo fcinfo, const char *caller, int skip, bool with_thres
 				 errhint("Give since before until, and until finite; "
 						 "leaving until out backtests the leads that entered at least the horizon ago.")));
 
-	args->model = PG_ARGISNULL(5 + skip) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5 + skip));
+	args->model = PG_NARGS() <= 5 + skip || PG_ARGISNULL(5 + skip) ? NULL :
+		text_to_cstring(PG_GETARG_TEXT_PP(5 + skip));
 
 	if (with_thresholds && !PG_ARGISNULL(6 + skip))
 	{
@@ -666,18 +678,17 @@ read_rows(Backtest *test, const BacktestArgs *args, const LqTableConfig *config)
 												sizeof(float) * Max(test->leads, 1) * Max(test->nrules, 1));
 }
 
-/* A converted MQL's wait from decision to outcome, kept for the median. */
 static void
-keep_wait(Backtest *test, ThresholdTally *tally, int64 wait)
+keep_wait(Backtest *test, Waits *waits, int64 wait)
 {
-	if (tally->converted > tally->waits_room)
+	if (waits->n == waits->room)
 	{
-		tally->waits_room = Max(16, tally->waits_room * 2);
-		tally->waits = tally->waits == NULL ?
-			MemoryContextAllocHuge(test->cxt, sizeof(int64) * tally->waits_room) :
-			repalloc_huge(tally->waits, sizeof(int64) * tally->waits_room);
+		waits->room = Max(16, waits->room * 2);
+		waits->waits = waits->waits == NULL ?
+			MemoryContextAllocHuge(test->cxt, sizeof(int64) * waits->room) :
+			repalloc_huge(waits->waits, sizeof(int64) * waits->room);
 	}
-	tally->waits[tally->converted - 1] = wait;
+	waits->waits[waits->n++] = wait;
 }
 
 /* One lead's replay: where its running score has got to. */
@@ -712,10 +723,12 @@ score_moment(Backtest *test, const CohortLead *lead, Replayed *state, TimestampT
 		ThresholdTally *tally = &test->tallies[state->passed++];
 
 		tally->mqls++;
+		if (test->want_speed)
+			keep_wait(test, &tally->to_mql, at - lead->entered);
 		if (lead->outcome != DT_NOEND)
 		{
 			tally->converted++;
-			keep_wait(test, tally, lead->outcome - at);
+			keep_wait(test, &tally->to_outcome, lead->outcome - at);
 		}
 	}
 }
@@ -897,8 +910,13 @@ name_kinds(Backtest *test)
  * The backtest the arguments ask for, in a memory context of its own
  * under the current one, which the caller deletes.
  */
+/* What a backtest keeps beside the tallies of calibrate(). */
+#define WANT_FEATURES	0x01	/* suggest_points(): each lead's features */
+#define WANT_COMPARISON	0x02	/* compare_models(): the model's own
+								 * threshold only, with each MQL's wait */
+
 static Backtest *
-run_backtest(const BacktestArgs *args, bool want_features)
+run_backtest(const BacktestArgs *args, int wants)
 {
 	LqTableConfig *config = lq_config_for_table(args->relid, args->caller);
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "leadqual calibration",
@@ -907,11 +925,14 @@ run_backtest(const BacktestArgs *args, bool want_features)
 	MemoryContext caller_cxt;
 
 	test->cxt = cxt;
-	test->want_features = want_features;
+	test->want_features = (wants & WANT_FEATURES) != 0;
+	test->want_speed = (wants & WANT_COMPARISON) != 0;
 	lq_connect_spi();
 	load_model(test, args, config);
 	scale_model(test);
-	if (args->nthresholds == 0)
+	if (test->want_speed)
+		set_thresholds(test, &test->model_threshold, 1);
+	else if (args->nthresholds == 0)
 		default_thresholds(test);
 	else
 		set_thresholds(test, args->thresholds, args->nthresholds);
@@ -984,20 +1005,20 @@ wait_interval(int64 microseconds)
  * whole days of hours carried into days.
  */
 static Datum
-median_wait(ThresholdTally *tally, bool *isnull)
+median_wait(Waits *waits, bool *isnull)
 {
-	int64		n = tally->converted;
+	int64		n = waits->n;
 	Datum		lower;
 	Datum		upper;
 
 	*isnull = n == 0;
 	if (n == 0)
 		return (Datum) 0;
-	qsort(tally->waits, n, sizeof(int64), compare_int64);
-	lower = wait_interval(tally->waits[(n - 1) / 2]);
+	qsort(waits->waits, n, sizeof(int64), compare_int64);
+	lower = wait_interval(waits->waits[(n - 1) / 2]);
 	if (n % 2 == 1)
 		return lower;
-	upper = wait_interval(tally->waits[n / 2]);
+	upper = wait_interval(waits->waits[n / 2]);
 	/* equal to what percentile_cont() gives, shown as days and hours */
 	return DirectFunctionCall1(interval_justify_hours,
 							   DirectFunctionCall2(interval_pl, lower,
@@ -1146,7 +1167,7 @@ leadqual_calibrate(PG_FUNCTION_ARGS)
 				 errhint("Give the number of MQLs over the period that sales can take, or leave it out.")));
 
 	InitMaterializedSRF(fcinfo, 0);
-	test = run_backtest(&args, false);
+	test = run_backtest(&args, 0);
 	recommended = recommend(test, typcache, target_conversion, target_mqls);
 	for (int i = 0; i < test->nthresholds; i++)
 	{
@@ -1159,7 +1180,7 @@ leadqual_calibrate(PG_FUNCTION_ARGS)
 		values[2] = Int64GetDatum(tally->converted);
 		values[3] = ratio(tally->converted, tally->mqls, 4, &nulls[3]);
 		values[4] = ratio(tally->converted, test->converted, 4, &nulls[4]);
-		values[5] = median_wait(tally, &nulls[5]);
+		values[5] = median_wait(&tally->to_outcome, &nulls[5]);
 		values[6] = BoolGetDatum(lq_numeric_cmp(tally->threshold, test->model_threshold) == 0);
 		values[7] = BoolGetDatum(i == recommended);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -1199,7 +1220,7 @@ leadqual_calibrate_deciles(PG_FUNCTION_ARGS)
 
 	read_args(fcinfo, "leadqual.calibrate_deciles", 0, false, &args);
 	InitMaterializedSRF(fcinfo, 0);
-	test = run_backtest(&args, false);
+	test = run_backtest(&args, 0);
 	qsort(test->peaks, test->npeaks, sizeof(PeakScore), compare_peaks);
 	for (int64 i = 0; i < test->npeaks; i++)
 		scored_converted += test->peaks[i].converted;
@@ -1249,7 +1270,7 @@ leadqual_calibrate_rules(PG_FUNCTION_ARGS)
 
 	read_args(fcinfo, "leadqual.calibrate_rules", 0, false, &args);
 	InitMaterializedSRF(fcinfo, 0);
-	test = run_backtest(&args, false);
+	test = run_backtest(&args, 0);
 	for (int i = 0; i < test->nrules; i++)
 	{
 		const RuleTally *tally = &test->rule_tallies[i];
@@ -1522,7 +1543,7 @@ leadqual_suggest_points(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 
-	test = run_backtest(&args, true);
+	test = run_backtest(&args, WANT_FEATURES);
 	p = test->nrules;
 	if (p > LQ_LOGISTIC_MAX_FEATURES)
 		ereport(ERROR,
@@ -1608,4 +1629,216 @@ leadqual_suggest_points(PG_FUNCTION_ARGS)
 	values[11] = BoolGetDatum(converged);
 	MemoryContextDelete(test->cxt);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+static LqKeptQuery challengers_query = {
+	"SELECT c.model FROM leadqual.challenger AS c "
+	"WHERE c.lead_table OPERATOR(pg_catalog.=) $1 AND c.model OPERATOR(pg_catalog.<>) $2 "
+	"ORDER BY c.added_at, c.model",
+	2, {REGCLASSOID, TEXTOID}, NULL, 0
+};
+
+/*
+ * The models compare_models() backtests: those given (each once, in their
+ * order), or the table's own and then its challengers.
+ */
+static List *
+models_to_compare(FunctionCallInfo fcinfo, const LqTableConfig *config)
+{
+	List	   *models = NIL;
+
+	if (!PG_ARGISNULL(1))
+	{
+		Datum	   *names;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			char	   *name;
+
+			if (nulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("leadqual.compare_models: models must not hold NULL, and element %d is", i + 1),
+						 errhint("Name the models to compare, or leave models out for the table's own and its challengers.")));
+			name = TextDatumGetCString(names[i]);
+			if (!list_member(models, makeString(name)))
+				models = lappend(models, makeString(name));
+		}
+		if (models == NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("leadqual.compare_models: models is empty"),
+					 errhint("Name the models to compare, or leave models out for the table's own and its challengers.")));
+		return models;
+	}
+	models = list_make1(makeString(pstrdup(config->model->name)));
+	{
+		Datum		values[2] = {ObjectIdGetDatum(config->log_relid), CStringGetTextDatum(config->model->name)};
+
+		lq_connect_spi();
+		lq_run_kept(&challengers_query, values, NULL, 0);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			Datum		name = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+			MemoryContext spi_cxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+			/* in the call's memory, past SPI_finish() */
+			models = lappend(models, makeString(TextDatumGetCString(name)));
+			MemoryContextSwitchTo(spi_cxt);
+		}
+		SPI_finish();
+	}
+	return models;
+}
+
+/* The AUC of the cohort's highest scores against conversion; -1 if it can't be had. */
+static double
+peaks_auc(const Backtest *test)
+{
+	LqScored   *scored = palloc(sizeof(LqScored) * Max(test->npeaks, 1));
+	double		auc;
+
+	for (int64 i = 0; i < test->npeaks; i++)
+	{
+		scored[i].score = (double) test->peaks[i].peak;
+		scored[i].positive = test->peaks[i].converted;
+	}
+	auc = lq_auc(scored, (size_t) test->npeaks);
+	pfree(scored);
+	return auc;
+}
+
+/*
+ * leadqual.compare_models(leads, models, outcome, since, until, horizon):
+ * the table's model and its challengers (or the models given), each
+ * backtested at its own threshold over the same cohort.
+ */
+PG_FUNCTION_INFO_V1(leadqual_compare_models);
+Datum
+leadqual_compare_models(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	BacktestArgs args;
+	LqTableConfig *config;
+	List	   *models;
+	ListCell   *cell;
+
+	read_args(fcinfo, "leadqual.compare_models", 1, false, &args);
+	config = lq_config_for_table(args.relid, args.caller);
+	models = models_to_compare(fcinfo, config);
+	InitMaterializedSRF(fcinfo, 0);
+	foreach(cell, models)
+	{
+		Backtest   *test;
+		ThresholdTally *tally;
+		Datum		values[10];
+		bool		nulls[10] = {false};
+
+		args.model = strVal(lfirst(cell));
+		test = run_backtest(&args, WANT_COMPARISON);
+		Assert(test->nthresholds == 1);
+		tally = &test->tallies[0];
+		values[0] = CStringGetTextDatum(test->model->name);
+		values[1] = BoolGetDatum(strcmp(test->model->name, config->model->name) == 0);
+		values[2] = NumericGetDatum(tally->threshold);
+		values[3] = Int64GetDatum(tally->mqls);
+		values[4] = Int64GetDatum(tally->converted);
+		values[5] = ratio(tally->converted, tally->mqls, 4, &nulls[5]);
+		values[6] = ratio(tally->converted, test->converted, 4, &nulls[6]);
+		values[7] = median_wait(&tally->to_mql, &nulls[7]);
+		values[8] = median_wait(&tally->to_outcome, &nulls[8]);
+		values[9] = rounded_or_null(peaks_auc(test), 4, &nulls[9]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextDelete(test->cxt);
+	}
+	return (Datum) 0;
+}
+
+static LqOwnInsert model_change_insert = {
+	"model_change", 5, {"lead_table", "from_model", "to_model", "changed_by", "note"},
+	1, {"id"}, NULL
+};
+
+/*
+ * leadqual.promote_model(leads, model, note): makes the model the table's
+ * own with manage(), as the caller (whose privileges manage() checks: the
+ * table's owner), with the columns the table is managed with; then logs
+ * the change, as the owner, from plain values.  Nothing is logged unless
+ * the change was made.
+ */
+PG_FUNCTION_INFO_V1(leadqual_promote_model);
+Datum
+leadqual_promote_model(PG_FUNCTION_ARGS)
+{
+	const char *caller = "leadqual.promote_model";
+	Oid			relid;
+	char	   *model;
+	LqTableConfig *config;
+	char	   *from_model;
+	Oid			log_relid;
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		logged[5];
+	bool		logged_nulls[5] = {false};
+	Datum		id;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: leads and model must not be NULL", caller),
+				 errhint("Name the table and the model to make its own, for example a challenger of leadqual.challenger.")));
+	relid = PG_GETARG_OID(0);
+	model = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	config = lq_config_if_managed(relid);
+	if (config == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s: table %s is not managed by leadqual", caller, lq_qualified_name(relid)),
+				 errhint("Manage it with the model: SELECT leadqual.manage('%s', model => '%s');",
+						 lq_qualified_name(relid), model)));
+	/* its log is written straight into leadqual's table, which Citus doesn't see */
+	lq_refuse_distributed(config, caller);
+	from_model = config->model != NULL ? pstrdup(config->model->name) : NULL;
+	if (from_model != NULL && strcmp(from_model, model) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: table %s is managed with model \"%s\" already", caller, config->display_name, model),
+				 errhint("Name another model, such as one of the table's challengers.")));
+
+	/*
+	 * The change itself, as the caller, with the table's own columns
+	 * (copied: manage() rebuilds the settings they are read from).
+	 */
+	log_relid = config->log_relid;
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = CStringGetTextDatum(NameStr(config->id_column));
+	values[2] = CStringGetTextDatum(NameStr(config->score_column));
+	values[3] = CStringGetTextDatum(NameStr(config->stage_column));
+	values[4] = CStringGetTextDatum(model);
+	values[5] = CStringGetTextDatum(NameStr(config->owner_column));
+	if (NameStr(config->owner_column)[0] == '\0')
+		nulls[5] = 'n';
+	lq_connect_spi();
+	if (SPI_execute_with_args("SELECT leadqual.manage($1, id_column => $2::pg_catalog.name, "
+							  "score_column => $3::pg_catalog.name, stage_column => $4::pg_catalog.name, "
+							  "model => $5, owner_column => $6::pg_catalog.name)",
+							  6, (Oid[]) {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID},
+							  values, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "%s: manage() failed", caller);
+
+	/* then the log, as the owner, of the change made */
+	logged[0] = ObjectIdGetDatum(log_relid);
+	logged[1] = lq_own_text(from_model, &logged_nulls[1]);
+	logged[2] = CStringGetTextDatum(model);
+	/* the role that made the change, before the insert switches it */
+	logged[3] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	logged[4] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
+	logged_nulls[4] = PG_ARGISNULL(2);
+	lq_insert_as_owner(&model_change_insert, logged, logged_nulls, &id);
+	SPI_finish();
+	PG_RETURN_DATUM(id);
 }

@@ -431,3 +431,39 @@ END
 $copy$;
 COMMENT ON FUNCTION @extschema@.copy_model(text, text) IS
     'Copy a model and its rules under a new name, to change it';
+
+------------------------------------------------------------------------------
+-- Challengers, and the log of a table's model changes
+------------------------------------------------------------------------------
+
+-- Candidate models for a table, which compare_models() backtests beside
+-- the table's own.  Configuration, written by the extension's owner as
+-- models are.  A reference table on Citus, beside leadqual.model.
+CREATE TABLE @extschema@.challenger (
+    lead_table regclass NOT NULL,
+    model      text NOT NULL REFERENCES @extschema@.model (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    added_at   timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    added_by   name NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (lead_table, model)
+);
+COMMENT ON TABLE @extschema@.challenger IS
+    'Challenger models of a table: candidates that compare_models() backtests beside the table''s own model';
+
+-- Every change of a table's model made with promote_model(), written by
+-- it as the owner once manage() has made the change.
+CREATE TABLE @extschema@.model_change (
+    id         bigserial PRIMARY KEY,
+    lead_table regclass NOT NULL,
+    from_model text,
+    to_model   text NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    changed_by name NOT NULL,
+    note       text
+);
+CREATE INDEX model_change_table_idx ON @extschema@.model_change (lead_table, id);
+COMMENT ON TABLE @extschema@.model_change IS
+    'The log of promote_model(): each change of a table''s scoring model, when, by whom and why';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.challenger', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_change', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_change_id_seq', '');

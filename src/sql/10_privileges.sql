@@ -48,6 +48,11 @@ GRANT SELECT ON @extschema@.model, @extschema@.fit_rule, @extschema@.engagement_
                 @extschema@.event, @extschema@.lead_score, @extschema@.score_change TO PUBLIC;
 GRANT INSERT ON @extschema@.event TO PUBLIC;
 -- What is kept of the events is leadqual's alone, written as the owner.
+
+-- Everyone reads; the owner configures challengers; only promote_model()
+-- writes the log, as the owner.
+REVOKE ALL ON @extschema@.challenger, @extschema@.model_change FROM PUBLIC;
+GRANT SELECT ON @extschema@.challenger, @extschema@.model_change TO PUBLIC;
 REVOKE ALL ON @extschema@.engagement_state FROM PUBLIC;
 GRANT USAGE ON SEQUENCE @extschema@.event_id_seq TO PUBLIC;
 

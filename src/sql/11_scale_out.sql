@@ -22,8 +22,9 @@ CREATE FUNCTION @extschema@._configuration_tables()
 RETURNS regclass[]
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN ARRAY['@extschema@.rejection_reason', '@extschema@.model', '@extschema@.fit_rule',
-             '@extschema@.engagement_rule', '@extschema@.calendar', '@extschema@.business_hours',
-             '@extschema@.holiday', '@extschema@.owner', '@extschema@.sla_policy']::pg_catalog.regclass[];
+             '@extschema@.engagement_rule', '@extschema@.challenger', '@extschema@.calendar',
+             '@extschema@.business_hours', '@extschema@.holiday', '@extschema@.owner',
+             '@extschema@.sla_policy']::pg_catalog.regclass[];
 
 -- The distribution value of the lead a trigger on a shard writes for, as
 -- text; NULL elsewhere: the default of shard_key, for the rows leadqual's

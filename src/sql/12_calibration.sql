@@ -98,3 +98,39 @@ AS 'MODULE_PATHNAME', 'leadqual_suggest_points';
 COMMENT ON FUNCTION @extschema@.suggest_points(regclass, text, @extschema@.lifecycle_stage, timestamptz, timestamptz,
                                                interval, text, double precision, double precision) IS
     'Suggested points: a regularised logistic regression of conversion on a model''s rules over the history, written as a new model of the same rules, with its AUC and top-decile lift on a time-based hold-out against the model replayed';
+
+------------------------------------------------------------------------------
+-- Challengers (their tables are in 04_scoring_models.sql)
+------------------------------------------------------------------------------
+
+-- Backtests the table's model and its challengers (or the models given)
+-- at each one's own threshold, over the same cohort: per model its MQLs,
+-- conversion, recall, how fast it qualified them and how fast they
+-- converted, and the AUC of its scores.
+CREATE FUNCTION @extschema@.compare_models(
+    leads regclass,
+    models text[] DEFAULT NULL,
+    outcome @extschema@.lifecycle_stage DEFAULT 'sql',
+    since timestamptz DEFAULT NULL,
+    until timestamptz DEFAULT NULL,
+    horizon interval DEFAULT '30 days')
+RETURNS TABLE (model text, live boolean, threshold numeric, mqls bigint, converted bigint,
+               conversion numeric, recall numeric, median_time_to_mql interval,
+               median_time_to_outcome interval, auc numeric)
+LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_compare_models';
+COMMENT ON FUNCTION @extschema@.compare_models(regclass, text[], @extschema@.lifecycle_stage, timestamptz,
+                                               timestamptz, interval) IS
+    'A table''s model against its challengers, backtested with no look-ahead at each one''s own threshold: MQLs, conversion, recall, time to MQL and to outcome, AUC';
+
+-- Makes a model the table's own: manage() again with the same columns and
+-- that model (which rescores every lead, and may promote), then a row of
+-- leadqual.model_change.  Returns the row's id.
+CREATE FUNCTION @extschema@.promote_model(leads regclass, model text, note text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_promote_model';
+COMMENT ON FUNCTION @extschema@.promote_model(regclass, text, text) IS
+    'Makes a model (a challenger) the table''s own, as manage() would, and logs the change in leadqual.model_change';

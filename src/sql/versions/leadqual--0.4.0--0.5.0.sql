@@ -2041,14 +2041,55 @@ RETURN ARRAY['@extschema@.transition', '@extschema@.lead_merge', '@extschema@.ev
              '@extschema@.owner_turn', '@extschema@.assignment', '@extschema@.touch',
              '@extschema@.sla_clock', '@extschema@.handoff', '@extschema@.funnel_dirty']::pg_catalog.regclass[];
 
+------------------------------------------------------------------------------
+-- Challengers, and the log of a table's model changes
+------------------------------------------------------------------------------
+
+-- Candidate models for a table, which compare_models() backtests beside
+-- the table's own.  Configuration, written by the extension's owner as
+-- models are.  A reference table on Citus, beside leadqual.model.
+CREATE TABLE @extschema@.challenger (
+    lead_table regclass NOT NULL,
+    model      text NOT NULL REFERENCES @extschema@.model (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    added_at   timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    added_by   name NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (lead_table, model)
+);
+COMMENT ON TABLE @extschema@.challenger IS
+    'Challenger models of a table: candidates that compare_models() backtests beside the table''s own model';
+
+-- Every change of a table's model made with promote_model(), written by
+-- it as the owner once manage() has made the change.
+CREATE TABLE @extschema@.model_change (
+    id         bigserial PRIMARY KEY,
+    lead_table regclass NOT NULL,
+    from_model text,
+    to_model   text NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    changed_by name NOT NULL,
+    note       text
+);
+CREATE INDEX model_change_table_idx ON @extschema@.model_change (lead_table, id);
+COMMENT ON TABLE @extschema@.model_change IS
+    'The log of promote_model(): each change of a table''s scoring model, when, by whom and why';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.challenger', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_change', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_change_id_seq', '');
+-- Everyone reads; the owner configures challengers; only promote_model()
+-- writes the log, as the owner.
+REVOKE ALL ON @extschema@.challenger, @extschema@.model_change FROM PUBLIC;
+GRANT SELECT ON @extschema@.challenger, @extschema@.model_change TO PUBLIC;
+
 -- leadqual's configuration, reference tables on every node: the tables a
 -- foreign key names first
 CREATE FUNCTION @extschema@._configuration_tables()
 RETURNS regclass[]
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN ARRAY['@extschema@.rejection_reason', '@extschema@.model', '@extschema@.fit_rule',
-             '@extschema@.engagement_rule', '@extschema@.calendar', '@extschema@.business_hours',
-             '@extschema@.holiday', '@extschema@.owner', '@extschema@.sla_policy']::pg_catalog.regclass[];
+             '@extschema@.engagement_rule', '@extschema@.challenger', '@extschema@.calendar',
+             '@extschema@.business_hours', '@extschema@.holiday', '@extschema@.owner',
+             '@extschema@.sla_policy']::pg_catalog.regclass[];
 
 -- The distribution value of the lead a trigger on a shard writes for, as
 -- text; NULL elsewhere: the default of shard_key, for the rows leadqual's
@@ -2483,7 +2524,8 @@ BEGIN
 END
 $check$;
 
--- src/sql/12_calibration.sql: calibrate(), calibrate_deciles(), calibrate_rules(), suggest_points()
+-- src/sql/12_calibration.sql: calibrate(), calibrate_deciles(), calibrate_rules(), suggest_points(),
+-- challengers, compare_models() and promote_model()
 
 CREATE FUNCTION @extschema@.calibrate(
     leads regclass,
@@ -2565,3 +2607,35 @@ AS 'MODULE_PATHNAME', 'leadqual_suggest_points';
 COMMENT ON FUNCTION @extschema@.suggest_points(regclass, text, @extschema@.lifecycle_stage, timestamptz, timestamptz,
                                                interval, text, double precision, double precision) IS
     'Suggested points: a regularised logistic regression of conversion on a model''s rules over the history, written as a new model of the same rules, with its AUC and top-decile lift on a time-based hold-out against the model replayed';
+
+-- Backtests the table's model and its challengers (or the models given)
+-- at each one's own threshold, over the same cohort: per model its MQLs,
+-- conversion, recall, how fast it qualified them and how fast they
+-- converted, and the AUC of its scores.
+CREATE FUNCTION @extschema@.compare_models(
+    leads regclass,
+    models text[] DEFAULT NULL,
+    outcome @extschema@.lifecycle_stage DEFAULT 'sql',
+    since timestamptz DEFAULT NULL,
+    until timestamptz DEFAULT NULL,
+    horizon interval DEFAULT '30 days')
+RETURNS TABLE (model text, live boolean, threshold numeric, mqls bigint, converted bigint,
+               conversion numeric, recall numeric, median_time_to_mql interval,
+               median_time_to_outcome interval, auc numeric)
+LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_compare_models';
+COMMENT ON FUNCTION @extschema@.compare_models(regclass, text[], @extschema@.lifecycle_stage, timestamptz,
+                                               timestamptz, interval) IS
+    'A table''s model against its challengers, backtested with no look-ahead at each one''s own threshold: MQLs, conversion, recall, time to MQL and to outcome, AUC';
+
+-- Makes a model the table's own: manage() again with the same columns and
+-- that model (which rescores every lead, and may promote), then a row of
+-- leadqual.model_change.  Returns the row's id.
+CREATE FUNCTION @extschema@.promote_model(leads regclass, model text, note text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadqual_promote_model';
+COMMENT ON FUNCTION @extschema@.promote_model(regclass, text, text) IS
+    'Makes a model (a challenger) the table''s own, as manage() would, and logs the change in leadqual.model_change';
