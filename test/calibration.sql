@@ -9,7 +9,7 @@
 -- every bad argument.
 \ir helpers/setup.psql
 
-SELECT plan(44);
+SELECT plan(46);
 
 SELECT FROM leadqual.copy_model('default', 'cb_model');
 CREATE TABLE cb (id integer PRIMARY KEY, title text, company_size integer, industry text, score integer,
@@ -194,6 +194,21 @@ SELECT results_eq(
 SELECT is((SELECT array_agg(max_score ORDER BY decile)
            FROM leadqual.calibrate_deciles('cb', since => '2026-01-01', until => '2026-02-01', model => 'cb_demo_only')),
           '{50,50,0,0,0,0,0}', 'calibrate_deciles(model => ...): that model''s scores');
+
+-- A model of two decimal places: scores add in hundredths, exactly.
+-- Lead 1 scores 40 + 20.25 = 60.25 on Jan 2, then 110.25 with its demo.
+SELECT FROM leadqual.copy_model('default', 'cb_fine');
+UPDATE leadqual.model SET scale = 2, threshold = 60.5 WHERE name = 'cb_fine';
+UPDATE leadqual.engagement_rule SET points = 20.25 WHERE model = 'cb_fine' AND name = 'pricing_page';
+SELECT results_eq(
+    $$SELECT threshold, mqls, median_time_to_outcome, current
+      FROM leadqual.calibrate('cb', since => '2026-01-01', until => '2026-02-01', model => 'cb_fine',
+                              thresholds => '{60.25,60.5}')$$,
+    $$VALUES (60.25, 2::bigint, interval '3 days', false), (60.50, 2, interval '2 days', true)$$,
+    'scale 2: 60.25 reaches 60.25 on Jan 2, and 60.5 only with the demo on Jan 3');
+SELECT is((SELECT max_score FROM leadqual.calibrate_deciles('cb', since => '2026-01-01', until => '2026-02-01',
+                                                            model => 'cb_fine') WHERE decile = 1),
+          110.25, '... and the top score shows its hundredths');
 
 -- A rule of negative points that decays raises the score between events:
 -- a CEO (45) who unsubscribed at entry (-40, half-life a day) reaches 45
