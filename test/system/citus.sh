@@ -134,8 +134,8 @@ same "$(DB=dist q 0 -c "
     SELECT count(*) FILTER (WHERE p.partmethod = 'h' AND p.colocationid = l.colocationid) || ' distributed, ' ||
            count(*) FILTER (WHERE p.partmethod = 'n' AND p.repmodel = 't') || ' reference'
     FROM pg_dist_partition AS p CROSS JOIN (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'leads'::regclass) AS l
-    WHERE p.logicalrelid::text LIKE 'leadqual.%'")" "12 distributed, 9 reference" \
-     "distribute() distributes leadqual's 12 tables of per-lead rows beside the leads table, and makes its 9 of configuration reference tables"
+    WHERE p.logicalrelid::text LIKE 'leadqual.%'")" "12 distributed, 10 reference" \
+     "distribute() distributes leadqual's 12 tables of per-lead rows beside the leads table, and makes its 10 of configuration reference tables"
 same "$(DB=dist state 0 "SELECT leadqual.distribute('leads')")" 55000 "and refuses to run twice (55000)"
 DB=dist q 0 -c "CREATE TABLE apart (tenant bigint NOT NULL, id bigint NOT NULL, score int NOT NULL DEFAULT 0,
                 lifecycle_stage leadqual.lifecycle_stage NOT NULL DEFAULT 'lead', PRIMARY KEY (tenant, id))" \
