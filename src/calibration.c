@@ -2,7 +2,10 @@
  * calibration.c
  *		leadqual.calibrate(), calibrate_deciles() and calibrate_rules(): a
  *		backtest of a scoring model on a table's own history, knowing at
- *		each moment only what was known then.
+ *		each moment only what was known then; and on the same pass
+ *		suggest_points() (a regression of conversion on the rules) and
+ *		compare_models() (the table's model against its challengers), with
+ *		promote_model(), which makes a challenger the table's own.
  *
  * The leads backtested are a cohort: those whose first logged stage falls
  * in the period [since, until).  Each is watched from that moment for the
@@ -78,7 +81,7 @@
 #define DECILES 10
 #define ROWS_A_FETCH 10000
 
-/* What the three functions are given, checked. */
+/* What the functions are given, checked. */
 typedef struct BacktestArgs
 {
 	const char *caller;
@@ -103,7 +106,7 @@ typedef struct LeadEvent
 /* A lead of the log, then of the cohort, and its events. */
 typedef struct CohortLead
 {
-	char	   *id;				/* hash key */
+	char	   *id;				/* its id, the hash's key */
 	TimestampTz entered;		/* its first logged stage */
 	TimestampTz outcome;		/* the first at or past the outcome; then
 								 * DT_NOEND when none within the horizon */
@@ -129,7 +132,6 @@ typedef struct LeadSlot
 	CohortLead *lead;
 } LeadSlot;
 
-/* an id and its length, for the lookups that hold no NUL-terminated copy */
 #define SH_PREFIX		leads
 #define SH_ELEMENT_TYPE LeadSlot
 #define SH_KEY_TYPE		const char *
