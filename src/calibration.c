@@ -99,7 +99,7 @@ typedef struct BacktestArgs
 typedef struct LeadEvent
 {
 	TimestampTz occurred_at;
-	int32		kind;			/* 1-based, into the rules' kinds */
+	int32		kind;			/* 1-based, into Backtest.kind_names */
 	Datum		properties;		/* jsonb, for the kinds that read them; else 0 */
 } LeadEvent;
 
@@ -230,6 +230,7 @@ typedef struct Backtest
 	bool		want_speed;
 	Datum		kinds;			/* text[], the rules' kinds */
 	char	  **kind_names;		/* ... as C strings, 1-based */
+	int			nkinds;
 } Backtest;
 
 /*
@@ -255,11 +256,11 @@ rows_sql(const LqTableConfig *config, Oid relid)
 
 /*
  * The events a rule of the model may count, of every lead of the table,
- * in the table's order: their kind as its place in the rules' kinds ($2),
- * and their properties only for the kinds of rules that read them ($3).
+ * in the table's order, with their properties only for the kinds of rules
+ * that read them ($3).
  */
 static LqKeptQuery events_query = {
-	"SELECT e.lead_id, pg_catalog.array_position($2, e.kind), e.occurred_at, "
+	"SELECT e.lead_id, e.kind, e.occurred_at, "
 	"       CASE WHEN e.kind OPERATOR(pg_catalog.=) ANY ($3) THEN e.properties END "
 	"FROM leadqual.event AS e "
 	"WHERE e.lead_table OPERATOR(pg_catalog.=) $1 "
@@ -815,6 +816,24 @@ compare_events(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * A kind's number among the rules' kinds (the query reads only those):
+ * compared here, byte by byte, rather than numbered by array_position()
+ * in the query for every event of the table.
+ */
+static int32
+kind_number(const Backtest *test, text *kind)
+{
+	int			length = VARSIZE_ANY_EXHDR(kind);
+
+	for (int i = 1; i <= test->nkinds; i++)
+		if (strlen(test->kind_names[i]) == (size_t) length &&
+			memcmp(test->kind_names[i], VARDATA_ANY(kind), length) == 0)
+			return i;
+	elog(ERROR, "leadqual: event kind \"%s\" is none of the model's", text_to_cstring(kind));
+	pg_unreachable();
+}
+
 /* An event: kept with its lead, when the lead is of the cohort and watched then. */
 static void
 read_event(Backtest *test, HeapTuple row, TupleDesc desc, void *arg pg_attribute_unused())
@@ -839,7 +858,7 @@ read_event(Backtest *test, HeapTuple row, TupleDesc desc, void *arg pg_attribute
 	}
 	event = &lead->events[lead->nevents++];
 	event->occurred_at = at;
-	event->kind = DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull));
+	event->kind = kind_number(test, DatumGetTextPP(SPI_getbinval(row, desc, 2, &isnull)));
 	properties = SPI_getbinval(row, desc, 4, &isnull);
 	event->properties = (Datum) 0;
 	if (!isnull)
@@ -892,7 +911,7 @@ replay_cohort(Backtest *test)
 	MemoryContextDelete(lead_cxt);
 }
 
-/* The rules' kinds as C strings, 1-based, as array_position() numbers them. */
+/* The rules' kinds as C strings, 1-based. */
 static void
 name_kinds(Backtest *test)
 {
@@ -902,6 +921,7 @@ name_kinds(Backtest *test)
 	test->kinds = lq_engagement_rule_kinds(test->rules, false);
 	deconstruct_array(DatumGetArrayTypeP(test->kinds), TEXTOID, -1, false, TYPALIGN_INT,
 					  &kinds, NULL, &n);
+	test->nkinds = n;
 	test->kind_names = palloc(sizeof(char *) * (n + 1));
 	test->kind_names[0] = NULL;
 	for (int i = 0; i < n; i++)
