@@ -228,8 +228,7 @@ typedef struct Backtest
 	float	   *features;		/* npeaks x nrules */
 	/* for compare_models(): each MQL's wait from entry to decision */
 	bool		want_speed;
-	Datum		kinds;			/* text[], the rules' kinds */
-	char	  **kind_names;		/* ... as C strings, 1-based */
+	char	  **kind_names;		/* the rules' event kinds, 1-based */
 	int			nkinds;
 } Backtest;
 
@@ -273,6 +272,19 @@ static LqKeptQuery model_exists_query = {
 	"SELECT 1 FROM leadqual.model WHERE name OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, NULL, 0
 };
+
+/*
+ * Whether a model of that name exists, read as the caller (everyone may
+ * read leadqual.model); needs SPI connected.
+ */
+static bool
+model_exists(const char *name)
+{
+	Datum		value = CStringGetTextDatum(name);
+
+	lq_run_kept(&model_exists_query, &value, NULL, 1);
+	return SPI_processed > 0;
+}
 
 static TimestampTz
 plus_interval(TimestampTz t, Interval *span)
@@ -432,7 +444,6 @@ load_model(Backtest *test, const BacktestArgs *args, LqTableConfig *config)
 {
 	LqThreshold threshold;
 	LqStage		promote_to;
-	Datum		name;
 	Relation	rel;
 
 	if (args->model == NULL || strcmp(args->model, config->model->name) == 0)
@@ -442,9 +453,7 @@ load_model(Backtest *test, const BacktestArgs *args, LqTableConfig *config)
 		test->rules = lq_table_engagement_rules(config);
 		return;
 	}
-	name = CStringGetTextDatum(args->model);
-	lq_run_as_owner(&model_exists_query, &name, NULL, 1);
-	if (SPI_processed == 0)
+	if (!model_exists(args->model))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("%s: model \"%s\" does not exist", args->caller, args->model),
@@ -918,9 +927,8 @@ name_kinds(Backtest *test)
 	Datum	   *kinds;
 	int			n;
 
-	test->kinds = lq_engagement_rule_kinds(test->rules, false);
-	deconstruct_array(DatumGetArrayTypeP(test->kinds), TEXTOID, -1, false, TYPALIGN_INT,
-					  &kinds, NULL, &n);
+	deconstruct_array(DatumGetArrayTypeP(lq_engagement_rule_kinds(test->rules, false)), TEXTOID, -1,
+					  false, TYPALIGN_INT, &kinds, NULL, &n);
 	test->nkinds = n;
 	test->kind_names = palloc(sizeof(char *) * (n + 1));
 	test->kind_names[0] = NULL;
@@ -1445,11 +1453,6 @@ static LqKeptQuery new_engagement_rules_query = {
 	4, {TEXTOID, TEXTARRAYOID, NUMERICARRAYOID, TEXTOID}, NULL, 0
 };
 
-static LqKeptQuery model_named_query = {
-	"SELECT 1 FROM leadqual.model WHERE name OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}, NULL, 0
-};
-
 /*
  * Writes the suggested model, as the caller (who needs INSERT on
  * leadqual's model tables: the extension's owner, by default): the base
@@ -1552,17 +1555,12 @@ leadqual_suggest_points(PG_FUNCTION_ARGS)
 		elog(ERROR, "%s: the return type must be a row type", caller);
 
 	lq_connect_spi();
-	{
-		Datum		name = CStringGetTextDatum(new_model);
-
-		lq_run_kept(&model_named_query, &name, NULL, 1);
-		if (SPI_processed > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("%s: model \"%s\" already exists", caller, new_model),
-					 errhint("Name a new model, or drop that one first: DELETE FROM leadqual.model WHERE name = '%s';",
-							 new_model)));
-	}
+	if (model_exists(new_model))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("%s: model \"%s\" already exists", caller, new_model),
+				 errhint("Name a new model, or drop that one first: DELETE FROM leadqual.model WHERE name = '%s';",
+						 new_model)));
 	SPI_finish();
 
 	test = run_backtest(&args, WANT_FEATURES);
